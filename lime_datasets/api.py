@@ -1,0 +1,50 @@
+"""The public Python API: generate, look up, fingerprint and check examples of a named config."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyarrow as pa
+
+from .configs import get_config
+from .core import checker
+from .core.config import check_split
+from .core.fingerprint import fingerprint_batches
+from .core.generate import check_range, generate_table, iter_batches
+
+
+def generate(name: str, split: str, start: int = 0, stop: int | None = None, **overrides: Any
+             ) -> pa.Table:
+    """Rows ``start .. stop - 1`` of a split (``stop=None``: to the end) as a ``pyarrow.Table``.
+
+    The same arguments give the same bytes on any machine; a row range equals the same rows of any
+    larger range. ``overrides`` are registry parameters (``seed``, ``vocab_size``, ``num_train``...).
+    """
+    config = get_config(name, **overrides)
+    return generate_table(config, split, start, stop)
+
+
+def example(name: str, split: str, index: int, **overrides: Any) -> dict[str, Any]:
+    """Example ``index`` of a split as a dict of the record fields."""
+    config = get_config(name, **overrides)
+    check_split(split)
+    if isinstance(index, bool) or not isinstance(index, int) or not (
+        0 <= index < config.split_size(split)
+    ):
+        raise ValueError(
+            f"index must be an integer in [0, {config.split_size(split)}) for the {split} split "
+            f"of {name!r}; got {index!r}"
+        )
+    return generate_table(config, split, index, index + 1).to_pylist()[0]
+
+
+def fingerprint(name: str, split: str, **overrides: Any) -> str:
+    """sha256 hex of a split's canonical serialisation (see ``core.fingerprint``), in id order."""
+    config = get_config(name, **overrides)
+    stop = check_range(config, split, 0, None)
+    return fingerprint_batches(iter_batches(config, split, 0, stop, rows_per_batch=8192))
+
+
+def check(task: str, source: str, answer: str) -> bool:
+    """True if ``answer`` is a valid answer to ``source`` for ``task`` (not only the target)."""
+    return checker.check(task, source, answer)

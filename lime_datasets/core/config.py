@@ -1,0 +1,169 @@
+"""The config of a LIME dataset: which tasks, in what proportions, and every generation parameter.
+
+A ``LimeConfig`` is frozen and validated on construction; ``replace`` makes a validated copy with
+overrides. Every bad value raises ``ValueError`` naming the parameter, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import numbers
+from collections.abc import Mapping
+from typing import Any
+
+from .tasks import TASKS
+from .symbols import SYMBOLS_PER_EXAMPLE
+
+SPLITS = ("train", "validation", "test")
+MAX_VOCAB_SIZE = 1_000_000
+MAX_STEPS_LIMIT = 100
+# Parameters a user may override; ``name`` and ``description`` belong to the registry.
+PARAMETERS = (
+    "seed",
+    "vocab_size",
+    "num_train",
+    "num_validation",
+    "num_test",
+    "task_weights",
+    "min_steps",
+    "max_steps",
+)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class LimeConfig:
+    """A named LIME dataset config. Construct through ``lime_datasets.CONFIGS[name].replace``."""
+
+    name: str
+    description: str
+    task_weights: Mapping[str, float]
+    seed: int = 0
+    vocab_size: int = 1000
+    num_train: int = 5_000_000
+    num_validation: int = 1_000
+    num_test: int = 1_000
+    min_steps: int = 1
+    max_steps: int = 5
+
+    def __post_init__(self) -> None:
+        _check_int("seed", self.seed, 0, 2**63 - 1)
+        _check_int("vocab_size", self.vocab_size, SYMBOLS_PER_EXAMPLE, MAX_VOCAB_SIZE,
+                   why=f" (each example draws {SYMBOLS_PER_EXAMPLE} distinct symbols)")
+        for split in SPLITS:
+            _check_int(f"num_{split}", getattr(self, f"num_{split}"), 0, 2**40)
+        _check_int("min_steps", self.min_steps, 1, MAX_STEPS_LIMIT)
+        _check_int("max_steps", self.max_steps, 1, MAX_STEPS_LIMIT)
+        if self.max_steps < self.min_steps:
+            raise ValueError(
+                f"max_steps must be >= min_steps ({self.min_steps}); got {self.max_steps}"
+            )
+        object.__setattr__(self, "task_weights", _normalise_weights(self.task_weights))
+
+    def replace(self, **overrides: Any) -> LimeConfig:
+        """A validated copy with some parameters changed."""
+        unknown = sorted(set(overrides) - set(PARAMETERS))
+        if unknown:
+            raise ValueError(
+                f"unknown parameter {unknown[0]!r} for config {self.name!r}; "
+                f"allowed: {', '.join(PARAMETERS)}"
+            )
+        return dataclasses.replace(self, **overrides)
+
+    @property
+    def tasks(self) -> tuple[str, ...]:
+        """The tasks with a positive weight, in registry order."""
+        return tuple(self.task_weights)
+
+    def split_size(self, split: str) -> int:
+        check_split(split)
+        return getattr(self, f"num_{split}")
+
+    def parameters(self) -> dict[str, Any]:
+        """Every overridable parameter and its value (``task_weights`` as a plain dict)."""
+        values = {name: getattr(self, name) for name in PARAMETERS}
+        values["task_weights"] = dict(self.task_weights)
+        return values
+
+
+def check_split(split: str) -> None:
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {', '.join(SPLITS)}; got {split!r}")
+
+
+def _check_int(name: str, value: Any, low: int, high: int, why: str = "") -> None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ValueError(
+            f"{name} must be an integer in [{low}, {high}]{why}; got {value!r} "
+            f"({type(value).__name__})"
+        )
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be an integer in [{low}, {high}]{why}; got {value!r}")
+
+
+class _FrozenWeights(Mapping):
+    """An immutable, hashable task -> weight mapping in registry order."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: tuple[tuple[str, float], ...]) -> None:
+        self._items = items
+
+    def __getitem__(self, key: str) -> float:
+        for task, weight in self._items:
+            if task == key:
+                return weight
+        raise KeyError(key)
+
+    def __iter__(self):
+        return (task for task, _ in self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __hash__(self) -> int:
+        return hash(self._items)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Mapping) and dict(self._items) == dict(other)
+
+    def __repr__(self) -> str:
+        return repr(dict(self._items))
+
+
+def _normalise_weights(weights: Any) -> _FrozenWeights:
+    allowed = f"a mapping of task name to a non-negative weight; tasks: {', '.join(TASKS)}"
+    if isinstance(weights, str):
+        weights = parse_weights(weights)
+    if not isinstance(weights, Mapping) or not weights:
+        raise ValueError(f"task_weights must be {allowed}; got {weights!r}")
+    for task, weight in weights.items():
+        if task not in TASKS:
+            raise ValueError(f"task_weights names unknown task {task!r}; tasks: {', '.join(TASKS)}")
+        if (
+            isinstance(weight, bool)
+            or not isinstance(weight, numbers.Real)
+            or not math.isfinite(weight)
+            or weight < 0
+        ):
+            raise ValueError(
+                f"task_weights[{task!r}] must be a finite non-negative number; got {weight!r}"
+            )
+    if sum(float(w) for w in weights.values()) <= 0:
+        raise ValueError(f"task_weights must have a positive total; got {dict(weights)!r}")
+    items = tuple((task, float(weights[task])) for task in TASKS if weights.get(task, 0) > 0)
+    return _FrozenWeights(items)
+
+
+def parse_weights(text: str) -> dict[str, float]:
+    """Parse ``"deduct=1,abduct=2"`` (a bare ``"deduct"`` means weight 1)."""
+    weights: dict[str, float] = {}
+    for item in text.split(","):
+        task, _, weight = item.strip().partition("=")
+        try:
+            weights[task.strip()] = float(weight) if weight else 1.0
+        except ValueError:
+            raise ValueError(
+                f"task_weights entry {item!r} must look like task=weight, e.g. deduct=1"
+            ) from None
+    return weights

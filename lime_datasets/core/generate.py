@@ -1,0 +1,169 @@
+"""(config, split, rows) -> pyarrow.Table: the one entry point every adapter uses.
+
+Rows are grouped in blocks of ``BLOCK_SIZE``; block ``b`` of a split reads its own keyed stream
+(``rng.stream_key``), and row ``r`` of the block reads the words ``[r * S, (r + 1) * S)`` of it. So
+any row range can be generated alone and gives the same bytes as the same rows of a larger range.
+
+Layout of one row's words: word 0 picks the task (for mixtures), the next ``candidate_count(V)``
+words draw the 68 symbols, the rest belong to the task.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import vocab
+from .config import LimeConfig, check_split
+from .records import SCHEMA
+from .rng import WORDS_PER_COUNTER, SlotReader, row_words, stream_key
+from .sequences import pack
+from .symbols import candidate_count, sample_symbols
+from .tasks import TASKS
+
+BLOCK_SIZE = 1000
+CHUNK_ROWS = 2048  # rows vectorised together; does not affect the bytes
+
+
+def slots_per_row(config: LimeConfig) -> int:
+    """32-bit words each example of ``config`` reads: a multiple of 8, fixed by the config."""
+    needed = 1 + candidate_count(config.vocab_size) + max(
+        TASKS[task].slots(config) for task in config.tasks
+    )
+    return -(-needed // WORDS_PER_COUNTER) * WORDS_PER_COUNTER
+
+
+@functools.lru_cache(maxsize=64)
+def _task_thresholds(task_weights) -> np.ndarray:
+    """Upper bounds of each task's share of the 32-bit range, in registry order."""
+    weights = list(task_weights.values())
+    total = sum(weights)
+    cumulative, bounds = 0.0, []
+    for weight in weights:
+        cumulative += weight
+        bounds.append(int(cumulative / total * 2**32))
+    bounds[-1] = 2**32
+    return np.asarray(bounds, dtype=np.uint64)
+
+
+def check_range(config: LimeConfig, split: str, start: int, stop: int | None) -> int:
+    """Validate a row range of a split and return the resolved ``stop``."""
+    check_split(split)
+    size = config.split_size(split)
+    stop = size if stop is None else stop
+    for name, value in (("start", start), ("stop", stop)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise ValueError(f"{name} must be an integer in [0, {size}]; got {value!r}")
+        if not 0 <= value <= size:
+            raise ValueError(
+                f"{name} must be in [0, {size}] (the {split} split of {config.name!r} has "
+                f"{size} examples); got {value}"
+            )
+    if stop < start:
+        raise ValueError(f"stop must be >= start ({start}); got {stop}")
+    return int(stop)
+
+
+def generate_table(config: LimeConfig, split: str, start: int = 0, stop: int | None = None
+                   ) -> pa.Table:
+    """Rows ``start .. stop - 1`` of a split as one table with ``SCHEMA``."""
+    stop = check_range(config, split, start, stop)
+    batches = list(iter_batches(config, split, start, stop))
+    return pa.Table.from_batches(batches, schema=SCHEMA)
+
+
+def iter_batches(config: LimeConfig, split: str, start: int, stop: int,
+                 rows_per_batch: int = CHUNK_ROWS) -> Iterator[pa.RecordBatch]:
+    """Record batches covering rows ``start .. stop - 1`` in order (``check_range`` first)."""
+    slots = slots_per_row(config)
+    for begin in range(start, stop, rows_per_batch):
+        end = min(stop, begin + rows_per_batch)
+        words = _row_words(config, split, begin, end, slots)
+        yield _build_batch(config, begin, words)
+
+
+def _row_words(config: LimeConfig, split: str, start: int, stop: int, slots: int) -> np.ndarray:
+    pieces = []
+    row = start
+    while row < stop:
+        block, first = divmod(row, BLOCK_SIZE)
+        count = min(stop - row, BLOCK_SIZE - first)
+        key = stream_key(config.seed, config.name, split, block)
+        pieces.append(row_words(key, first, count, slots))
+        row += count
+    if not pieces:
+        return np.empty((0, slots), dtype=np.uint32)
+    return pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
+
+
+def _build_batch(config: LimeConfig, first_id: int, words: np.ndarray) -> pa.RecordBatch:
+    rows = words.shape[0]
+    tasks = config.tasks
+    if len(tasks) == 1:
+        task_index = np.zeros(rows, dtype=np.int64)
+    else:
+        thresholds = _task_thresholds(config.task_weights)
+        task_index = np.searchsorted(thresholds, words[:, 0].astype(np.uint64), side="right")
+    n_candidates = candidate_count(config.vocab_size)
+    sample_ids = vocab.SYMBOL_OFFSET + sample_symbols(words[:, 1 : 1 + n_candidates],
+                                                      config.vocab_size)
+    sources, targets = [], []
+    groups = []
+    for index, task in enumerate(tasks):
+        rows_of_task = np.flatnonzero(task_index == index) if len(tasks) > 1 else None
+        if rows_of_task is not None and not len(rows_of_task):
+            continue
+        task_words = words if rows_of_task is None else words[rows_of_task]
+        task_ids = sample_ids if rows_of_task is None else sample_ids[rows_of_task]
+        reader = SlotReader(task_words, start=1 + n_candidates)
+        source_parts, target_parts = TASKS[task].build(reader, task_ids, config)
+        sources.append(pack(source_parts))
+        targets.append(pack(target_parts))
+        groups.append(rows_of_task)
+    source_ids, source_offsets = _merge(sources, groups, rows)
+    target_ids, target_offsets = _merge(targets, groups, rows)
+    task_names = pa.array(tasks, type=pa.string())
+    columns = [
+        pa.array(np.arange(first_id, first_id + rows, dtype=np.int64)),
+        pc.take(task_names, pa.array(task_index)),
+        _text_array(source_ids, source_offsets, config.vocab_size),
+        _text_array(target_ids, target_offsets, config.vocab_size),
+        _ids_array(source_ids, source_offsets),
+        _ids_array(target_ids, target_offsets),
+    ]
+    return pa.RecordBatch.from_arrays(columns, schema=SCHEMA)
+
+
+def _merge(ragged: list[tuple[np.ndarray, np.ndarray]], groups: list, rows: int
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """Interleave per-task ragged rows back into row order."""
+    if len(ragged) == 1 and groups[0] is None:
+        return ragged[0]
+    lengths = np.zeros(rows, dtype=np.int64)
+    for (_, offsets), group in zip(ragged, groups):
+        lengths[group] = np.diff(offsets)
+    offsets = np.zeros(rows + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    flat = np.empty(offsets[-1], dtype=np.int64)
+    for (values, task_offsets), group in zip(ragged, groups):
+        task_lengths = np.diff(task_offsets)
+        shift = np.repeat(offsets[group] - task_offsets[:-1], task_lengths)
+        flat[np.arange(len(values)) + shift] = values
+    return flat, offsets
+
+
+def _text_array(ids: np.ndarray, offsets: np.ndarray, vocab_size: int) -> pa.Array:
+    data, byte_offsets = vocab.render(ids, offsets, vocab_size)
+    return pa.StringArray.from_buffers(
+        len(offsets) - 1, pa.py_buffer(byte_offsets.astype(np.int32)), pa.py_buffer(data)
+    )
+
+
+def _ids_array(ids: np.ndarray, offsets: np.ndarray) -> pa.Array:
+    return pa.ListArray.from_arrays(
+        pa.array(offsets.astype(np.int32)), pa.array(ids.astype(np.int32))
+    )

@@ -1,0 +1,177 @@
+"""Family 1 of the spec: the substitution tasks (deduct, abduct, induct and the induct variants).
+
+One draw per example, shared by every task of the family (so all of them read the same slots):
+
+1. ``k ~ U{3..5}``, ``n_math ~ U{5..19}``;
+2. ``2k`` pattern characters drawn from the first ``k`` rule symbols;
+3. the rule: the pattern characters and ``n_math`` math-symbol draws, shuffled (length 11..29);
+4. two independent cases: for each of the first ``k`` rule symbols, ``U{2..8}`` draws from the 44
+   string and math symbols (only the entries of used rule symbols are shown);
+5. the result of a case: the rule with every rule symbol replaced by its value.
+
+Entries of a rule are indices into the example's 68-symbol sample (``0..23`` rule symbols,
+``48..67`` math symbols); ``-1`` pads.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import vocab
+from .rng import SlotReader, shuffle_prefixes, uniform_below, uniform_between
+from .sequences import Part, constant, flatten, prefix, symbol_ids, whole
+from .symbols import MATH_START, MATH_SYMBOLS, STRING_START
+
+MAX_RULE_SYMBOLS = 5  # k <= 5
+MAX_PATTERN_CHARS = 2 * MAX_RULE_SYMBOLS
+MAX_MATH_DRAWS = 19
+MAX_RULE_LENGTH = MAX_PATTERN_CHARS + MAX_MATH_DRAWS  # 29
+MIN_VALUE_LENGTH, MAX_VALUE_LENGTH = 2, 8
+VALUE_ALPHABET = 44  # the 24 string and 20 math symbols, sample indices 24..67
+
+SLOTS = 2 + MAX_PATTERN_CHARS + MAX_MATH_DRAWS + (MAX_RULE_LENGTH - 1) + 2 * (
+    MAX_RULE_SYMBOLS * (1 + MAX_VALUE_LENGTH)
+)
+
+
+class SubstitutionDraw:
+    """The random choices of one batch of substitution examples, and their rendered parts."""
+
+    def __init__(self, reader: SlotReader, sample_ids: np.ndarray) -> None:
+        rows = sample_ids.shape[0]
+        self.rows = rows
+        self.sample_ids = sample_ids
+        k = uniform_between(reader.take_one(), 3, MAX_RULE_SYMBOLS)
+        n_math = uniform_between(reader.take_one(), 5, MAX_MATH_DRAWS)
+        chars = uniform_below(reader.take(MAX_PATTERN_CHARS), k[:, None])
+        maths = MATH_START + uniform_below(reader.take(MAX_MATH_DRAWS), MATH_SYMBOLS)
+
+        n_chars = 2 * k
+        length = n_chars + n_math
+        position = np.arange(MAX_RULE_LENGTH)
+        from_chars = np.take_along_axis(
+            chars, np.minimum(position, MAX_PATTERN_CHARS - 1)[None, :].repeat(rows, 0), axis=1
+        )
+        math_index = np.clip(position[None, :] - n_chars[:, None], 0, MAX_MATH_DRAWS - 1)
+        from_maths = np.take_along_axis(maths, math_index, axis=1)
+        unshuffled = np.where(position < n_chars[:, None], from_chars, from_maths)
+        unshuffled = np.where(position < length[:, None], unshuffled, -1)
+        self.rule = shuffle_prefixes(unshuffled, length, reader.take(MAX_RULE_LENGTH - 1))
+        self.rule_length = length
+
+        char_valid = np.arange(MAX_PATTERN_CHARS) < n_chars[:, None]
+        self.used = np.stack(
+            [((chars == c) & char_valid).any(axis=1) for c in range(MAX_RULE_SYMBOLS)], axis=1
+        )
+        self.cases = [self._draw_case(reader), self._draw_case(reader)]
+
+    def _draw_case(self, reader: SlotReader) -> tuple[np.ndarray, np.ndarray]:
+        lengths = uniform_between(reader.take(MAX_RULE_SYMBOLS), MIN_VALUE_LENGTH, MAX_VALUE_LENGTH)
+        values = STRING_START + uniform_below(
+            reader.take(MAX_RULE_SYMBOLS * MAX_VALUE_LENGTH), VALUE_ALPHABET
+        )
+        return lengths, values.reshape(self.rows, MAX_RULE_SYMBOLS, MAX_VALUE_LENGTH)
+
+    def header(self) -> list[Part]:
+        """``<UPPER> used rule symbols <LOWER> 24 string <MATH> 20 math <space>``."""
+        rows, ids = self.rows, self.sample_ids
+        return [
+            constant(rows, vocab.UPPER),
+            Part(ids[:, :MAX_RULE_SYMBOLS], self.used),
+            constant(rows, vocab.LOWER),
+            whole(ids[:, STRING_START:MATH_START]),
+            constant(rows, vocab.MATH),
+            whole(ids[:, MATH_START:]),
+            constant(rows, vocab.SPACE),
+        ]
+
+    def rule_part(self) -> Part:
+        return prefix(symbol_ids(self.sample_ids, self.rule), self.rule_length)
+
+    def case_part(self, which: int) -> Part:
+        """``A : [ v v ] , B : [ v v v ]`` over the used rule symbols, in header order."""
+        lengths, values = self.cases[which]
+        rows = self.rows
+        entry_ids = np.empty((rows, MAX_RULE_SYMBOLS, MAX_VALUE_LENGTH + 5), dtype=np.int64)
+        entry_ids[:, :, 0] = self.sample_ids[:, :MAX_RULE_SYMBOLS]
+        entry_ids[:, :, 1] = vocab.COLON
+        entry_ids[:, :, 2] = vocab.OPEN
+        entry_ids[:, :, 3 : 3 + MAX_VALUE_LENGTH] = symbol_ids(self.sample_ids, values)
+        entry_ids[:, :, -2] = vocab.CLOSE
+        entry_ids[:, :, -1] = vocab.COMMA
+        last_used = MAX_RULE_SYMBOLS - 1 - np.argmax(self.used[:, ::-1], axis=1)
+        entry_mask = np.empty(entry_ids.shape, dtype=np.bool_)
+        entry_mask[:, :, :3] = self.used[:, :, None]
+        entry_mask[:, :, 3 : 3 + MAX_VALUE_LENGTH] = self.used[:, :, None] & (
+            np.arange(MAX_VALUE_LENGTH) < lengths[:, :, None]
+        )
+        entry_mask[:, :, -2] = self.used
+        entry_mask[:, :, -1] = self.used & (np.arange(MAX_RULE_SYMBOLS) < last_used[:, None])
+        return flatten(entry_ids, entry_mask)
+
+    def result_part(self, which: int) -> Part:
+        """The rule with every rule symbol replaced by its value under case ``which``."""
+        lengths, values = self.cases[which]
+        rows = self.rows
+        is_symbol = (self.rule >= 0) & (self.rule < MAX_RULE_SYMBOLS)
+        symbol = np.where(is_symbol, self.rule, 0)
+        row_index = np.arange(rows)[:, None]
+        substituted = values[row_index, symbol]  # (rows, 29, 8)
+        substituted_length = lengths[row_index, symbol]
+        element = np.where(is_symbol[:, :, None], substituted, self.rule[:, :, None])
+        width = np.where(is_symbol, substituted_length, 1)
+        width = np.where(np.arange(MAX_RULE_LENGTH) < self.rule_length[:, None], width, 0)
+        mask = np.arange(MAX_VALUE_LENGTH) < width[:, :, None]
+        return flatten(symbol_ids(self.sample_ids, element), mask)
+
+
+def _space(draw: SubstitutionDraw) -> Part:
+    return constant(draw.rows, vocab.SPACE)
+
+
+def deduct(draw: SubstitutionDraw) -> tuple[list[Part], list[Part]]:
+    return [*draw.header(), draw.rule_part(), _space(draw), draw.case_part(0)], [draw.result_part(0)]
+
+
+def abduct(draw: SubstitutionDraw) -> tuple[list[Part], list[Part]]:
+    return [*draw.header(), draw.rule_part(), _space(draw), draw.result_part(0)], [draw.case_part(0)]
+
+
+def induct(draw: SubstitutionDraw) -> tuple[list[Part], list[Part]]:
+    return [*draw.header(), draw.result_part(0), _space(draw), draw.case_part(0)], [draw.rule_part()]
+
+
+def induct_v2(draw: SubstitutionDraw) -> tuple[list[Part], list[Part]]:
+    return [*draw.header(), draw.result_part(0)], [draw.case_part(0), _space(draw), draw.rule_part()]
+
+
+def induct_v3(draw: SubstitutionDraw) -> tuple[list[Part], list[Part]]:
+    source = [*draw.header(), draw.result_part(0), _space(draw), draw.result_part(1)]
+    return source, [draw.rule_part()]
+
+
+def induct_hard(draw: SubstitutionDraw) -> tuple[list[Part], list[Part]]:
+    return [*draw.header(), draw.result_part(0)], [draw.rule_part()]
+
+
+def induct_v2_double(draw: SubstitutionDraw) -> tuple[list[Part], list[Part]]:
+    source = [*draw.header(), draw.result_part(0), _space(draw), draw.result_part(1)]
+    target = [
+        draw.case_part(0),
+        _space(draw),
+        draw.case_part(1),
+        _space(draw),
+        draw.rule_part(),
+    ]
+    return source, target
+
+
+LAYOUTS = {
+    "deduct": deduct,
+    "abduct": abduct,
+    "induct": induct,
+    "induct_v2": induct_v2,
+    "induct_v3": induct_v3,
+    "induct_hard": induct_hard,
+    "induct_v2_double": induct_v2_double,
+}

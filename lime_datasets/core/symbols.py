@@ -1,0 +1,92 @@
+"""Per-example draw of the 68 distinct symbols (24 rule, 24 string, 20 math), in draw order.
+
+An ordered sample without replacement is drawn by sequential rejection: take uniform draws from
+``0 .. V-1`` and keep each value the first time it appears, until 68 are kept. Each row reads a fixed
+number of candidate words (``candidate_count(V)``, chosen so that running out is vanishingly rare);
+a row that does run out continues the same procedure with words from a Philox stream keyed by the
+sha256 of its own candidate words, so the result stays a pure function of the row's words.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+
+import numpy as np
+
+from .rng import uniform_below
+
+RULE_SYMBOLS = 24
+STRING_SYMBOLS = 24
+MATH_SYMBOLS = 20
+SYMBOLS_PER_EXAMPLE = RULE_SYMBOLS + STRING_SYMBOLS + MATH_SYMBOLS  # 68
+
+# Index ranges inside a row of the sample.
+RULE_START = 0
+STRING_START = RULE_SYMBOLS
+MATH_START = RULE_SYMBOLS + STRING_SYMBOLS
+
+_SCRATCH_ENTRIES = 1 << 21  # bounds the (rows x V) first-seen table of one pass
+
+
+def candidate_count(vocab_size: int) -> int:
+    """Candidate words a row reads: 68 plus eight standard deviations of the expected repeats.
+
+    Computed with IEEE double arithmetic in a fixed order, so it is the same on every platform.
+    """
+    mean = 0.0
+    variance = 0.0
+    for kept in range(SYMBOLS_PER_EXAMPLE):
+        miss = kept / vocab_size
+        mean += miss / (1.0 - miss)
+        variance += miss / (1.0 - miss) ** 2
+    extra = math.ceil(mean + 8.0 * math.sqrt(variance) + 8.0)
+    return SYMBOLS_PER_EXAMPLE + 8 * math.ceil(extra / 8)
+
+
+def sample_symbols(words: np.ndarray, vocab_size: int) -> np.ndarray:
+    """Distinct symbols per row, in draw order: ``(rows, 68)`` int64 from ``(rows, M)`` words."""
+    rows = words.shape[0]
+    out = np.empty((rows, SYMBOLS_PER_EXAMPLE), dtype=np.int64)
+    step = max(1, _SCRATCH_ENTRIES // vocab_size)
+    for begin in range(0, rows, step):
+        end = min(rows, begin + step)
+        out[begin:end] = _sample_chunk(words[begin:end], vocab_size)
+    return out
+
+
+def _sample_chunk(words: np.ndarray, vocab_size: int) -> np.ndarray:
+    rows, width = words.shape
+    candidates = uniform_below(words, vocab_size)
+    flat = (np.arange(rows, dtype=np.int64) * vocab_size)[:, None] + candidates
+    first_seen = np.full(rows * vocab_size, width, dtype=np.int32)
+    positions = np.broadcast_to(np.arange(width, dtype=np.int32), (rows, width))
+    np.minimum.at(first_seen, flat.ravel(), positions.ravel())
+    is_first = first_seen[flat] == positions
+    kept_so_far = np.cumsum(is_first, axis=1)
+    complete = kept_so_far[:, -1] >= SYMBOLS_PER_EXAMPLE
+    out = np.empty((rows, SYMBOLS_PER_EXAMPLE), dtype=np.int64)
+    select = is_first & (kept_so_far <= SYMBOLS_PER_EXAMPLE)
+    out[complete] = candidates[complete][select[complete]].reshape(-1, SYMBOLS_PER_EXAMPLE)
+    for row in np.flatnonzero(~complete):
+        out[row] = _finish_row(words[row], candidates[row][is_first[row]], vocab_size)
+    return out
+
+
+def _finish_row(row_words: np.ndarray, kept: np.ndarray, vocab_size: int) -> np.ndarray:
+    """Continue sequential rejection for one row that ran out of candidate words."""
+    digest = hashlib.sha256(row_words.astype("<u4").tobytes()).digest()
+    key = np.frombuffer(digest[:16], dtype="<u8").astype(np.uint64)
+    bit_generator = np.random.Philox(key=key)
+    chosen = [int(v) for v in kept]
+    seen = set(chosen)
+    while len(chosen) < SYMBOLS_PER_EXAMPLE:
+        more = bit_generator.random_raw(64).astype("<u8").view("<u4").astype(np.uint32)
+        for value in uniform_below(more, vocab_size):
+            value = int(value)
+            if value not in seen:
+                seen.add(value)
+                chosen.append(value)
+                if len(chosen) == SYMBOLS_PER_EXAMPLE:
+                    break
+    return np.asarray(chosen, dtype=np.int64)
