@@ -21,7 +21,7 @@ from . import vocab
 from .config import LimeConfig, check_split
 from .records import SCHEMA
 from .rng import WORDS_PER_COUNTER, SlotReader, row_words, stream_key
-from .sequences import pack
+from .sequences import ID_DTYPE, pack
 from .symbols import candidate_count, sample_symbols
 from .tasks import TASKS
 
@@ -109,8 +109,8 @@ def _build_batch(config: LimeConfig, first_id: int, words: np.ndarray) -> pa.Rec
         thresholds = _task_thresholds(config.task_weights)
         task_index = np.searchsorted(thresholds, words[:, 0].astype(np.uint64), side="right")
     n_candidates = candidate_count(config.vocab_size)
-    sample_ids = vocab.SYMBOL_OFFSET + sample_symbols(words[:, 1 : 1 + n_candidates],
-                                                      config.vocab_size)
+    symbols = sample_symbols(words[:, 1 : 1 + n_candidates], config.vocab_size)
+    sample_ids = (vocab.SYMBOL_OFFSET + symbols).astype(ID_DTYPE)
     sources, targets = [], []
     groups = []
     for index, task in enumerate(tasks):
@@ -148,7 +148,7 @@ def _merge(ragged: list[tuple[np.ndarray, np.ndarray]], groups: list, rows: int
         lengths[group] = np.diff(offsets)
     offsets = np.zeros(rows + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
-    flat = np.empty(offsets[-1], dtype=np.int64)
+    flat = np.empty(offsets[-1], dtype=ID_DTYPE)
     for (values, task_offsets), group in zip(ragged, groups):
         task_lengths = np.diff(task_offsets)
         shift = np.repeat(offsets[group] - task_offsets[:-1], task_lengths)
@@ -165,5 +165,5 @@ def _text_array(ids: np.ndarray, offsets: np.ndarray, vocab_size: int) -> pa.Arr
 
 def _ids_array(ids: np.ndarray, offsets: np.ndarray) -> pa.Array:
     return pa.ListArray.from_arrays(
-        pa.array(offsets.astype(np.int32)), pa.array(ids.astype(np.int32))
+        pa.array(offsets.astype(np.int32)), pa.array(ids.astype(np.int32, copy=False))
     )

@@ -13,14 +13,17 @@ from typing import NamedTuple
 import numpy as np
 
 
+ID_DTYPE = np.int32
+
+
 class Part(NamedTuple):
-    ids: np.ndarray  # (rows, width) int64 token ids
+    ids: np.ndarray  # (rows, width) token ids (ID_DTYPE)
     mask: np.ndarray  # (rows, width) bool
 
 
 def constant(rows: int, token_id: int) -> Part:
     """The same single token in every row."""
-    return Part(np.full((rows, 1), token_id, dtype=np.int64), np.ones((rows, 1), dtype=np.bool_))
+    return Part(np.full((rows, 1), token_id, dtype=ID_DTYPE), np.ones((rows, 1), dtype=np.bool_))
 
 
 def whole(ids: np.ndarray) -> Part:

@@ -19,7 +19,7 @@ import numpy as np
 
 from . import vocab
 from .rng import SlotReader, shuffle_prefixes, uniform_below, uniform_between
-from .sequences import Part, constant, flatten, prefix, symbol_ids, whole
+from .sequences import ID_DTYPE, Part, constant, flatten, prefix, symbol_ids, whole
 from .symbols import MATH_START, MATH_SYMBOLS, STRING_START
 
 MAX_RULE_SYMBOLS = 5  # k <= 5
@@ -58,6 +58,7 @@ class SubstitutionDraw:
         unshuffled = np.where(position < length[:, None], unshuffled, -1)
         self.rule = shuffle_prefixes(unshuffled, length, reader.take(MAX_RULE_LENGTH - 1))
         self.rule_length = length
+        self.rule_ids = symbol_ids(sample_ids, self.rule)
 
         char_valid = np.arange(MAX_PATTERN_CHARS) < n_chars[:, None]
         self.used = np.stack(
@@ -86,13 +87,13 @@ class SubstitutionDraw:
         ]
 
     def rule_part(self) -> Part:
-        return prefix(symbol_ids(self.sample_ids, self.rule), self.rule_length)
+        return prefix(self.rule_ids, self.rule_length)
 
     def case_part(self, which: int) -> Part:
         """``A : [ v v ] , B : [ v v v ]`` over the used rule symbols, in header order."""
         lengths, values = self.cases[which]
         rows = self.rows
-        entry_ids = np.empty((rows, MAX_RULE_SYMBOLS, MAX_VALUE_LENGTH + 5), dtype=np.int64)
+        entry_ids = np.empty((rows, MAX_RULE_SYMBOLS, MAX_VALUE_LENGTH + 5), dtype=ID_DTYPE)
         entry_ids[:, :, 0] = self.sample_ids[:, :MAX_RULE_SYMBOLS]
         entry_ids[:, :, 1] = vocab.COLON
         entry_ids[:, :, 2] = vocab.OPEN
@@ -113,16 +114,15 @@ class SubstitutionDraw:
         """The rule with every rule symbol replaced by its value under case ``which``."""
         lengths, values = self.cases[which]
         rows = self.rows
+        value_ids = symbol_ids(self.sample_ids, values).reshape(rows * MAX_RULE_SYMBOLS, -1)
         is_symbol = (self.rule >= 0) & (self.rule < MAX_RULE_SYMBOLS)
-        symbol = np.where(is_symbol, self.rule, 0)
-        row_index = np.arange(rows)[:, None]
-        substituted = values[row_index, symbol]  # (rows, 29, 8)
-        substituted_length = lengths[row_index, symbol]
-        element = np.where(is_symbol[:, :, None], substituted, self.rule[:, :, None])
-        width = np.where(is_symbol, substituted_length, 1)
-        width = np.where(np.arange(MAX_RULE_LENGTH) < self.rule_length[:, None], width, 0)
+        entry = np.arange(rows)[:, None] * MAX_RULE_SYMBOLS + np.where(is_symbol, self.rule, 0)
+        element = value_ids[entry]  # (rows, 29, 8)
+        element[:, :, 0] = np.where(is_symbol, element[:, :, 0], self.rule_ids)
+        width = np.where(is_symbol, lengths.ravel()[entry], 1)
+        width[np.arange(MAX_RULE_LENGTH) >= self.rule_length[:, None]] = 0
         mask = np.arange(MAX_VALUE_LENGTH) < width[:, :, None]
-        return flatten(symbol_ids(self.sample_ids, element), mask)
+        return flatten(element, mask)
 
 
 def _space(draw: SubstitutionDraw) -> Part:

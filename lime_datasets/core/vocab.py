@@ -66,19 +66,18 @@ def decode(ids, vocab_size: int) -> str:
 
 
 @functools.lru_cache(maxsize=8)
-def _render_table(vocab_size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per token: its bytes and a trailing space packed in a uint64, the byte mask, the length."""
+def _render_table(vocab_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per token: its bytes and a trailing space, zero-padded into a uint64; and its byte length."""
     tokens = vocab_tokens(vocab_size)
     table = np.zeros((len(tokens), _WIDTH), dtype=np.uint8)
-    mask = np.zeros((len(tokens), _WIDTH), dtype=np.bool_)
+    lengths = np.zeros(len(tokens), dtype=np.int64)
     for token_id, token in enumerate(tokens):
         encoded = (token + " ").encode("ascii")
         if len(encoded) > _WIDTH:
             raise ValueError(f"token {token!r} is longer than {_WIDTH - 1} bytes")
         table[token_id, : len(encoded)] = np.frombuffer(encoded, dtype=np.uint8)
-        mask[token_id, : len(encoded)] = True
-    lengths = mask.sum(axis=1).astype(np.int64)
-    return table.view(np.uint64).ravel(), mask.view(np.uint64).ravel(), lengths
+        lengths[token_id] = len(encoded)
+    return table.view(np.uint64).ravel(), lengths
 
 
 def render(ids: np.ndarray, offsets: np.ndarray, vocab_size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -87,15 +86,14 @@ def render(ids: np.ndarray, offsets: np.ndarray, vocab_size: int) -> tuple[np.nd
     ``ids`` is the flat id array and ``offsets`` (``rows + 1`` entries) bounds each row. Returns
     ``(utf8_bytes, byte_offsets)`` ready for an Arrow string array. Every row must be non-empty.
     """
-    table, mask, token_lengths = _render_table(vocab_size)
+    table, token_lengths = _render_table(vocab_size)
     token_bytes = table.take(ids).view(np.uint8)
-    token_mask = mask.take(ids).view(np.bool_).reshape(-1, _WIDTH)
     lengths = token_lengths.take(ids)
     last_tokens = offsets[1:] - 1
-    # Drop the separator after the last token of each row.
-    token_mask[last_tokens, lengths[last_tokens] - 1] = False
+    # Drop the separator after the last token of each row; padding bytes are zero, text bytes not.
+    token_bytes[last_tokens * _WIDTH + lengths[last_tokens] - 1] = 0
     lengths[last_tokens] -= 1
-    data = token_bytes[token_mask.ravel()]
+    data = token_bytes[token_bytes != 0]
     token_ends = np.cumsum(lengths)
     byte_offsets = np.zeros(len(offsets), dtype=np.int64)
     byte_offsets[1:] = token_ends[last_tokens]
