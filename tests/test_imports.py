@@ -1,0 +1,40 @@
+"""The core stays framework-free and light to import."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+HEAVY = ("datasets", "tensorflow_datasets", "tensorflow", "apache_beam", "torch", "jax")
+
+
+@pytest.mark.parametrize("module", ["lime_datasets.core", "lime_datasets"])
+def test_import_pulls_in_no_framework(module: str) -> None:
+    code = (
+        f"import sys, json; import {module}; "
+        f"print(json.dumps([m for m in {list(HEAVY)!r} if m in sys.modules]))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=REPO)
+    assert json.loads(out.stdout) == []
+
+
+def test_core_imports_nothing_outside_numpy_pyarrow_and_stdlib() -> None:
+    code = (
+        "import sys, json; before = set(sys.modules); import lime_datasets.core.generate, "
+        "lime_datasets.core.checker; new = set(sys.modules) - before; "
+        "print(json.dumps(sorted({m.split('.')[0] for m in new})))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=REPO)
+    # Private helpers that numpy and pyarrow load (Cython runtime, sysconfig data) are not packages.
+    third_party = {
+        m for m in json.loads(out.stdout)
+        if m not in sys.stdlib_module_names and not m.startswith("_") and m != "cython_runtime"
+    }
+    assert third_party <= {"lime_datasets", "numpy", "pyarrow"}, third_party

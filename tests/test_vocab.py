@@ -1,0 +1,32 @@
+"""The vocabulary: a fixed layout, and ids that encode the text exactly."""
+
+from __future__ import annotations
+
+import pytest
+
+import lime_datasets
+from lime_datasets.core import vocab
+
+
+def test_layout() -> None:
+    tokens = vocab.vocab_tokens(70)
+    assert tokens[:4] == ["<pad>", "<s>", "</s>", "<unk>"]
+    assert tokens[4:13] == ["<UPPER>", "<LOWER>", "<MATH>", "<space>", ":", "[", "]", ",", "->"]
+    assert tokens[13:] == [str(s) for s in range(70)]
+    assert vocab.vocab_tokens(1000)[: len(tokens)] == tokens  # a smaller vocabulary is a prefix
+    assert len(set(vocab.vocab_tokens(1000))) == 1013
+
+
+@pytest.mark.parametrize("name", sorted(lime_datasets.CONFIGS))
+def test_ids_encode_the_text(name: str) -> None:
+    for row in lime_datasets.generate(name, "test", 0, 200).to_pylist():
+        assert row["source_ids"] == vocab.encode(row["source"], 1000)
+        assert row["target_ids"] == vocab.encode(row["target"], 1000)
+        assert vocab.decode(row["source_ids"], 1000) == row["source"]
+        assert "  " not in row["source"] and row["source"] == row["source"].strip()
+
+
+def test_unknown_tokens() -> None:
+    for token in ("1000", "-1", "01", "x", ""):
+        with pytest.raises(ValueError, match="vocabulary"):
+            vocab.token_to_id(token, 1000)
