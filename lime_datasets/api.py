@@ -13,12 +13,13 @@ from .core.fingerprint import fingerprint_batches
 from .core.generate import check_range, generate_table, iter_batches
 
 
-def generate(name: str, split: str, start: int = 0, stop: int | None = None, **overrides: Any
-             ) -> pa.Table:
+def generate(
+    name: str, split: str, start: int = 0, stop: int | None = None, **overrides: Any
+) -> pa.Table:
     """Rows ``start .. stop - 1`` of a split (``stop=None``: to the end) as a ``pyarrow.Table``.
 
     The same arguments give the same bytes on any machine; a row range equals the same rows of any
-    larger range. ``overrides`` are registry parameters (``seed``, ``vocab_size``, ``num_train``...).
+    larger range. ``overrides`` are registry parameters (``seed``, ``vocab_size``, ...).
     """
     config = get_config(name, **overrides)
     return generate_table(config, split, start, stop)
@@ -28,8 +29,10 @@ def example(name: str, split: str, index: int, **overrides: Any) -> dict[str, An
     """Example ``index`` of a split as a dict of the record fields."""
     config = get_config(name, **overrides)
     check_split(split)
-    if isinstance(index, bool) or not isinstance(index, int) or not (
-        0 <= index < config.split_size(split)
+    if (
+        isinstance(index, bool)
+        or not isinstance(index, int)
+        or not (0 <= index < config.split_size(split))
     ):
         raise ValueError(
             f"index must be an integer in [0, {config.split_size(split)}) for the {split} split "

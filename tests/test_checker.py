@@ -1,4 +1,4 @@
-"""The checker accepts every generated example and every valid alternative, and rejects wrong ones."""
+"""The checker accepts every generated example and valid alternatives, and rejects wrong ones."""
 
 from __future__ import annotations
 
@@ -69,8 +69,11 @@ def test_rejects_most_random_corruptions(name: str) -> None:
 
 # Hand-built sources: a header with rule symbols 1 2, string symbols 30..53, math symbols 60..79.
 HEADER = (
-    "<UPPER> 1 2 <LOWER> " + " ".join(str(s) for s in range(30, 54))
-    + " <MATH> " + " ".join(str(s) for s in range(60, 80)) + " <space>"
+    "<UPPER> 1 2 <LOWER> "
+    + " ".join(str(s) for s in range(30, 54))
+    + " <MATH> "
+    + " ".join(str(s) for s in range(60, 80))
+    + " <space>"
 )
 
 
@@ -78,7 +81,9 @@ def test_abduct_accepts_an_alternative_case() -> None:
     source = f"{HEADER} 1 2 <space> 30 31 32 33 34"
     assert checker.check("abduct", source, "1 : [ 30 31 ] , 2 : [ 32 33 34 ]")
     assert checker.check("abduct", source, "1 : [ 30 31 32 ] , 2 : [ 33 34 ]")
-    assert not checker.check("abduct", source, "1 : [ 30 ] , 2 : [ 31 32 33 34 ]")  # value too short
+    assert not checker.check(
+        "abduct", source, "1 : [ 30 ] , 2 : [ 31 32 33 34 ]"
+    )  # value too short
     assert not checker.check("abduct", source, "2 : [ 30 31 ] , 1 : [ 32 33 34 ]")  # header order
     assert not checker.check("abduct", source, "1 : [ 30 31 ] , 2 : [ 32 33 35 ]")  # wrong result
 

@@ -20,8 +20,14 @@ REPO = Path(__file__).resolve().parent.parent
 @pytest.mark.parametrize("name", sorted(lime_datasets.CONFIGS))
 def test_any_row_range_equals_the_same_rows_of_a_larger_range(name: str) -> None:
     whole = lime_datasets.generate(name, "train", 0, 3 * BLOCK_SIZE + 7, num_train=10_000)
-    for start, stop in [(0, 1), (5, 6), (BLOCK_SIZE - 3, BLOCK_SIZE + 4), (999, 2001),
-                        (2 * BLOCK_SIZE, 3 * BLOCK_SIZE + 7), (17, 17)]:
+    for start, stop in [
+        (0, 1),
+        (5, 6),
+        (BLOCK_SIZE - 3, BLOCK_SIZE + 4),
+        (999, 2001),
+        (2 * BLOCK_SIZE, 3 * BLOCK_SIZE + 7),
+        (17, 17),
+    ]:
         part = lime_datasets.generate(name, "train", start, stop, num_train=10_000)
         assert part.equals(whole.slice(start, stop - start)), (start, stop)
 
@@ -39,9 +45,10 @@ def test_first_rows_equal_a_smaller_build(name: str) -> None:
 def test_example_equals_the_row_of_generate() -> None:
     table = lime_datasets.generate("induct_v2", "validation")
     for index in (0, 1, 499, 999):
-        assert lime_datasets.example("induct_v2", "validation", index) == table.slice(
-            index, 1
-        ).to_pylist()[0]
+        assert (
+            lime_datasets.example("induct_v2", "validation", index)
+            == table.slice(index, 1).to_pylist()[0]
+        )
 
 
 def test_different_keys_give_different_data() -> None:
@@ -90,9 +97,12 @@ def test_same_bytes_in_another_process_with_another_hash_seed() -> None:
     results = []
     for hash_seed in ("0", "12345"):
         env = {**os.environ, "PYTHONHASHSEED": hash_seed, "PYTHONPATH": str(REPO)}
-        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
-                             text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        )
         results.append(json.loads(out.stdout))
-    here = {n: lime_datasets.fingerprint(n, "validation", num_validation=300)
-            for n in sorted(lime_datasets.CONFIGS)}
+    here = {
+        n: lime_datasets.fingerprint(n, "validation", num_validation=300)
+        for n in sorted(lime_datasets.CONFIGS)
+    }
     assert results[0] == results[1] == here

@@ -19,8 +19,9 @@ def test_import_pulls_in_no_framework(module: str) -> None:
         f"import sys, json; import {module}; "
         f"print(json.dumps([m for m in {list(HEAVY)!r} if m in sys.modules]))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         cwd=REPO)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO
+    )
     assert json.loads(out.stdout) == []
 
 
@@ -30,11 +31,13 @@ def test_core_imports_nothing_outside_numpy_pyarrow_and_stdlib() -> None:
         "lime_datasets.core.checker; new = set(sys.modules) - before; "
         "print(json.dumps(sorted({m.split('.')[0] for m in new})))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         cwd=REPO)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO
+    )
     # Private helpers that numpy and pyarrow load (Cython runtime, sysconfig data) are not packages.
     third_party = {
-        m for m in json.loads(out.stdout)
+        m
+        for m in json.loads(out.stdout)
         if m not in sys.stdlib_module_names and not m.startswith("_") and m != "cython_runtime"
     }
     assert third_party <= {"lime_datasets", "numpy", "pyarrow"}, third_party

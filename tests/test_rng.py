@@ -58,7 +58,7 @@ def test_symbol_sample_falls_back_when_candidates_run_out() -> None:
     assert np.array_equal(sample, symbols.sample_symbols(words, 100))
     # Rows that did not run out keep their first 68 distinct candidates in draw order.
     candidates = rng.uniform_below(words, 100)
-    for row, drawn in zip(sample, candidates):
+    for row, drawn in zip(sample, candidates, strict=True):
         distinct = list(dict.fromkeys(drawn.tolist()))
         if len(distinct) >= 68:
             assert row.tolist() == distinct[:68]

@@ -41,8 +41,9 @@ def deduct_rows() -> list[dict]:
 
 
 def test_family_one_ranges(deduct_rows: list[dict]) -> None:
-    observed: dict[str, list[int]] = {k: [] for k in
-                                      ("rule_length", "rule_symbol_uses", "math", "used", "value")}
+    observed: dict[str, list[int]] = {
+        k: [] for k in ("rule_length", "rule_symbol_uses", "math", "used", "value")
+    }
     for row in deduct_rows:
         rule_symbols, strings, maths, (rule, case_tokens) = parse(row["source"])
         assert len(strings) == 24 and len(maths) == 20

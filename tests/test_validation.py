@@ -90,7 +90,9 @@ def test_bad_example_index(no_generation) -> None:
 
 def test_weights_are_normalised_and_order_free() -> None:
     a = lime_datasets.CONFIGS["mixed"].replace(task_weights={"induct": 2, "deduct": 2, "abduct": 2})
-    b = lime_datasets.CONFIGS["mixed"].replace(task_weights="abduct=1,deduct=1,induct=1,induct_v2=0")
+    b = lime_datasets.CONFIGS["mixed"].replace(
+        task_weights="abduct=1,deduct=1,induct=1,induct_v2=0"
+    )
     assert a.tasks == b.tasks == ("deduct", "abduct", "induct")
     assert lime_datasets.generate("mixed", "test", 0, 50, task_weights=dict(a.task_weights)).equals(
         lime_datasets.generate("mixed", "test", 0, 50)

@@ -2,7 +2,8 @@
 
 Golden fingerprints pin the bytes of every config. Regenerate them only when the data version
 changes (bump ``DATA_VERSIONS`` in ``lime_datasets/core/version.py`` and add a CHANGELOG entry), or
-when a new config is added (its goldens are added; existing ones must not change). The script refuses
+when a new config is added (its goldens are added; existing ones must not change). The script
+refuses
 to change an existing config's fingerprint under the same data version unless ``--force`` is given.
 
 Usage: python tests/update_golden.py [--force]
@@ -26,18 +27,29 @@ def main() -> int:
     parser.add_argument("--force", action="store_true")
     args = parser.parse_args()
     fingerprints = {
-        name: {split: lime_datasets.fingerprint(name, split, **SIZES) for split in lime_datasets.SPLITS}
+        name: {
+            split: lime_datasets.fingerprint(name, split, **SIZES) for split in lime_datasets.SPLITS
+        }
         for name in sorted(lime_datasets.CONFIGS)
     }
     if GOLDEN.exists() and not args.force:
         old = json.loads(GOLDEN.read_text())
         if old["data_version"] == lime_datasets.DATA_VERSION:
-            changed = [n for n in old["fingerprints"] if old["fingerprints"][n] != fingerprints.get(n)]
+            changed = [
+                n for n in old["fingerprints"] if old["fingerprints"][n] != fingerprints.get(n)
+            ]
             if changed:
-                print(f"fingerprints changed under data version {lime_datasets.DATA_VERSION}: "
-                      f"{', '.join(changed)}; bump the data version or pass --force", file=sys.stderr)
+                print(
+                    f"fingerprints changed under data version {lime_datasets.DATA_VERSION}: "
+                    f"{', '.join(changed)}; bump the data version or pass --force",
+                    file=sys.stderr,
+                )
                 return 1
-    golden = {"data_version": lime_datasets.DATA_VERSION, "sizes": SIZES, "fingerprints": fingerprints}
+    golden = {
+        "data_version": lime_datasets.DATA_VERSION,
+        "sizes": SIZES,
+        "fingerprints": fingerprints,
+    }
     GOLDEN.write_text(json.dumps(golden, indent=2, sort_keys=True) + "\n")
     print(f"wrote {GOLDEN}")
     return 0

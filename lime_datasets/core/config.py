@@ -1,7 +1,8 @@
 """The config of a LIME dataset: which tasks, in what proportions, and every generation parameter.
 
 A ``LimeConfig`` is frozen and validated on construction; ``replace`` makes a validated copy with
-overrides. Every bad value raises ``ValueError`` naming the parameter, the value and what is allowed.
+overrides. Every bad value raises ``ValueError`` naming the parameter, the value and what is
+allowed.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ import numbers
 from collections.abc import Mapping
 from typing import Any
 
-from .tasks import TASKS
 from .symbols import SYMBOLS_PER_EXAMPLE
+from .tasks import TASKS
 
 SPLITS = ("train", "validation", "test")
 MAX_VOCAB_SIZE = 1_000_000
@@ -48,8 +49,13 @@ class LimeConfig:
 
     def __post_init__(self) -> None:
         _check_int("seed", self.seed, 0, 2**63 - 1)
-        _check_int("vocab_size", self.vocab_size, SYMBOLS_PER_EXAMPLE, MAX_VOCAB_SIZE,
-                   why=f" (each example draws {SYMBOLS_PER_EXAMPLE} distinct symbols)")
+        _check_int(
+            "vocab_size",
+            self.vocab_size,
+            SYMBOLS_PER_EXAMPLE,
+            MAX_VOCAB_SIZE,
+            why=f" (each example draws {SYMBOLS_PER_EXAMPLE} distinct symbols)",
+        )
         for split in SPLITS:
             _check_int(f"num_{split}", getattr(self, f"num_{split}"), 0, 2**40)
         _check_int("min_steps", self.min_steps, 1, MAX_STEPS_LIMIT)

@@ -31,8 +31,10 @@ CHUNK_ROWS = 2048  # rows vectorised together; does not affect the bytes
 
 def slots_per_row(config: LimeConfig) -> int:
     """32-bit words each example of ``config`` reads: a multiple of 8, fixed by the config."""
-    needed = 1 + candidate_count(config.vocab_size) + max(
-        TASKS[task].slots(config) for task in config.tasks
+    needed = (
+        1
+        + candidate_count(config.vocab_size)
+        + max(TASKS[task].slots(config) for task in config.tasks)
     )
     return -(-needed // WORDS_PER_COUNTER) * WORDS_PER_COUNTER
 
@@ -68,16 +70,18 @@ def check_range(config: LimeConfig, split: str, start: int, stop: int | None) ->
     return int(stop)
 
 
-def generate_table(config: LimeConfig, split: str, start: int = 0, stop: int | None = None
-                   ) -> pa.Table:
+def generate_table(
+    config: LimeConfig, split: str, start: int = 0, stop: int | None = None
+) -> pa.Table:
     """Rows ``start .. stop - 1`` of a split as one table with ``SCHEMA``."""
     stop = check_range(config, split, start, stop)
     batches = list(iter_batches(config, split, start, stop))
     return pa.Table.from_batches(batches, schema=SCHEMA)
 
 
-def iter_batches(config: LimeConfig, split: str, start: int, stop: int,
-                 rows_per_batch: int = CHUNK_ROWS) -> Iterator[pa.RecordBatch]:
+def iter_batches(
+    config: LimeConfig, split: str, start: int, stop: int, rows_per_batch: int = CHUNK_ROWS
+) -> Iterator[pa.RecordBatch]:
     """Record batches covering rows ``start .. stop - 1`` in order (``check_range`` first)."""
     slots = slots_per_row(config)
     for begin in range(start, stop, rows_per_batch):
@@ -138,18 +142,19 @@ def _build_batch(config: LimeConfig, first_id: int, words: np.ndarray) -> pa.Rec
     return pa.RecordBatch.from_arrays(columns, schema=SCHEMA)
 
 
-def _merge(ragged: list[tuple[np.ndarray, np.ndarray]], groups: list, rows: int
-           ) -> tuple[np.ndarray, np.ndarray]:
+def _merge(
+    ragged: list[tuple[np.ndarray, np.ndarray]], groups: list, rows: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Interleave per-task ragged rows back into row order."""
     if len(ragged) == 1 and groups[0] is None:
         return ragged[0]
     lengths = np.zeros(rows, dtype=np.int64)
-    for (_, offsets), group in zip(ragged, groups):
+    for (_, offsets), group in zip(ragged, groups, strict=True):
         lengths[group] = np.diff(offsets)
     offsets = np.zeros(rows + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
     flat = np.empty(offsets[-1], dtype=ID_DTYPE)
-    for (values, task_offsets), group in zip(ragged, groups):
+    for (values, task_offsets), group in zip(ragged, groups, strict=True):
         task_lengths = np.diff(task_offsets)
         shift = np.repeat(offsets[group] - task_offsets[:-1], task_lengths)
         flat[np.arange(len(values)) + shift] = values

@@ -5,7 +5,8 @@ The contract (stable across numpy releases):
 * Each block of a split has its own Philox-4x64 stream. Its 128-bit key is the first 16 bytes of
   ``sha256`` over a canonical JSON encoding of the whole key tuple
   ``("lime", seed, config_name, split, block)``; keys are never derived by adding integers.
-* Example ``r`` of a block owns the 32-bit words ``[r * S, (r + 1) * S)`` of that stream, where ``S``
+* Example ``r`` of a block owns the 32-bit words ``[r * S, (r + 1) * S)`` of that stream, where
+  ``S``
   (slots per row, a multiple of 8) depends only on the config's tasks and parameters. The 64-bit raw
   outputs are read little-end first, so word ``2i`` is the low half of raw output ``i``. Any row can
   therefore be generated alone, by setting the Philox counter, with no other row computed.

@@ -12,7 +12,6 @@ from typing import NamedTuple
 
 import numpy as np
 
-
 ID_DTYPE = np.int32
 
 
@@ -52,7 +51,7 @@ def pack(parts: list[Part]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def symbol_ids(symbol_ids_row: np.ndarray, indices: np.ndarray) -> np.ndarray:
-    """Token ids of sample indices: ``symbol_ids_row`` is ``(rows, 68)``, ``indices`` ``(rows, ...)``.
+    """Token ids of sample indices: ``symbol_ids_row`` ``(rows, 68)``, ``indices`` ``(rows, ...)``.
 
     Negative indices (padding) map to the first symbol; callers mask them out.
     """

@@ -29,8 +29,12 @@ MAX_RULE_LENGTH = MAX_PATTERN_CHARS + MAX_MATH_DRAWS  # 29
 MIN_VALUE_LENGTH, MAX_VALUE_LENGTH = 2, 8
 VALUE_ALPHABET = 44  # the 24 string and 20 math symbols, sample indices 24..67
 
-SLOTS = 2 + MAX_PATTERN_CHARS + MAX_MATH_DRAWS + (MAX_RULE_LENGTH - 1) + 2 * (
-    MAX_RULE_SYMBOLS * (1 + MAX_VALUE_LENGTH)
+SLOTS = (
+    2
+    + MAX_PATTERN_CHARS
+    + MAX_MATH_DRAWS
+    + (MAX_RULE_LENGTH - 1)
+    + 2 * (MAX_RULE_SYMBOLS * (1 + MAX_VALUE_LENGTH))
 )
 
 
@@ -130,19 +134,29 @@ def _space(draw: SubstitutionDraw) -> Part:
 
 
 def deduct(draw: SubstitutionDraw) -> tuple[list[Part], list[Part]]:
-    return [*draw.header(), draw.rule_part(), _space(draw), draw.case_part(0)], [draw.result_part(0)]
+    return [*draw.header(), draw.rule_part(), _space(draw), draw.case_part(0)], [
+        draw.result_part(0)
+    ]
 
 
 def abduct(draw: SubstitutionDraw) -> tuple[list[Part], list[Part]]:
-    return [*draw.header(), draw.rule_part(), _space(draw), draw.result_part(0)], [draw.case_part(0)]
+    return [*draw.header(), draw.rule_part(), _space(draw), draw.result_part(0)], [
+        draw.case_part(0)
+    ]
 
 
 def induct(draw: SubstitutionDraw) -> tuple[list[Part], list[Part]]:
-    return [*draw.header(), draw.result_part(0), _space(draw), draw.case_part(0)], [draw.rule_part()]
+    return [*draw.header(), draw.result_part(0), _space(draw), draw.case_part(0)], [
+        draw.rule_part()
+    ]
 
 
 def induct_v2(draw: SubstitutionDraw) -> tuple[list[Part], list[Part]]:
-    return [*draw.header(), draw.result_part(0)], [draw.case_part(0), _space(draw), draw.rule_part()]
+    return [*draw.header(), draw.result_part(0)], [
+        draw.case_part(0),
+        _space(draw),
+        draw.rule_part(),
+    ]
 
 
 def induct_v3(draw: SubstitutionDraw) -> tuple[list[Part], list[Part]]:

@@ -1,7 +1,8 @@
 """Per-example draw of the 68 distinct symbols (24 rule, 24 string, 20 math), in draw order.
 
 An ordered sample without replacement is drawn by sequential rejection: take uniform draws from
-``0 .. V-1`` and keep each value the first time it appears, until 68 are kept. Each row reads a fixed
+``0 .. V-1`` and keep each value the first time it appears, until 68 are kept. Each row reads a
+fixed
 number of candidate words (``candidate_count(V)``, chosen so that running out is vanishingly rare);
 a row that does run out continues the same procedure with words from a Philox stream keyed by the
 sha256 of its own candidate words, so the result stays a pure function of the row's words.
