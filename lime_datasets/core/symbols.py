@@ -60,8 +60,9 @@ def _sample_chunk(words: np.ndarray, vocab_size: int) -> np.ndarray:
     rows, width = words.shape
     candidates = uniform_below(words, vocab_size)
     flat = (np.arange(rows, dtype=np.int64) * vocab_size)[:, None] + candidates
-    first_seen = np.full(rows * vocab_size, width, dtype=np.int32)
-    positions = np.broadcast_to(np.arange(width, dtype=np.int32), (rows, width))
+    position_type = np.uint8 if width < 256 else np.uint16  # the first-seen table is memset per pass
+    first_seen = np.full(rows * vocab_size, width, dtype=position_type)
+    positions = np.broadcast_to(np.arange(width, dtype=position_type), (rows, width))
     np.minimum.at(first_seen, flat.ravel(), positions.ravel())
     is_first = first_seen[flat] == positions
     kept_so_far = np.cumsum(is_first, axis=1)
