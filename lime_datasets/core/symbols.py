@@ -27,7 +27,7 @@ RULE_START = 0
 STRING_START = RULE_SYMBOLS
 MATH_START = RULE_SYMBOLS + STRING_SYMBOLS
 
-_SCRATCH_ENTRIES = 1 << 21  # bounds the (rows x V) first-seen table of one pass
+_SCRATCH_ENTRIES = 1 << 19  # rows x V per pass: keeps the first-seen table in cache
 
 
 def candidate_count(vocab_size: int) -> int:
