@@ -1,28 +1,32 @@
+# The two commands of the README: `make demo` and `make test`. Each sets up .venv (once, and again
+# whenever setup.cfg or pyproject.toml change) with the package and its extras from the registries.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-EXTRAS ?= test
+STAMP := $(VENV)/.installed
+# The pytest arguments; e.g. `make test PYTEST_ARGS="-k hf -x"`.
+PYTEST_ARGS ?=
 
 .PHONY: demo test lint bench clean
 
-$(BIN)/activate: setup.cfg pyproject.toml
+$(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[$(EXTRAS)]"
-	touch $(BIN)/activate
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[all,test]"
+	touch $(STAMP)
 
-demo: $(BIN)/activate
+demo: $(STAMP)
 	$(BIN)/python -m lime_datasets.demo
 
-test: $(BIN)/activate
+test: $(STAMP)
 	$(BIN)/ruff check lime_datasets tests benchmarks
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: $(BIN)/activate
+lint: $(STAMP)
 	$(BIN)/ruff check lime_datasets tests benchmarks
 
-bench: $(BIN)/activate
-	$(BIN)/python benchmarks/generate_throughput.py
+bench: $(STAMP)
+	$(BIN)/python benchmarks/generate_throughput.py --json benchmarks/results/generate.json
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache
