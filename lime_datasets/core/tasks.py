@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import substitution
+from . import rewrite, substitution
 from .rng import SlotReader
 from .sequences import Part
 
@@ -67,6 +67,45 @@ _TASKS = [
     _substitution_task(
         "induct_v2_double", "Induction from two results: write both cases and the rule.",
         "result <space> result2", "case <space> case2 <space> rule"),
+]
+
+
+def _rewrite_task(name: str, summary: str, source: str, target: str) -> Task:
+    layout = rewrite.SINGLE_LAYOUTS[name]
+
+    def build(reader: SlotReader, sample_ids: np.ndarray, config: Any):
+        return layout(rewrite.RewriteDraw(reader, sample_ids))
+
+    return Task(name, "rewrite", summary, source, target, lambda config: rewrite.SLOTS, build)
+
+
+def _multistep_task(name: str, summary: str, source: str, target: str) -> Task:
+    layout = rewrite.MULTISTEP_LAYOUTS[name]
+
+    def build(reader: SlotReader, sample_ids: np.ndarray, config: Any):
+        draw = rewrite.MultistepDraw(reader, sample_ids, config.min_steps, config.max_steps)
+        return layout(draw)
+
+    return Task(name, "multistep", summary, source, target, rewrite.multistep_slots, build)
+
+
+# Appended, so the substitution tasks keep their registry order (mixtures' bytes depend on it).
+_TASKS += [
+    _rewrite_task(
+        "rewrite", "Rewrite: apply a rewrite rule once to a string and write the new string.",
+        "rule <space> string", "rewritten string"),
+    _rewrite_task(
+        "induct_rewrite", "Rewrite induction: find the rule that rewrote one string into another.",
+        "string <space> rewritten string", "rule"),
+    _multistep_task(
+        "rewrite_multistep",
+        "Multi-step rewrite (the paper's task): apply the rules in turn, write the final string.",
+        "rule1 <space> rule2 ... <space> string", "final string"),
+    _multistep_task(
+        "rewrite_multistep_easy",
+        "Multi-step rewrite, easy variant: write the string after every step.",
+        "rule1 <space> rule2 ... <space> string",
+        "string1 <space> string2 ... <space> final string"),
 ]
 
 TASKS: MappingProxyType[str, Task] = MappingProxyType({task.name: task for task in _TASKS})

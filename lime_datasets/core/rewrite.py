@@ -1,0 +1,390 @@
+"""Families 2 and 3 of the spec: single-step rewrite and multi-step rewrite.
+
+One rewrite step on a string (sample indices, ``-1`` pads):
+
+1. a span ``string[start:start+m]`` (the caller draws ``m`` and ``start``);
+2. its *letters* (distinct string symbols) are paired one to one with the first rule symbols, in
+   order of first appearance in the span; the rule's left side is the span with each letter
+   replaced by its rule symbol;
+3. the right side: ``U{low..high}`` math draws plus each used rule symbol once, shuffled;
+4. the rewritten string: the span replaced by the right side with its rule symbols turned back into
+   their letters.
+
+Family 2 (``rewrite``, ``induct_rewrite``) makes one step on a string of ``round(1.5 n)`` math and
+``n`` string draws (``n ~ U{10..20}``), ``m ~ U{5..20}``, right side ``U{5..20}`` math draws; its
+header lists the used rule symbols. Family 3 (``rewrite_multistep``, ``rewrite_multistep_easy``)
+starts from ``n`` math and ``round(1.5 n)`` string draws (``n ~ U{5..10}``) and makes
+``U{min_steps..max_steps}`` steps with ``m ~ U{3..7}`` (clipped to the current length) and right
+sides of ``U{3..7}`` math draws; its header lists all 24 rule symbols. The easy variant's target
+is the string after every step, the final one included.
+
+Every draw reads a fixed word of its row (the maximum count is reserved and a prefix used); a row
+with fewer steps leaves the later steps' words unread.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from . import vocab
+from .rng import SlotReader, shuffle_prefixes, uniform_below, uniform_between
+from .sequences import Part, constant, flatten, prefix, symbol_ids, whole
+from .symbols import MATH_START, MATH_SYMBOLS, RULE_SYMBOLS, STRING_START, STRING_SYMBOLS
+
+# Python's round (half to even) of 1.5 n, for every n the spec draws.
+ROUND_1_5 = np.array([round(1.5 * n) for n in range(21)], dtype=np.int64)
+
+# Family 2.
+MIN_N, MAX_N = 10, 20
+MAX_LENGTH = MAX_N + ROUND_1_5[MAX_N]  # 50
+MIN_SPAN, MAX_SPAN = 5, 20
+MIN_RIGHT_MATH, MAX_RIGHT_MATH = 5, 20
+MAX_LETTERS = min(MAX_SPAN, MAX_N)  # distinct string symbols a span can hold
+MAX_RIGHT = MAX_RIGHT_MATH + MAX_LETTERS
+
+# Family 3.
+MIN_START_N, MAX_START_N = 5, 10
+MAX_START_LENGTH = MAX_START_N + ROUND_1_5[MAX_START_N]  # 25
+MIN_STEP_SPAN, MAX_STEP_SPAN = 3, 7
+MIN_STEP_MATH, MAX_STEP_MATH = 3, 7
+MAX_STEP_RIGHT = MAX_STEP_MATH + MAX_STEP_SPAN
+
+SLOTS = 1 + MAX_LENGTH + (MAX_LENGTH - 1) + 2 + 1 + MAX_RIGHT_MATH + (MAX_RIGHT - 1)
+STEP_SLOTS = 3 + MAX_STEP_MATH + (MAX_STEP_RIGHT - 1)
+START_SLOTS = 1 + MAX_START_LENGTH + (MAX_START_LENGTH - 1) + 1
+
+
+def multistep_slots(config: Any) -> int:
+    """Words one multi-step example reads: the start string, the step count, ``max_steps`` steps."""
+    return START_SLOTS + STEP_SLOTS * config.max_steps
+
+
+def draw_string(
+    reader: SlotReader, n_math: np.ndarray, n_string: np.ndarray, width: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``n_math`` math draws then ``n_string`` string draws, shuffled: ``(string, length)``.
+
+    Position ``p`` of the unshuffled string reads word ``p`` (``width`` reserved), then the shuffle
+    reads ``width - 1`` words.
+    """
+    draws = reader.take(width)
+    position = np.arange(width)
+    length = n_math + n_string
+    unshuffled = np.where(
+        position < n_math[:, None],
+        MATH_START + uniform_below(draws, MATH_SYMBOLS),
+        STRING_START + uniform_below(draws, STRING_SYMBOLS),
+    )
+    unshuffled = np.where(position < length[:, None], unshuffled, -1)
+    return shuffle_prefixes(unshuffled, length, reader.take(width - 1)), length
+
+
+def abstract(span: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The left side of the rule for a span (``-1`` pads): ``(left, letters, k)``.
+
+    Letters take rule symbols ``0, 1, ...`` in order of first appearance; ``letters[:, c]`` is the
+    string symbol paired with rule symbol ``c`` (for ``c < k``), ``k`` the number of letters.
+    """
+    rows, width = span.shape
+    is_letter = (span >= STRING_START) & (span < MATH_START)
+    first_index = np.argmax(span[:, :, None] == span[:, None, :], axis=2)
+    is_first = is_letter & (first_index == np.arange(width))
+    rank = np.cumsum(is_first, axis=1) - 1
+    left = np.where(is_letter, gather(rank, first_index), span)
+    letters = np.zeros((rows, width), dtype=np.int64)
+    letters.ravel()[(_row_base(rows, width) + rank)[is_first]] = span[is_first]
+    return left, letters, is_first.sum(axis=1)
+
+
+def compose_right(
+    count: np.ndarray, maths: np.ndarray, k: np.ndarray, shuffle_words: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The first ``count`` of ``maths`` plus rule symbols ``0..k-1``, shuffled: ``(right, length)``.
+
+    The right side is ``shuffle_words.shape[1] + 1`` wide.
+    """
+    rows, drawn = maths.shape
+    width = shuffle_words.shape[1] + 1
+    maths = np.concatenate([maths, np.full((rows, width - drawn), -1, dtype=np.int64)], axis=1)
+    position = np.arange(width)
+    length = count + k
+    unshuffled = np.where(
+        position < count[:, None],
+        maths,
+        np.where(position < length[:, None], position - count[:, None], -1),
+    )
+    return shuffle_prefixes(unshuffled, length, shuffle_words), length
+
+
+def instantiate(right: np.ndarray, letters: np.ndarray) -> np.ndarray:
+    """The right side with each rule symbol replaced by its letter."""
+    is_rule = (right >= 0) & (right < RULE_SYMBOLS)
+    return np.where(is_rule, gather(letters, np.where(is_rule, right, 0)), right)
+
+
+def _row_base(rows: int, width: int) -> np.ndarray:
+    return (np.arange(rows, dtype=np.int64) * width)[:, None]
+
+
+def gather(values: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """``values[r, index[r, j]]``; every index must lie in ``[0, values.shape[1])``."""
+    rows, width = values.shape
+    return values.ravel().take(_row_base(rows, width) + index)
+
+
+def take_span(string: np.ndarray, start: np.ndarray, m: np.ndarray, width: int) -> np.ndarray:
+    """``string[start:start+m]`` per row, padded with ``-1`` to ``width``."""
+    offsets = np.arange(width)
+    index = np.minimum(start[:, None] + offsets, string.shape[1] - 1)
+    return np.where(offsets < m[:, None], gather(string, index), -1)
+
+
+def splice(
+    string: np.ndarray,
+    length: np.ndarray,
+    start: np.ndarray,
+    m: np.ndarray,
+    replacement: np.ndarray,
+    replacement_length: np.ndarray,
+    active: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``string[:start] + replacement + string[start+m:]`` in active rows; others unchanged.
+
+    Entries past a row's new length are unspecified (callers mask by length).
+    """
+    rows, old_width = string.shape
+    new_length = np.where(active, length - m + replacement_length, length)
+    width = int(new_length.max(initial=1))
+    combined = np.concatenate([string, replacement], axis=1)
+    # Flat index into ``combined``: position + a shift that jumps at the start and the end of
+    # the replacement (inactive rows jump past the last column, so they copy their string).
+    # Past a row's new length the index is junk but stays inside the row: a step grows a row by
+    # at most 7 and shrinks it by at most 4, so it stays below old_width + 11 <= combined width.
+    jumps = np.zeros((rows, width + 1), dtype=np.int64)
+    row = np.arange(rows)
+    jumps[:, 0] = row * combined.shape[1]
+    begin = np.where(active, start, width)
+    end = np.minimum(begin + replacement_length, width)
+    jumps[row, begin] += old_width - begin
+    jumps[row, end] += m - replacement_length - (old_width - begin)
+    index = np.cumsum(jumps[:, :width], axis=1) + np.arange(width)
+    return combined.ravel().take(index), new_length
+
+
+def header(sample_ids: np.ndarray, rule_mask: np.ndarray) -> list[Part]:
+    """``<UPPER> rule symbols <LOWER> 24 string <MATH> 20 math <space>``; ``rule_mask`` picks."""
+    rows = sample_ids.shape[0]
+    return [
+        constant(rows, vocab.UPPER),
+        Part(sample_ids[:, : rule_mask.shape[1]], rule_mask),
+        constant(rows, vocab.LOWER),
+        whole(sample_ids[:, STRING_START:MATH_START]),
+        constant(rows, vocab.MATH),
+        whole(sample_ids[:, MATH_START:]),
+        constant(rows, vocab.SPACE),
+    ]
+
+
+class RewriteDraw:
+    """The random choices of a batch of single-step rewrite examples, and their rendered parts."""
+
+    def __init__(self, reader: SlotReader, sample_ids: np.ndarray) -> None:
+        self.rows = sample_ids.shape[0]
+        self.sample_ids = sample_ids
+        n = uniform_between(reader.take_one(), MIN_N, MAX_N)
+        self.string, self.length = draw_string(reader, ROUND_1_5[n], n, MAX_LENGTH)
+        self.m = uniform_between(reader.take_one(), MIN_SPAN, MAX_SPAN)
+        self.start = uniform_below(reader.take_one(), self.length - self.m + 1)
+        span = take_span(self.string, self.start, self.m, MAX_SPAN)
+        self.left, letters, self.k = abstract(span)
+        count = uniform_between(reader.take_one(), MIN_RIGHT_MATH, MAX_RIGHT_MATH)
+        maths = MATH_START + uniform_below(reader.take(MAX_RIGHT_MATH), MATH_SYMBOLS)
+        self.right, self.right_length = compose_right(
+            count, maths, self.k, reader.take(MAX_RIGHT - 1)
+        )
+        self.replacement = instantiate(self.right, letters)
+
+    def _ids(self, indices: np.ndarray) -> np.ndarray:
+        return symbol_ids(self.sample_ids, indices)
+
+    def header(self) -> list[Part]:
+        return header(self.sample_ids, np.arange(MAX_LETTERS) < self.k[:, None])
+
+    def rule(self) -> list[Part]:
+        """``left -> right``."""
+        return [
+            prefix(self._ids(self.left), self.m),
+            constant(self.rows, vocab.ARROW),
+            prefix(self._ids(self.right), self.right_length),
+        ]
+
+    def string_part(self) -> Part:
+        return prefix(self._ids(self.string), self.length)
+
+    def rewritten(self) -> list[Part]:
+        """The string with its span replaced by the instantiated right side."""
+        ids = self._ids(self.string)
+        position = np.arange(MAX_LENGTH)
+        end = (self.start + self.m)[:, None]
+        return [
+            Part(ids, position < self.start[:, None]),
+            prefix(self._ids(self.replacement), self.right_length),
+            Part(ids, (position >= end) & (position < self.length[:, None])),
+        ]
+
+
+def rewrite(draw: RewriteDraw) -> tuple[list[Part], list[Part]]:
+    space = constant(draw.rows, vocab.SPACE)
+    return [*draw.header(), *draw.rule(), space, draw.string_part()], draw.rewritten()
+
+
+def induct_rewrite(draw: RewriteDraw) -> tuple[list[Part], list[Part]]:
+    space = constant(draw.rows, vocab.SPACE)
+    return [*draw.header(), draw.string_part(), space, *draw.rewritten()], draw.rule()
+
+
+class Step(NamedTuple):
+    left: np.ndarray  # the rule's left side (sample indices, -1 pads)
+    span_length: np.ndarray
+    right: np.ndarray  # the rule's right side
+    right_length: np.ndarray
+    string: np.ndarray  # the rewritten string (past ``length``: unspecified)
+    length: np.ndarray
+
+
+def rewrite_step(
+    string: np.ndarray,
+    length: np.ndarray,
+    drawn_span: np.ndarray,
+    start_word: np.ndarray,
+    count: np.ndarray,
+    maths: np.ndarray,
+    shuffle_words: np.ndarray,
+    active: np.ndarray,
+) -> Step:
+    """One rewrite of every active row (inactive rows keep their string).
+
+    Inputs per row: the drawn span length (``U{3..7}``, clipped here), the word that draws the
+    start, the right side's math count and draws, and the words of its shuffle.
+    """
+    m = np.minimum(drawn_span, length)  # Decided: a span is never longer than the string.
+    start = uniform_below(start_word, length - m + 1)
+    left, letters, k = abstract(take_span(string, start, m, MAX_STEP_SPAN))
+    right, right_length = compose_right(count, maths, k, shuffle_words)
+    replacement = instantiate(right, letters)
+    new_string, new_length = splice(string, length, start, m, replacement, right_length, active)
+    return Step(left, m, right, right_length, new_string, new_length)
+
+
+class MultistepDraw:
+    """The random choices of a batch of multi-step rewrite examples, and their rendered parts.
+
+    ``strings[s]`` (with ``lengths[s]``) is the string after step ``s + 1``; rows with fewer steps
+    keep their last string. Rule ``s`` of a row exists where ``s < steps``.
+    """
+
+    def __init__(
+        self, reader: SlotReader, sample_ids: np.ndarray, min_steps: int, max_steps: int
+    ) -> None:
+        self.rows = sample_ids.shape[0]
+        self.sample_ids = sample_ids
+        self.max_steps = max_steps
+        n = uniform_between(reader.take_one(), MIN_START_N, MAX_START_N)
+        self.start_string, self.start_length = draw_string(
+            reader, n, ROUND_1_5[n], MAX_START_LENGTH
+        )
+        self.steps = uniform_between(reader.take_one(), min_steps, max_steps)
+        # Per step: span length, start, right-side math count, math draws, shuffle words.
+        words = reader.take(STEP_SLOTS * max_steps).reshape(self.rows, max_steps, STEP_SLOTS)
+        drawn_spans = uniform_between(words[:, :, 0], MIN_STEP_SPAN, MAX_STEP_SPAN)
+        counts = uniform_between(words[:, :, 2], MIN_STEP_MATH, MAX_STEP_MATH)
+        maths = MATH_START + uniform_below(words[:, :, 3 : 3 + MAX_STEP_MATH], MATH_SYMBOLS)
+        self.lefts, self.spans, self.rights, self.right_lengths = [], [], [], []
+        self.strings, self.lengths = [], []
+        string, length = self.start_string, self.start_length
+        for step in range(max_steps):
+            active = step < self.steps
+            done = rewrite_step(
+                string,
+                length,
+                drawn_spans[:, step],
+                words[:, step, 1],
+                counts[:, step],
+                maths[:, step],
+                words[:, step, 3 + MAX_STEP_MATH :],
+                active,
+            )
+            self.lefts.append(done.left)
+            self.spans.append(np.where(active, done.span_length, 0))
+            self.rights.append(done.right)
+            self.right_lengths.append(np.where(active, done.right_length, 0))
+            string, length = done.string, done.length
+            self.strings.append(string)
+            self.lengths.append(length)
+
+    def _ids(self, indices: np.ndarray) -> np.ndarray:
+        return symbol_ids(self.sample_ids, indices)
+
+    def source(self) -> list[Part]:
+        """Header (all 24 rule symbols), then ``left -> right <space>`` per step, then the start."""
+        rows, steps = self.rows, self.max_steps
+        piece = MAX_STEP_SPAN + 1 + MAX_STEP_RIGHT + 1
+        ids = np.empty((rows, steps, piece), dtype=np.int64)
+        mask = np.empty((rows, steps, piece), dtype=np.bool_)
+        arrow, right_end = MAX_STEP_SPAN, MAX_STEP_SPAN + 1 + MAX_STEP_RIGHT
+        ids[:, :, :arrow] = self._ids(np.stack(self.lefts, axis=1))
+        ids[:, :, arrow] = vocab.ARROW
+        ids[:, :, arrow + 1 : right_end] = self._ids(np.stack(self.rights, axis=1))
+        ids[:, :, right_end] = vocab.SPACE
+        active = np.arange(steps) < self.steps[:, None]
+        spans = np.stack(self.spans, axis=1)[:, :, None]
+        right_lengths = np.stack(self.right_lengths, axis=1)[:, :, None]
+        mask[:, :, :arrow] = np.arange(MAX_STEP_SPAN) < spans
+        mask[:, :, arrow] = active
+        mask[:, :, arrow + 1 : right_end] = np.arange(MAX_STEP_RIGHT) < right_lengths
+        mask[:, :, right_end] = active
+        return [
+            *header(self.sample_ids, np.ones((rows, RULE_SYMBOLS), dtype=np.bool_)),
+            flatten(ids, mask),
+            prefix(self._ids(self.start_string), self.start_length),
+        ]
+
+    def final(self) -> list[Part]:
+        return [prefix(self._ids(self.strings[-1]), self.lengths[-1])]
+
+    def intermediates(self) -> list[Part]:
+        """The string after every step, the final one included, joined by ``<space>``."""
+        parts = []
+        for step, (string, length) in enumerate(zip(self.strings, self.lengths, strict=True)):
+            active = step < self.steps
+            parts.append(
+                Part(
+                    self._ids(string),
+                    (np.arange(string.shape[1]) < length[:, None]) & active[:, None],
+                )
+            )
+            if step + 1 < self.max_steps:
+                parts.append(
+                    Part(
+                        np.full((self.rows, 1), vocab.SPACE, dtype=np.int64),
+                        (step + 1 < self.steps)[:, None],
+                    )
+                )
+        return parts
+
+
+def rewrite_multistep(draw: MultistepDraw) -> tuple[list[Part], list[Part]]:
+    return draw.source(), draw.final()
+
+
+def rewrite_multistep_easy(draw: MultistepDraw) -> tuple[list[Part], list[Part]]:
+    return draw.source(), draw.intermediates()
+
+
+SINGLE_LAYOUTS = {"rewrite": rewrite, "induct_rewrite": induct_rewrite}
+MULTISTEP_LAYOUTS = {
+    "rewrite_multistep": rewrite_multistep,
+    "rewrite_multistep_easy": rewrite_multistep_easy,
+}
