@@ -1,0 +1,197 @@
+"""Score model predictions on a split: exact-match and valid-answer accuracy, per task.
+
+Predictions come as a text file (line ``k`` is the prediction for id ``k``) or as JSON lines
+``{"id": <int>, "prediction": <str>}`` in any order. A prediction matches exactly when its tokens
+(split on whitespace) equal the target's; it is valid when the checker accepts it as an answer to
+the source. Exact matches are valid, so ``valid - exact`` counts answers that are right but differ
+from the reference target. Prediction files are only parsed as text and JSON, never executed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import stat
+from pathlib import Path
+from typing import Any
+
+from .api import check
+from .core.config import LimeConfig, check_split
+from .core.generate import iter_batches
+
+PREDICTION_FORMATS = ("auto", "text", "jsonl")
+
+
+@dataclasses.dataclass
+class Score:
+    """Counts of one task (or of all tasks together)."""
+
+    examples: int = 0
+    exact: int = 0
+    valid: int = 0
+
+    @property
+    def exact_accuracy(self) -> float | None:
+        return self.exact / self.examples if self.examples else None
+
+    @property
+    def valid_accuracy(self) -> float | None:
+        return self.valid / self.examples if self.examples else None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "examples": self.examples,
+            "exact_match": self.exact,
+            "valid_answer": self.valid,
+            "exact_match_accuracy": self.exact_accuracy,
+            "valid_answer_accuracy": self.valid_accuracy,
+        }
+
+
+@dataclasses.dataclass
+class Report:
+    config: LimeConfig
+    split: str
+    tasks: dict[str, Score]  # tasks of the config, in registry order
+    total: Score
+
+    def as_dict(self) -> dict[str, Any]:
+        from . import DATA_VERSION, __version__
+
+        return {
+            "config": self.config.name,
+            "split": self.split,
+            "parameters": self.config.parameters(),
+            "data_version": DATA_VERSION,
+            "package_version": __version__,
+            "total": self.total.as_dict(),
+            "tasks": {task: score.as_dict() for task, score in self.tasks.items()},
+        }
+
+
+def read_predictions(path: str | os.PathLike, size: int, fmt: str = "auto") -> list[str]:
+    """The ``size`` predictions of a file, in id order; ``ValueError`` with a one-line reason
+    for an unreadable or malformed file, or one that does not hold exactly one per id.
+
+    ``fmt="auto"`` reads ``.jsonl`` and ``.json`` files as JSON lines, anything else as text.
+    """
+    if fmt not in PREDICTION_FORMATS:
+        raise ValueError(f"predictions format must be one of {', '.join(PREDICTION_FORMATS)}; "
+                         f"got {fmt!r}")
+    path = Path(path)
+    if fmt == "auto":
+        fmt = "jsonl" if path.suffix.lower() in (".jsonl", ".json") else "text"
+    text = _read_text(path)
+    if fmt == "text":
+        predictions = text.split("\n")
+        if predictions[-1] == "":
+            predictions.pop()  # the newline that ends the last line
+    else:
+        predictions = _parse_jsonl(text, path, size)
+    if len(predictions) != size:
+        raise ValueError(
+            f"{path} has {len(predictions)} predictions; the split has {size} examples "
+            f"(one prediction per line, line k for id k)"
+        )
+    return predictions
+
+
+def _read_text(path: Path) -> str:
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError(f"predictions {path} is not a regular file")
+        data = path.read_bytes()
+    except OSError as error:
+        raise ValueError(f"cannot read predictions {path}: {error.strerror or error}") from None
+    if b"\x00" in data:
+        line = data.count(b"\n", 0, data.index(b"\x00")) + 1
+        raise ValueError(f"{path} is not a text file (a NUL byte on line {line})")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise ValueError(f"{path} is not UTF-8 text (line {line})") from None
+    return text.removeprefix("\ufeff")
+
+
+def _parse_jsonl(text: str, path: Path, size: int) -> list[str]:
+    found: dict[int, str] = {}
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        where = f"{path}, line {number}"
+        try:
+            record = json.loads(line)
+        except (ValueError, RecursionError):
+            raise ValueError(f"{where}: not valid JSON") from None
+        if not isinstance(record, dict) or "id" not in record or "prediction" not in record:
+            raise ValueError(f'{where}: expected an object {{"id": <int>, "prediction": <str>}}')
+        index, prediction = record["id"], record["prediction"]
+        if type(index) is not int:
+            raise ValueError(f"{where}: id must be an integer; got {_short(index)}")
+        if not 0 <= index < size:
+            raise ValueError(f"{where}: id {index} is out of range; ids are in [0, {size})")
+        if not isinstance(prediction, str):
+            raise ValueError(f"{where}: prediction must be a string; got {_short(prediction)}")
+        if index in found:
+            raise ValueError(f"{where}: a second prediction for id {index}")
+        found[index] = prediction
+    if len(found) != size:
+        first_missing = next(i for i in range(size) if i not in found)
+        raise ValueError(
+            f"{path} has predictions for {len(found)} of the split's {size} ids; "
+            f"none for id {first_missing}"
+        )
+    return [found[i] for i in range(size)]
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def score(config: LimeConfig, split: str, predictions: list[str]) -> Report:
+    """Score one prediction per example of ``split`` (in id order) against the generated rows."""
+    check_split(split)
+    size = config.split_size(split)
+    if len(predictions) != size:
+        raise ValueError(
+            f"expected {size} predictions for the {split} split; got {len(predictions)}"
+        )
+    tasks = {task: Score() for task in config.tasks}
+    for batch in iter_batches(config, split, 0, size, rows_per_batch=8192):
+        columns = (batch.column(name).to_pylist() for name in ("id", "task", "source", "target"))
+        for index, task, source, target in zip(*columns, strict=True):
+            prediction = predictions[index]
+            counts = tasks[task]
+            counts.examples += 1
+            counts.exact += prediction.split() == target.split()
+            counts.valid += check(task, source, prediction)
+    total = Score(*(sum(getattr(s, field) for s in tasks.values())
+                    for field in ("examples", "exact", "valid")))
+    return Report(config, split, tasks, total)
+
+
+def format_report(report: Report) -> str:
+    """A plain-text table: one row per task (for mixtures) and the total."""
+    rows = list(report.tasks.items()) if len(report.tasks) > 1 else []
+    rows.append(("all" if rows else next(iter(report.tasks)), report.total))
+    width = max(len("task"), *(len(name) for name, _ in rows))
+    lines = [
+        f"{report.config.name}, {report.split} split: {report.total.examples} predictions",
+        f"{'task':<{width}}  {'examples':>8}  {'exact match':>20}  {'valid answer':>20}",
+    ]
+    for name, counts in rows:
+        lines.append(
+            f"{name:<{width}}  {counts.examples:>8}  "
+            f"{_ratio(counts.exact, counts.examples):>20}  "
+            f"{_ratio(counts.valid, counts.examples):>20}"
+        )
+    return "\n".join(lines)
+
+
+def _ratio(count: int, total: int) -> str:
+    share = f"{100 * count / total:.2f}%" if total else "n/a"
+    return f"{count} ({share})"
