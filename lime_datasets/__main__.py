@@ -1,0 +1,5 @@
+"""``python -m lime_datasets``: the ``lime-datasets`` command."""
+
+from .cli import main
+
+raise SystemExit(main())
