@@ -236,3 +236,8 @@ def check(task: str, source: str, answer: str) -> bool:
     if not isinstance(source, str) or not isinstance(answer, str):
         raise ValueError("source and answer must be strings")
     return CHECKERS[task](source, answer)
+
+
+from .rewrite_checker import CHECKERS as _REWRITE_CHECKERS  # noqa: E402
+
+CHECKERS.update(_REWRITE_CHECKERS)
