@@ -72,11 +72,9 @@ def draw_string(
     draws = reader.take(width)
     position = np.arange(width)
     length = n_math + n_string
-    unshuffled = np.where(
-        position < n_math[:, None],
-        MATH_START + uniform_below(draws, MATH_SYMBOLS),
-        STRING_START + uniform_below(draws, STRING_SYMBOLS),
-    )
+    is_math = position < n_math[:, None]
+    symbol = uniform_below(draws, np.where(is_math, MATH_SYMBOLS, STRING_SYMBOLS))
+    unshuffled = symbol + np.where(is_math, MATH_START, STRING_START)
     unshuffled = np.where(position < length[:, None], unshuffled, -1)
     return shuffle_prefixes(unshuffled, length, reader.take(width - 1)), length
 
@@ -95,7 +93,7 @@ def abstract(span: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     left = np.where(is_letter, gather(rank, first_index), span)
     letters = np.zeros((rows, width), dtype=np.int64)
     letters.ravel()[(_row_base(rows, width) + rank)[is_first]] = span[is_first]
-    return left, letters, is_first.sum(axis=1)
+    return left, letters, rank[:, -1] + 1
 
 
 def compose_right(
