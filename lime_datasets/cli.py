@@ -14,6 +14,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -447,6 +448,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.run(args)
     except BrokenPipeError:  # e.g. 'lime-datasets show ... | head'
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except BrokenProcessPool:
+        print(f"{PROG}: a worker process stopped unexpectedly; unfinished files were removed",
+              file=sys.stderr)
         return 1
     except (ValueError, OSError) as error:
         print(f"{PROG}: error: {_one_line(error)}", file=sys.stderr)

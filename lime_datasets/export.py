@@ -28,7 +28,10 @@ import json
 import multiprocessing
 import os
 import re
+import signal
 import tempfile
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -417,7 +420,7 @@ class _Pool:
         if num_proc > 1:
             self.executor = concurrent.futures.ProcessPoolExecutor(
                 num_proc, mp_context=multiprocessing.get_context("spawn"),
-                initializer=_ignore_interrupts,
+                initializer=_start_worker, initargs=(os.getpid(),),
             )
 
     def __enter__(self) -> concurrent.futures.ProcessPoolExecutor | None:
@@ -432,10 +435,16 @@ def _pool(num_proc: int) -> _Pool:
     return _Pool(num_proc)
 
 
-def _ignore_interrupts() -> None:
-    import signal
-
+def _start_worker(parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops the pool
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """End this worker once its parent is gone (killed parents cannot stop their pool)."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
 
 
 def _parts(config: LimeConfig, split: str, start: int, stop: int, fmt: str,
