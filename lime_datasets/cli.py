@@ -101,10 +101,6 @@ def _config(args: argparse.Namespace) -> LimeConfig:
     return get_config(args.config, **_overrides(args))
 
 
-def _split_size(config: LimeConfig, split: str) -> int:
-    return config.split_size(split)
-
-
 # Commands -----------------------------------------------------------------------------------
 
 
@@ -136,10 +132,10 @@ def _table(rows: list[tuple[str, ...]]) -> str:
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
-    from .core.generate import generate_table
+    from .core.generate import iter_batches
 
     config = _config(args)
-    size = _split_size(config, args.split)
+    size = config.split_size(args.split)
     if not 0 <= args.index < size:
         raise ValueError(
             f"--index must be in [0, {size}): the {args.split} split of {config.name!r} has "
@@ -147,13 +143,14 @@ def _cmd_show(args: argparse.Namespace) -> int:
         )
     if args.count < 1:
         raise ValueError(f"--count must be at least 1; got {args.count}")
-    table = generate_table(config, args.split, args.index, min(size, args.index + args.count))
-    for number, row in enumerate(table.to_pylist()):
-        if number:
-            print()
-        print(f"{config.name}  {args.split}  id {row['id']}  task {row['task']}")
-        print(f"source: {row['source']}")
-        print(f"target: {row['target']}")
+    stop = min(size, args.index + args.count)
+    for batch in iter_batches(config, args.split, args.index, stop, rows_per_batch=1000):
+        for row in batch.to_pylist():
+            if row["id"] != args.index:
+                print()
+            print(f"{config.name}  {args.split}  id {row['id']}  task {row['task']}")
+            print(f"source: {row['source']}")
+            print(f"target: {row['target']}")
     return 0
 
 
@@ -243,15 +240,19 @@ def _check(args: argparse.Namespace) -> int:
         else:
             print(f"{split.split}: fingerprint {split.fingerprint}")
     bad = sum(check.status != "ok" for check in report.files)
-    print("all files match" if report.ok else
-          f"{bad} of {len(report.files)} files do not match" if bad else "the export is incomplete")
+    if report.ok:
+        print("all files match")
+    elif bad:
+        print(f"{bad} of {len(report.files)} files do not match")
+    else:
+        print("the files match, but the export is incomplete or its metadata is stale")
     return 0 if report.ok else EXIT_MISMATCH
 
 
 def _cmd_vocab(args: argparse.Namespace) -> int:
     from . import export
 
-    config = get_config(_EXAMPLE_CONFIG, **_overrides(args))
+    config = get_config(_EXAMPLE_CONFIG, **_overrides(args))  # validates vocab_size
     export.write_text(Path(args.out), export.vocabulary_text(config.vocab_size), args.overwrite)
     return 0
 
@@ -262,7 +263,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     config = _config(args)
     if args.json is not None:
         export.check_outputs([Path(args.json)], args.overwrite)
-    size = _split_size(config, args.split)
+    size = config.split_size(args.split)
     predictions = evaluate.read_predictions(args.predictions, size, args.predictions_format)
     report = evaluate.score(config, args.split, predictions)
     print(evaluate.format_report(report))

@@ -28,8 +28,8 @@ import json
 import multiprocessing
 import os
 import re
+import secrets
 import signal
-import tempfile
 import threading
 import time
 from collections import deque
@@ -157,7 +157,7 @@ def render_part(config: LimeConfig, split: str, start: int, stop: int, fmt: str)
     elif fmt == "fairseq":
         outputs["src"] = b"".join(_lines(batch.column("source")) for batch in batches)
         outputs["tgt"] = b"".join(_lines(batch.column("target")) for batch in batches)
-        counts = np.zeros(len(vocab.vocab_tokens(config.vocab_size)), dtype=np.int64)
+        counts = np.zeros(_token_count(config.vocab_size), dtype=np.int64)
         for batch in batches:
             for name in ("source_ids", "target_ids"):
                 ids = batch.column(name).flatten().to_numpy()
@@ -177,7 +177,7 @@ def jsonl_bytes(batch: pa.RecordBatch, config: LimeConfig) -> bytes:
     if not _json_safe(config.vocab_size, config.tasks):
         rows = batch.to_pylist()
         return "".join(json.dumps(row, separators=(",", ":")) + "\n" for row in rows).encode()
-    numbers = _decimal_strings(len(vocab.vocab_tokens(config.vocab_size)))
+    numbers = _decimal_strings(_token_count(config.vocab_size))
     columns = [
         '{"id":', pc.cast(batch.column("id"), pa.string()),
         ',"task":"', batch.column("task"),
@@ -190,6 +190,11 @@ def jsonl_bytes(batch: pa.RecordBatch, config: LimeConfig) -> bytes:
     return _string_bytes(pc.binary_join_element_wise(*columns, ""))
 
 
+def _token_count(vocab_size: int) -> int:
+    return vocab.SYMBOL_OFFSET + vocab_size  # ids 0 .. SYMBOL_OFFSET - 1, then one per symbol
+
+
+@functools.lru_cache(maxsize=4)
 def _decimal_strings(count: int) -> pa.Array:
     return pa.array([str(i) for i in range(count)], type=pa.string())
 
@@ -256,11 +261,15 @@ class AtomicFiles:
         self.discard()
 
     def path(self, name: str) -> Path:
-        """A new temporary path that ``commit`` will rename to ``name``."""
-        handle, temp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=self.directory)
-        os.close(handle)
-        self._temps[name] = Path(temp)
-        return Path(temp)
+        """A new, empty temporary file that ``commit`` will rename to ``name``."""
+        while True:
+            temp = self.directory / f".{name}.{secrets.token_hex(4)}.tmp"
+            try:  # unlike mkstemp's 0600, the usual permissions (0666 less the umask)
+                os.close(os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
+            except FileExistsError:
+                continue
+            self._temps[name] = temp
+            return temp
 
     def commit(self) -> None:
         """Rename every temporary file into place, in the order they were created."""
@@ -362,8 +371,7 @@ def export(
     check_outputs([directory / name for name in names], overwrite)
     prepare_folder(directory)
 
-    size = len(vocab.vocab_tokens(config.vocab_size))
-    counts = np.zeros(size, dtype=np.int64)
+    counts = np.zeros(_token_count(config.vocab_size), dtype=np.int64)
     split_info: dict[str, Any] = {}
     with AtomicFiles(directory, overwrite) as files, _pool(num_proc) as pool:
         for split in splits:
@@ -612,8 +620,7 @@ def check_export(directory: str | os.PathLike, num_proc: int = 1) -> CheckReport
     entries = read_metadata(directory)
     config = get_config(entries[0]["config"], **entries[0]["parameters"])
     fmt = entries[0]["format"]
-    token_count = len(vocab.vocab_tokens(config.vocab_size))
-    counts = [np.zeros(token_count, dtype=np.int64) for _ in entries]
+    counts = [np.zeros(_token_count(config.vocab_size), dtype=np.int64) for _ in entries]
     files: list[FileCheck] = []
     splits: list[SplitCheck] = []
     with _pool(num_proc) as pool:

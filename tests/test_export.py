@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -209,6 +210,26 @@ def test_fingerprint_check_reports_a_changed_or_missing_file(exports, fmt, tmp_p
     assert statuses[f"validation.{fmt}"] == "mismatch"
     assert statuses[f"test.{fmt}"] == "missing"
     assert statuses[f"train.{fmt}"] == "ok"
+
+
+def test_fingerprint_check_reports_stale_metadata(exports, tmp_path):
+    folder = tmp_path / "stale"
+    shutil.copytree(exports["jsonl"], folder)
+    path = folder / "lime_metadata.json"
+    metadata = json.loads(path.read_text())
+    metadata["splits"]["test"]["fingerprint"] = "0" * 64
+    path.write_text(json.dumps(metadata))
+    result, statuses = check(folder)
+    assert result.returncode == 1
+    assert set(statuses.values()) == {"ok"}  # the files hold the right rows
+    assert "test: fingerprint" in result.stdout and "differs from the metadata" in result.stdout
+
+
+def test_exported_files_have_the_usual_permissions(exports):
+    umask = os.umask(0)
+    os.umask(umask)
+    for path in exports["jsonl"].iterdir():
+        assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask, path.name
 
 
 def test_num_proc_writes_the_same_bytes(tmp_path):
