@@ -181,9 +181,12 @@ def _export_hub(args: argparse.Namespace, config: LimeConfig, splits: Sequence[s
                          "which this version does not have; use jsonl or parquet")
     if args.shard:
         raise ValueError("--shard is not available for the hub format")
+    if Path(args.out).exists() and not args.overwrite:
+        raise ValueError(f"{args.out} exists; pass --overwrite to replace it")
     from . import hub
 
-    hub.export_hub(args.out, [config.name], splits=tuple(splits), overwrite=args.overwrite,
+    hub.export_hub(args.out, [config.name], splits=splits, overwrite=args.overwrite,
+                   num_proc=args.num_proc, progress=None if args.quiet else _progress_bar,
                    **_overrides(args))
     if not args.quiet:
         print(f"exported {config.name} (hub) to {args.out}")

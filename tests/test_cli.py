@@ -200,8 +200,10 @@ BAD_INPUT = [
 
 @pytest.mark.parametrize(("args", "words"), BAD_INPUT, ids=[" ".join(a) for a, _ in BAD_INPUT])
 def test_bad_input_is_one_line_status_2_and_writes_nothing(tmp_path, args, words):
-    usage_error(run(*args, cwd=tmp_path), *words)
-    assert list(tmp_path.iterdir()) == []
+    work = tmp_path / "work"
+    work.mkdir()
+    usage_error(run(*args, cwd=work), *words)
+    assert list(work.iterdir()) == []
 
 
 def test_broken_pipe_is_quiet(tmp_path):

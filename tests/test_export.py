@@ -252,18 +252,19 @@ def test_num_proc_writes_the_same_bytes(tmp_path):
 def test_fairseq_layout_and_dictionary(tmp_path, config):
     sizes = {"num_train": 7, "num_validation": 3, "num_test": 4}
     flags = [arg for name, value in sizes.items() for arg in ("--" + name.replace("_", "-"), value)]
-    export(tmp_path, "--format", "fairseq", *flags, config=config, sizes=False)
+    out = tmp_path / "out"
+    export(out, "--format", "fairseq", *flags, config=config, sizes=False)
     data_files = {f"{FAIRSEQ[split]}.{side}" for split in SPLITS for side in ("src", "tgt")}
-    assert {p.name for p in tmp_path.iterdir()} == data_files | {
+    assert {p.name for p in out.iterdir()} == data_files | {
         "dict.txt", "vocab.txt", "lime_metadata.json"}
     counts: Counter[str] = Counter()
     for split in SPLITS:
         rows = lime_datasets.generate(config, split, **sizes).to_pylist()
         for side, field in (("src", "source"), ("tgt", "target")):
-            text = (tmp_path / f"{FAIRSEQ[split]}.{side}").read_text()
+            text = (out / f"{FAIRSEQ[split]}.{side}").read_text()
             assert text == "".join(row[field] + "\n" for row in rows)
             counts.update(text.split())
-    entries = [line.split(" ") for line in (tmp_path / "dict.txt").read_text().splitlines()]
+    entries = [line.split(" ") for line in (out / "dict.txt").read_text().splitlines()]
     assert all(len(entry) == 2 for entry in entries)
     assert {token: int(count) for token, count in entries} == counts
     assert entries == sorted(entries, key=lambda entry: (-int(entry[1]), entry[0]))
@@ -284,11 +285,13 @@ def test_existing_outputs_are_never_overwritten_without_the_flag(tmp_path):
 
 
 def test_one_existing_file_stops_the_whole_export(tmp_path):
-    (tmp_path / "vocab.txt").write_text("mine\n")
-    result = run("export", MIXTURE, "--out", tmp_path, "--quiet", *SIZE_FLAGS)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "vocab.txt").write_text("mine\n")
+    result = run("export", MIXTURE, "--out", out, "--quiet", *SIZE_FLAGS)
     usage_error(result, "vocab.txt", "--overwrite")
-    assert [p.name for p in tmp_path.iterdir()] == ["vocab.txt"]
-    assert (tmp_path / "vocab.txt").read_text() == "mine\n"
+    assert [p.name for p in out.iterdir()] == ["vocab.txt"]
+    assert (out / "vocab.txt").read_text() == "mine\n"
 
 
 BAD_EXPORTS = [
@@ -307,8 +310,10 @@ BAD_EXPORTS = [
 
 @pytest.mark.parametrize(("args", "words"), BAD_EXPORTS, ids=[" ".join(a) for a, _ in BAD_EXPORTS])
 def test_bad_export_input_writes_nothing(tmp_path, args, words):
-    usage_error(run("export", MIXTURE, "--out", tmp_path / "out", *args), *words)
-    assert list(tmp_path.iterdir()) == []
+    parent = tmp_path / "parent"
+    parent.mkdir()
+    usage_error(run("export", MIXTURE, "--out", parent / "out", *args), *words)
+    assert list(parent.iterdir()) == []
 
 
 def test_export_into_a_file_path_is_refused(tmp_path):
@@ -318,15 +323,27 @@ def test_export_into_a_file_path_is_refused(tmp_path):
 
 
 def test_hub_format(tmp_path):
+    out = tmp_path / "hub"
+    args = ("export", MIXTURE, "--out", out, "--format", "hub", "--quiet", *SIZE_FLAGS)
     try:
         import lime_datasets.hub  # noqa: F401
     except ImportError:
-        usage_error(run("export", MIXTURE, "--out", tmp_path / "hub", "--format", "hub",
-                        *SIZE_FLAGS), "hub")
-        assert list(tmp_path.iterdir()) == []
+        usage_error(run(*args), "hub")
+        assert not out.exists()
         return
-    export(tmp_path / "hub", "--format", "hub")
-    assert any((tmp_path / "hub").rglob("*"))
+    result = run(*args)
+    assert result.returncode == 0, result.stderr
+    readme = (out / "README.md").read_text()
+    assert MIXTURE in readme
+    folder = out / "data" / MIXTURE
+    for split in SPLITS:
+        assert read_rows(folder, "parquet", split) == expected_rows(split)
+    checked, statuses = check(folder)
+    assert checked.returncode == 0 and set(statuses.values()) == {"ok"}, checked.stdout
+    usage_error(run(*args), "--overwrite")
+    usage_error(run(*args, "--shard", "0/2", "--overwrite"), "--shard")
+    assert run(*args, "--overwrite", "--seed", 12).returncode == 0
+    assert read_rows(folder, "parquet", "test") == expected_rows("test", seed=12)
 
 
 def start_large_export(out: Path, *args: str) -> subprocess.Popen:
@@ -362,22 +379,24 @@ def wait_for_group_exit(group: int, seconds: float = 20) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("num_proc", ["1", "2"])
 def test_a_killed_export_leaves_no_finished_looking_file(tmp_path, num_proc):
-    process = start_large_export(tmp_path, "--num-proc", num_proc)
+    out = tmp_path / "out"
+    process = start_large_export(out, "--num-proc", num_proc)
     process.kill()
     process.communicate(timeout=60)
     wait_for_group_exit(process.pid)
     assert process.returncode == -signal.SIGKILL
-    names = [p.name for p in tmp_path.iterdir()]
+    names = [p.name for p in out.iterdir()]
     assert names and all(name.startswith(".") and name.endswith(".tmp") for name in names)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("num_proc", ["1", "2"])
 def test_a_terminated_export_removes_its_temporary_files(tmp_path, num_proc):
-    process = start_large_export(tmp_path, "--num-proc", num_proc)
+    out = tmp_path / "out"
+    process = start_large_export(out, "--num-proc", num_proc)
     process.send_signal(signal.SIGTERM)
     _, stderr = process.communicate(timeout=60)
     wait_for_group_exit(process.pid)
     assert process.returncode == 128 + signal.SIGTERM
     assert len(stderr.splitlines()) == 1 and "Traceback" not in stderr
-    assert list(tmp_path.iterdir()) == []
+    assert list(out.iterdir()) == []
