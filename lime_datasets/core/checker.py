@@ -121,8 +121,10 @@ def case_exists(rule: Sequence[str], result: Sequence[str], header: Header) -> b
     if any(token not in values for token in result):
         return False
     fixed = sum(1 for token in rule if token not in rule_symbols)
-    if not fixed + MIN_VALUE * (len(rule) - fixed) <= len(result) <= fixed + MAX_VALUE * (
-        len(rule) - fixed
+    if (
+        not fixed + MIN_VALUE * (len(rule) - fixed)
+        <= len(result)
+        <= fixed + MAX_VALUE * (len(rule) - fixed)
     ):
         return False
 
@@ -155,7 +157,9 @@ def _segments(answer: str, count: int) -> list[list[str]] | None:
 def _body(source: str, count: int, task: str) -> tuple[Header, list[list[str]]]:
     header, body = parse_source(source)
     if len(body) != count:
-        raise ValueError(f"a {task} source has {count} body parts after the header; got {len(body)}")
+        raise ValueError(
+            f"a {task} source has {count} body parts after the header; got {len(body)}"
+        )
     return header, body
 
 
