@@ -5,8 +5,9 @@ One draw per example, shared by every task of the family (so all of them read th
 1. ``k ~ U{3..5}``, ``n_math ~ U{5..19}``;
 2. ``2k`` pattern characters drawn from the first ``k`` rule symbols;
 3. the rule: the pattern characters and ``n_math`` math-symbol draws, shuffled (length 11..29);
-4. two independent cases: for each of the first ``k`` rule symbols, ``U{2..8}`` draws from the 44
-   string and math symbols (only the entries of used rule symbols are shown);
+4. a case: for each of the first ``k`` rule symbols, ``U{2..8}`` draws from the 44 string and math
+   symbols (only the entries of used rule symbols are shown); the tasks with two results
+   (``induct_v3``, ``induct_v2_double``) draw a second, independent case from the next words;
 5. the result of a case: the rule with every rule symbol replaced by its value.
 
 Entries of a rule are indices into the example's 68-symbol sample (``0..23`` rule symbols,
@@ -29,19 +30,19 @@ MAX_RULE_LENGTH = MAX_PATTERN_CHARS + MAX_MATH_DRAWS  # 29
 MIN_VALUE_LENGTH, MAX_VALUE_LENGTH = 2, 8
 VALUE_ALPHABET = 44  # the 24 string and 20 math symbols, sample indices 24..67
 
-SLOTS = (
-    2
-    + MAX_PATTERN_CHARS
-    + MAX_MATH_DRAWS
-    + (MAX_RULE_LENGTH - 1)
-    + 2 * (MAX_RULE_SYMBOLS * (1 + MAX_VALUE_LENGTH))
-)
+RULE_SLOTS = 2 + MAX_PATTERN_CHARS + MAX_MATH_DRAWS + (MAX_RULE_LENGTH - 1)
+CASE_SLOTS = MAX_RULE_SYMBOLS * (1 + MAX_VALUE_LENGTH)
+
+
+def slots(case_count: int) -> int:
+    """Words one example reads after the symbol draw: the rule, then ``case_count`` cases."""
+    return RULE_SLOTS + case_count * CASE_SLOTS
 
 
 class SubstitutionDraw:
     """The random choices of one batch of substitution examples, and their rendered parts."""
 
-    def __init__(self, reader: SlotReader, sample_ids: np.ndarray) -> None:
+    def __init__(self, reader: SlotReader, sample_ids: np.ndarray, case_count: int) -> None:
         rows = sample_ids.shape[0]
         self.rows = rows
         self.sample_ids = sample_ids
@@ -68,7 +69,7 @@ class SubstitutionDraw:
         self.used = np.stack(
             [((chars == c) & char_valid).any(axis=1) for c in range(MAX_RULE_SYMBOLS)], axis=1
         )
-        self.cases = [self._draw_case(reader), self._draw_case(reader)]
+        self.cases = [self._draw_case(reader) for _ in range(case_count)]
 
     def _draw_case(self, reader: SlotReader) -> tuple[np.ndarray, np.ndarray]:
         lengths = uniform_between(reader.take(MAX_RULE_SYMBOLS), MIN_VALUE_LENGTH, MAX_VALUE_LENGTH)
@@ -180,12 +181,13 @@ def induct_v2_double(draw: SubstitutionDraw) -> tuple[list[Part], list[Part]]:
     return source, target
 
 
+# Each task's layout and how many cases it draws.
 LAYOUTS = {
-    "deduct": deduct,
-    "abduct": abduct,
-    "induct": induct,
-    "induct_v2": induct_v2,
-    "induct_v3": induct_v3,
-    "induct_hard": induct_hard,
-    "induct_v2_double": induct_v2_double,
+    "deduct": (deduct, 1),
+    "abduct": (abduct, 1),
+    "induct": (induct, 1),
+    "induct_v2": (induct_v2, 1),
+    "induct_v3": (induct_v3, 2),
+    "induct_hard": (induct_hard, 1),
+    "induct_v2_double": (induct_v2_double, 2),
 }

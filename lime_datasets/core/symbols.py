@@ -60,7 +60,7 @@ def _sample_chunk(words: np.ndarray, vocab_size: int) -> np.ndarray:
     rows, width = words.shape
     candidates = uniform_below(words, vocab_size)
     flat = (np.arange(rows, dtype=np.int64) * vocab_size)[:, None] + candidates
-    position_type = np.uint8 if width < 256 else np.uint16  # the first-seen table is memset per pass
+    position_type = np.uint8 if width < 256 else np.uint16  # the table is memset for every pass
     first_seen = np.full(rows * vocab_size, width, dtype=position_type)
     positions = np.broadcast_to(np.arange(width, dtype=position_type), (rows, width))
     np.minimum.at(first_seen, flat.ravel(), positions.ravel())

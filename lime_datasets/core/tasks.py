@@ -36,13 +36,15 @@ class Task:
 
 
 def _substitution_task(name: str, summary: str, source: str, target: str) -> Task:
-    layout = substitution.LAYOUTS[name]
+    layout, case_count = substitution.LAYOUTS[name]
 
     def build(reader: SlotReader, sample_ids: np.ndarray, config: Any):
-        return layout(substitution.SubstitutionDraw(reader, sample_ids))
+        return layout(substitution.SubstitutionDraw(reader, sample_ids, case_count))
 
-    return Task(name, "substitution", summary, source, target, lambda config: substitution.SLOTS,
-                build)
+    def slots(config: Any) -> int:
+        return substitution.slots(case_count)
+
+    return Task(name, "substitution", summary, source, target, slots, build)
 
 
 _TASKS = [

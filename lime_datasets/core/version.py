@@ -5,6 +5,11 @@
 """
 
 DATA_VERSIONS = (
-    ("1.0.0", "First release: the substitution tasks (deduct, abduct, induct and variants, mixed)."),
+    (
+        "1.0.0",
+        "First release: the substitution tasks (deduct, abduct, induct and its variants), "
+        "the rewrite tasks (rewrite, induct_rewrite, rewrite_multistep and its easy variant) "
+        "and the mixture mixed.",
+    ),
 )
 DATA_VERSION = DATA_VERSIONS[0][0]
