@@ -705,7 +705,10 @@ def _read_rows(path: Path, fmt: str) -> Iterator[pa.RecordBatch]:
     if path.stat().st_size == 0:
         return
     options = pa_json.ParseOptions(explicit_schema=SCHEMA, unexpected_field_behavior="error")
-    yield from pa_json.open_json(path, parse_options=options)
+    if hasattr(pa_json, "open_json"):  # streaming, pyarrow >= 20
+        yield from pa_json.open_json(path, parse_options=options)
+    else:
+        yield from pa_json.read_json(path, parse_options=options).to_batches()
 
 
 def _file_sha256(path: Path) -> str:
