@@ -327,12 +327,13 @@ def check_outputs(paths: Iterable[Path], overwrite: bool) -> None:
 
 
 def prepare_folder(directory: Path) -> None:
+    """Create ``directory`` (and its parents) unless it exists; ``ValueError`` if it is a file."""
     if directory.exists() and not directory.is_dir():
         raise ValueError(f"{directory} exists and is not a folder")
     directory.mkdir(parents=True, exist_ok=True)
 
 
-def write_text(path: Path, text: str, overwrite: bool = False) -> None:
+def write_text(path: str | os.PathLike, text: str, overwrite: bool = False) -> None:
     """Write one text file atomically; never replaces an existing file without ``overwrite``."""
     path = Path(path)
     check_outputs([path], overwrite)
@@ -366,14 +367,12 @@ def export(
         raise ValueError(f"num_proc must be a positive integer; got {num_proc!r}")
     directory = Path(out_dir)
     names = planned_files(fmt, splits, shard)
-    if directory.exists() and not directory.is_dir():
-        raise ValueError(f"{directory} exists and is not a folder")
     check_outputs([directory / name for name in names], overwrite)
     prepare_folder(directory)
 
     counts = np.zeros(_token_count(config.vocab_size), dtype=np.int64)
     split_info: dict[str, Any] = {}
-    with AtomicFiles(directory, overwrite) as files, _pool(num_proc) as pool:
+    with AtomicFiles(directory, overwrite) as files, _Pool(num_proc) as pool:
         for split in splits:
             start, stop = shard.rows(config.split_size(split))
             files_of_split = data_files(fmt, split, shard)
@@ -439,10 +438,6 @@ class _Pool:
             self.executor.shutdown(wait=True, cancel_futures=True)
 
 
-def _pool(num_proc: int) -> _Pool:
-    return _Pool(num_proc)
-
-
 def _start_worker(parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops the pool
     threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
@@ -458,7 +453,7 @@ def _exit_with_parent(parent: int) -> None:
 def _parts(config: LimeConfig, split: str, start: int, stop: int, fmt: str,
            pool: concurrent.futures.Executor | None, num_proc: int) -> Iterator[Part]:
     """Rendered parts in row order; with a pool, at most ``2 * num_proc`` in flight."""
-    ranges = iter([(a, min(stop, a + PART_ROWS)) for a in range(start, stop, PART_ROWS)])
+    ranges = [(a, min(stop, a + PART_ROWS)) for a in range(start, stop, PART_ROWS)]
     if pool is None:
         for a, b in ranges:
             yield render_part(config, split, a, b, fmt)
@@ -484,7 +479,7 @@ class _Sink:
         if fmt == "parquet":
             self.writer = pq.ParquetWriter(str(paths[0]), SCHEMA, compression="snappy")
         else:
-            self.handles = [open(path, "wb") for path in paths]  # noqa: SIM115
+            self.handles = [open(path, "wb") for path in paths]
 
     def __enter__(self) -> _Sink:
         return self
@@ -623,7 +618,7 @@ def check_export(directory: str | os.PathLike, num_proc: int = 1) -> CheckReport
     counts = [np.zeros(_token_count(config.vocab_size), dtype=np.int64) for _ in entries]
     files: list[FileCheck] = []
     splits: list[SplitCheck] = []
-    with _pool(num_proc) as pool:
+    with _Pool(num_proc) as pool:
         for split in SPLITS:
             split_hasher = SplitHasher()
             covered, recorded_ok = [], True
