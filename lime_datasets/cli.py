@@ -196,7 +196,7 @@ def _export_hub(args: argparse.Namespace, config: LimeConfig, splits: Sequence[s
 def _progress_bar(split: str, total: int) -> Any:
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=split, unit="ex", unit_scale=True, dynamic_ncols=True)
+    return tqdm(total=total, desc=split, unit="ex", dynamic_ncols=True)
 
 
 def _cmd_fingerprint(args: argparse.Namespace) -> int:

@@ -232,6 +232,17 @@ def test_exported_files_have_the_usual_permissions(exports):
         assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask, path.name
 
 
+def test_progress_bar_per_split_and_quiet(tmp_path):
+    shown = run("export", MIXTURE, "--out", tmp_path / "shown", *SIZE_FLAGS)
+    assert shown.returncode == 0, shown.stderr
+    for split in SPLITS:
+        size = get_config(MIXTURE, **SIZES).split_size(split)
+        assert any(line.startswith(f"{split}: 100%") and f"{size}/{size}" in line
+                   for line in shown.stderr.replace("\r", "\n").splitlines()), shown.stderr
+    quiet = run("export", MIXTURE, "--out", tmp_path / "quiet", "--quiet", *SIZE_FLAGS)
+    assert quiet.returncode == 0 and quiet.stdout == quiet.stderr == ""
+
+
 def test_num_proc_writes_the_same_bytes(tmp_path):
     rows = PARQUET_ROW_GROUP_ROWS + 123
     assert rows > 2 * PART_ROWS  # several parts per process, two row groups
