@@ -55,6 +55,15 @@ def test_console_script_is_installed_and_matches_python_m():
     assert script.stdout == module.stdout
 
 
+def test_importing_the_package_loads_neither_the_command_nor_tqdm():
+    code = ("import sys, lime_datasets; "
+            "print([m for m in ('lime_datasets.cli', 'tqdm') if m in sys.modules])")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
 def test_version_names_package_and_data_version():
     result = run("--version")
     assert result.returncode == 0
