@@ -6,6 +6,18 @@ from .api import check, example, fingerprint, generate  # noqa: E402
 from .configs import CONFIGS  # noqa: E402
 from .core.config import SPLITS, LimeConfig  # noqa: E402
 from .core.version import DATA_VERSION  # noqa: E402
+from .hf_registration import install as _install_hf_name  # noqa: E402
+
+_install_hf_name()  # binds datasets.load_dataset("lime", ...) once datasets is imported
+
+
+def __getattr__(name: str):
+    if name == "load_hf":  # imported on first use: it needs the datasets package
+        from .hf import load_hf
+
+        return load_hf
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "CONFIGS",
@@ -17,4 +29,5 @@ __all__ = [
     "example",
     "fingerprint",
     "generate",
+    "load_hf",
 ]
