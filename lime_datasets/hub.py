@@ -1,0 +1,182 @@
+"""A Hub-ready folder: Parquet files per config and split, and a README whose YAML names them.
+
+Layout of the folder ``export_hub`` writes:
+
+* ``README.md``: YAML front matter (``configs:`` maps each config's splits to its files,
+  ``dataset_info:`` gives the features, plus licence, name and tags), then a body;
+* ``data/<config>/<split>.parquet``: the rows of a split in id order, with the record schema;
+* ``data/<config>/vocab.txt`` and ``data/<config>/lime_metadata.json``: the vocabulary, and the
+  parameters, versions and fingerprint of each split (``lime-datasets fingerprint --check`` reads
+  them). The config folders are ordinary Parquet exports of ``lime_datasets.export``.
+
+``datasets.load_dataset(<folder>, "deduct")`` loads it with no package code, and uploading the
+folder as a dataset repository (e.g. ``huggingface_hub.upload_folder``) publishes
+``load_dataset("<org>/<repo>", "deduct")`` as it is. Needs neither ``datasets`` nor the Hub.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from . import export
+from .citation import CITATION, LICENSE
+from .configs import get_config
+from .core.config import SPLITS, LimeConfig
+from .core.records import SCHEMA
+from .core.version import DATA_VERSION
+
+DATA_DIR = "data"
+README = "README.md"
+PRETTY_NAME = "LIME"
+TAGS = ("synthetic", "reasoning", "mathematics")
+
+
+def export_hub(
+    out_dir: str | os.PathLike,
+    names: Sequence[str] | str,
+    *,
+    splits: Sequence[str] = SPLITS,
+    overwrite: bool = False,
+    num_proc: int = 1,
+    body: str | None = None,
+    progress: export.ProgressFactory | None = None,
+    **overrides: Any,
+) -> Path:
+    """Write the Hub-ready folder ``out_dir`` for configs ``names`` and return its path.
+
+    ``overrides`` (registry parameters) apply to every config; ``body`` is the README text under
+    the YAML (default: ``default_body``). Everything is validated before any work; the folder is
+    built beside ``out_dir`` under a hidden name and renamed into place when complete. An existing
+    ``out_dir`` is a ``ValueError`` unless ``overwrite``, which replaces it only once the new
+    folder is complete.
+    """
+    names = [names] if isinstance(names, str) else list(names)
+    if not names:
+        raise ValueError("names must name at least one config; got none")
+    if len(set(names)) != len(names):
+        raise ValueError(f"names must not repeat a config; got {names!r}")
+    configs = [get_config(name, **overrides) for name in names]
+    splits = export.parse_splits(",".join(splits))
+    if isinstance(num_proc, bool) or not isinstance(num_proc, int) or num_proc < 1:
+        raise ValueError(f"num_proc must be a positive integer; got {num_proc!r}")
+    target = Path(out_dir)
+    if target.exists() and not target.is_dir():
+        raise ValueError(f"{target} exists and is not a folder")
+    if target.exists() and not overwrite:
+        raise ValueError(f"{target} exists; pass overwrite=True to replace it")
+    target.parent.mkdir(parents=True, exist_ok=True)
+
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    try:
+        files: dict[str, dict[str, list[str]]] = {}
+        for config in configs:
+            folder = Path(DATA_DIR, config.name)
+            metadata = export.export(config, staging / folder, splits=splits, fmt="parquet",
+                                     num_proc=num_proc, progress=progress)
+            files[config.name] = {
+                split: [(folder / name).as_posix() for name in info["files"]]
+                for split, info in metadata["splits"].items()
+            }
+        text = render_readme(configs, files, default_body(configs) if body is None else body)
+        (staging / README).write_text(text, encoding="utf-8")
+        _move_into_place(staging, target, overwrite)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def _move_into_place(staging: Path, target: Path, overwrite: bool) -> None:
+    if not target.exists():
+        os.rename(staging, target)
+        return
+    if not overwrite:  # appeared while we were writing
+        raise ValueError(f"{target} exists; pass overwrite=True to replace it")
+    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
+    os.rename(target, old / target.name)
+    os.rename(staging, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def render_readme(configs: Sequence[LimeConfig], files: Mapping[str, Mapping[str, Sequence[str]]],
+                  body: str) -> str:
+    """README.md: the YAML front matter naming each config's files per split, then ``body``.
+
+    ``files[config][split]`` lists the split's data files, relative to the folder.
+    """
+    lines = [
+        "---",
+        f"license: {LICENSE}",
+        f"pretty_name: {PRETTY_NAME}",
+        "tags:",
+        *(f"- {tag}" for tag in TAGS),
+        "configs:",
+    ]
+    for config in configs:
+        lines += [f"- config_name: {_quote(config.name)}", "  data_files:"]
+        for split, paths in files[config.name].items():
+            lines += [f"  - split: {split}", "    path:"]
+            lines += [f"    - {_quote(path)}" for path in paths]
+    lines.append("dataset_info:")
+    for config in configs:
+        lines += [f"- config_name: {_quote(config.name)}", "  features:"]
+        for field in SCHEMA:
+            key, value = _yaml_type(field.type)
+            lines += [f"  - name: {field.name}", f"    {key}: {value}"]
+    lines += ["---", ""]
+    return "\n".join(lines) + body.rstrip("\n") + "\n"
+
+
+def default_body(configs: Sequence[LimeConfig]) -> str:
+    """A short README body: what the data are, the configs, how to load them, the citation."""
+    rows = [
+        f"| `{c.name}` | {c.description} | "
+        + ", ".join(f"{task} ({weight:g})" for task, weight in c.task_weights.items())
+        + " | " + " / ".join(f"{c.split_size(split):,}" for split in SPLITS) + " |"
+        for c in configs
+    ]
+    example = configs[0].name
+    return "\n".join([
+        f"# {PRETTY_NAME}",
+        "",
+        "Synthetic reasoning tasks from *LIME: Learning Inductive Bias for Primitives of "
+        "Mathematical Reasoning* (Wu et al., ICML 2021), generated by "
+        f"[lime-datasets](https://pypi.org/project/lime-datasets/), data version {DATA_VERSION}.",
+        "Every example is a pure function of the parameters (in `data/<config>/lime_metadata.json`"
+        "), the split and its `id`.",
+        "",
+        "| config | description | tasks (weights) | train / validation / test |",
+        "|---|---|---|---|",
+        *rows,
+        "",
+        "```python",
+        "from datasets import load_dataset",
+        f'ds = load_dataset("<this repository or folder>", "{example}")',
+        "```",
+        "",
+        "```bibtex",
+        CITATION.rstrip("\n"),
+        "```",
+    ])
+
+
+def _yaml_type(arrow_type: pa.DataType) -> tuple[str, str]:
+    """The ``datasets`` YAML feature entry of a record field's Arrow type."""
+    if pa.types.is_list(arrow_type):
+        return "list", _yaml_type(arrow_type.value_type)[1]
+    if pa.types.is_string(arrow_type):
+        return "dtype", "string"
+    if pa.types.is_integer(arrow_type):
+        return "dtype", str(arrow_type)
+    raise ValueError(f"no YAML feature type for Arrow type {arrow_type}")
+
+
+def _quote(text: str) -> str:
+    return json.dumps(text)  # a JSON string is a YAML double-quoted scalar
