@@ -1,0 +1,29 @@
+"""Shared test setup: offline, no progress bars, every Hugging Face cache in the test's tmp_path."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+# Read by huggingface_hub and datasets when they are imported, which is after this file runs.
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["HF_DATASETS_DISABLE_PROGRESS_BARS"] = "1"
+
+
+@pytest.fixture(autouse=True)
+def hf_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The test's own Hugging Face datasets cache (also for the subprocesses it starts)."""
+    home = tmp_path / "hf_home"
+    cache = home / "datasets"
+    monkeypatch.setenv("HF_HOME", str(home))
+    monkeypatch.setenv("HF_DATASETS_CACHE", str(cache))
+    config = sys.modules.get("datasets.config")
+    if config is not None:  # already imported: it read the variables then
+        monkeypatch.setattr(config, "HF_DATASETS_CACHE", cache)
+        monkeypatch.setattr(config, "DOWNLOADED_DATASETS_PATH", cache / "downloads")
+        monkeypatch.setattr(config, "EXTRACTED_DATASETS_PATH", cache / "downloads" / "extracted")
+        monkeypatch.setattr(config, "HF_MODULES_CACHE", home / "modules")
+    return cache
