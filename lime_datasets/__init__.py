@@ -7,7 +7,10 @@ from .configs import CONFIGS  # noqa: E402
 from .core.config import SPLITS, LimeConfig  # noqa: E402
 from .core.version import DATA_VERSION  # noqa: E402
 from .hf_registration import install as _install_hf_name  # noqa: E402
+from .tfds import tfds_config  # noqa: E402
+from .tfds.registration import install as _install_tfds_builder  # noqa: E402
 
+_install_tfds_builder()  # registers the TFDS builder "lime" once tensorflow_datasets is imported
 _install_hf_name()  # binds datasets.load_dataset("lime", ...) once datasets is imported
 
 
@@ -30,4 +33,5 @@ __all__ = [
     "fingerprint",
     "generate",
     "load_hf",
+    "tfds_config",
 ]

@@ -1,0 +1,26 @@
+"""TensorFlow Datasets adapter: the builder ``lime`` (one config per registry entry).
+
+Importing this package is light: TFDS is imported only by ``lime.lime_dataset_builder`` and
+``builder_config``, which ``import lime_datasets`` arranges to load once ``tensorflow_datasets``
+is imported (see ``registration``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .builder_config import LimeBuilderConfig
+
+
+def tfds_config(name: str, **overrides: Any) -> LimeBuilderConfig:
+    """A TFDS builder config for registry config ``name`` with registry parameters overridden.
+
+    Validated by the core: bad input raises its ``ValueError``. Equal parameters give the
+    registered config; others a config named ``<name>-<parameters digest>`` with its own data
+    directory. Use: ``tfds.load("lime", builder_kwargs={"config": tfds_config("mixed", seed=7)})``.
+    Importing TensorFlow Datasets happens here, on first use.
+    """
+    from .builder_config import tfds_config as make
+
+    return make(name, **overrides)

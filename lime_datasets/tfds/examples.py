@@ -1,0 +1,56 @@
+"""Examples in the form TFDS writes them, straight from the core (no TFDS import here).
+
+Beam workers unpickle ``block_examples`` by reference, so this module stays importable without
+TensorFlow Datasets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from ..core.config import LimeConfig
+from ..core.generate import BLOCK_SIZE, check_range, iter_batches
+
+ROWS_PER_BATCH = BLOCK_SIZE
+
+Example = tuple[int, dict[str, Any]]
+
+
+def examples(config: LimeConfig, split: str, start: int, stop: int) -> Iterator[Example]:
+    """``(id, example)`` for rows ``start .. stop - 1`` of a split, in id order."""
+    stop = check_range(config, split, start, stop)
+    for batch in iter_batches(config, split, start, stop, rows_per_batch=ROWS_PER_BATCH):
+        ids = batch.column("id").to_pylist()
+        tasks = batch.column("task").to_pylist()
+        sources = batch.column("source").to_pylist()
+        targets = batch.column("target").to_pylist()
+        source_ids = _id_rows(batch.column("source_ids"))
+        target_ids = _id_rows(batch.column("target_ids"))
+        for row, key in enumerate(ids):
+            yield key, {
+                "id": key,
+                "task": tasks[row],
+                "source": sources[row],
+                "target": targets[row],
+                "source_ids": source_ids[row],
+                "target_ids": target_ids[row],
+            }
+
+
+def _id_rows(column) -> list:
+    """One int32 numpy view per row of a list<int32> column (no per-row Arrow access)."""
+    values = column.values.to_numpy()
+    offsets = column.offsets.to_numpy().tolist()
+    return [values[begin:end] for begin, end in zip(offsets, offsets[1:], strict=False)]
+
+
+def blocks(size: int) -> list[tuple[int, int]]:
+    """The ``(start, stop)`` row ranges of a split of ``size`` rows, one per core block."""
+    return [(start, min(start + BLOCK_SIZE, size)) for start in range(0, size, BLOCK_SIZE)]
+
+
+def block_examples(block: tuple[int, int], config: LimeConfig, split: str) -> Iterator[Example]:
+    """The examples of one block range: what one Beam element expands to."""
+    start, stop = block
+    return examples(config, split, start, stop)

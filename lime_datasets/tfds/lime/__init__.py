@@ -1,0 +1,1 @@
+"""The ``lime`` dataset folder: the builder module and its TFDS metadata files."""

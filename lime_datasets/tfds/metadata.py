@@ -1,0 +1,145 @@
+"""The TFDS metadata files of the ``lime`` builder, rendered from the registry.
+
+TFDS reads ``README.md`` (the description), ``CITATIONS.bib`` and ``TAGS.txt`` from the folder of
+the builder module. They are generated, never edited by hand:
+
+    python -m lime_datasets.tfds.metadata          # rewrite the files
+    python -m lime_datasets.tfds.metadata --check  # exit 1 if any file differs from the registry
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from ..configs import CONFIGS
+from ..core.config import PARAMETERS, SPLITS
+from ..core.records import FIELDS
+from ..core.tasks import TASKS
+from ..core.version import DATA_VERSIONS
+
+BUILDER_DIR = Path(__file__).resolve().parent / "lime"
+HOMEPAGE = "https://proceedings.mlr.press/v139/wu21c.html"
+
+CITATION = """\
+@inproceedings{wu2021lime,
+  title     = {{LIME}: Learning Inductive Bias for Primitives of Mathematical Reasoning},
+  author    = {Wu, Yuhuai and Rabe, Markus N. and Li, Wenda and Ba, Jimmy and
+               Grosse, Roger B. and Szegedy, Christian},
+  booktitle = {Proceedings of the 38th International Conference on Machine Learning},
+  series    = {Proceedings of Machine Learning Research},
+  volume    = {139},
+  pages     = {11251--11262},
+  publisher = {PMLR},
+  year      = {2021},
+  url       = {https://proceedings.mlr.press/v139/wu21c.html}
+}
+"""
+
+# From TFDS's controlled vocabulary (tensorflow_datasets/core/valid_tags.txt); a test checks them.
+TAGS = (
+    ("content.data-type.text", "source and target are token texts"),
+    ("content.language-formality.formal", "a formal symbol language, no natural language"),
+    ("ml.task.sequence-to-sequence-language-modeling", "source -> target"),
+)
+
+
+def readme() -> str:
+    """The dataset description: the tasks, the configs and their parameters, the fields."""
+    lines = [
+        "Synthetic reasoning tasks from *LIME: Learning Inductive Bias for Primitives of",
+        "Mathematical Reasoning* (Wu et al., ICML 2021): deduction, abduction, induction and",
+        "rewriting over random symbols, made to pre-train transformers for mathematical reasoning.",
+        "",
+        "Every example is a pure function of the config parameters, the split, its index and the",
+        "data version, so any build (plain, any number of Apache Beam workers, any machine) holds",
+        "the same examples. TFDS stores them in its own order; `id` is the index in the split,",
+        "and `lime_datasets.example(config, split, id)` regenerates that example alone.",
+        "",
+        "Any registry parameter can be changed with `lime_datasets.tfds_config(name, **params)`",
+        f"(parameters: {', '.join(f'`{p}`' for p in PARAMETERS)}).",
+        "",
+        "## Tasks",
+        "",
+        "| task | source (after the symbol header) | target | what it asks |",
+        "|---|---|---|---|",
+    ]
+    lines += [
+        f"| `{t.name}` | {t.source_layout} | {t.target_layout} | {t.summary} |"
+        for t in TASKS.values()
+    ]
+    lines += [
+        "",
+        "## Configs",
+        "",
+        "| config | tasks (weights) | " + " | ".join(SPLITS) + " | vocab_size | seed |",
+        "|---|---|" + "---|" * len(SPLITS) + "---|---|",
+    ]
+    for config in CONFIGS.values():
+        weights = ", ".join(f"{task} ({weight:g})" for task, weight in config.task_weights.items())
+        sizes = " | ".join(f"{config.split_size(split):,}" for split in SPLITS)
+        lines.append(
+            f"| `{config.name}` | {weights} | {sizes} | {config.vocab_size} | {config.seed} |"
+        )
+    lines += ["", "## Features", ""]
+    lines += [f"* `{name}`: {text}" for name, text in FIELDS.items()]
+    lines += ["", "## Data versions", ""]
+    lines += [f"* {version}: {note}" for version, note in DATA_VERSIONS]
+    return "\n".join(lines) + "\n"
+
+
+def tags() -> str:
+    return "".join(f"{tag} # {why}\n" for tag, why in TAGS)
+
+
+def citations() -> str:
+    return CITATION
+
+
+FILES: dict[str, Callable[[], str]] = {
+    "README.md": readme,
+    "CITATIONS.bib": citations,
+    "TAGS.txt": tags,
+}
+
+
+def drifted(directory: Path = BUILDER_DIR) -> list[str]:
+    """Names of the metadata files in ``directory`` that are missing or differ from the registry."""
+    out = []
+    for name, render in FILES.items():
+        path = directory / name
+        if not path.is_file() or path.read_text(encoding="utf-8") != render():
+            out.append(name)
+    return out
+
+
+def write(directory: Path = BUILDER_DIR) -> list[str]:
+    """Rewrite the drifted files (each via a temporary file and a rename); return their names."""
+    changed = drifted(directory)
+    for name in changed:
+        path = directory / name
+        temporary = path.with_name(f".{name}.tmp")
+        temporary.write_text(FILES[name](), encoding="utf-8")
+        temporary.replace(path)
+    return changed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true",
+                        help="only report files that differ from the registry (exit 1 if any)")
+    args = parser.parse_args(argv)
+    if args.check:
+        stale = drifted()
+        for name in stale:
+            print(f"{BUILDER_DIR / name} is out of date: run python -m {__spec__.name}")
+        return 1 if stale else 0
+    for name in write():
+        print(f"wrote {BUILDER_DIR / name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
