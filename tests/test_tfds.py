@@ -26,8 +26,8 @@ from lime_datasets.configs import CONFIGS, get_config  # noqa: E402
 from lime_datasets.core.config import SPLITS  # noqa: E402
 from lime_datasets.core.tasks import TASKS  # noqa: E402
 from lime_datasets.core.version import DATA_VERSION, DATA_VERSIONS  # noqa: E402
+from lime_datasets.tfds import IncompleteBuildError, metadata  # noqa: E402
 from lime_datasets.tfds import examples as examples_lib  # noqa: E402
-from lime_datasets.tfds import metadata  # noqa: E402
 from lime_datasets.tfds.lime import lime_dataset_builder  # noqa: E402
 from lime_datasets.tfds.registration import BUILDER_MODULE  # noqa: E402
 
@@ -261,7 +261,7 @@ def test_a_plain_build_that_loses_examples_fails(tmp_path, monkeypatch):
     monkeypatch.setattr(examples_lib, "examples", lossy)
     builder = tfds.builder("lime", config=lime_datasets.tfds_config("deduct", **SMALL),
                            data_dir=tmp_path)
-    with pytest.raises(lime_dataset_builder.IncompleteBuildError, match="train"):
+    with pytest.raises(IncompleteBuildError, match="train"):
         builder.download_and_prepare()
     assert_nothing_left(builder, tmp_path)
 
@@ -358,7 +358,7 @@ def test_a_beam_build_that_loses_examples_fails(tmp_path, monkeypatch):
     config = lime_datasets.tfds_config(BEAM_CONFIG, **BEAM_SIZES)
     builder = tfds.builder("lime", config=config, data_dir=tmp_path)
     # In this process, so that the patch holds (worker processes would import the real module).
-    with pytest.raises(lime_dataset_builder.IncompleteBuildError) as error:
+    with pytest.raises(IncompleteBuildError) as error:
         builder.download_and_prepare(download_config=beam_config(IN_MEMORY))
     assert "'train': 2499" in str(error.value) and "'train': 2500" in str(error.value)
     assert_nothing_left(builder, tmp_path)

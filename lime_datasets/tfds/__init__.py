@@ -13,6 +13,10 @@ if TYPE_CHECKING:
     from .builder_config import LimeBuilderConfig
 
 
+class IncompleteBuildError(RuntimeError):
+    """A build wrote a different number of examples than its config asks for (nothing is kept)."""
+
+
 def tfds_config(name: str, **overrides: Any) -> LimeBuilderConfig:
     """A TFDS builder config for registry config ``name`` with registry parameters overridden.
 

@@ -1,17 +1,19 @@
 """A known Apache Beam hazard that silently loses examples, recognised before a build starts.
 
 The DirectRunner runs batch pipelines on Beam's FnApiRunner. With worker processes or threads
-(``direct_running_mode`` ``multi_processing`` or ``multi_threading``) it sends every stage's input
-to its workers over gRPC, through an output stream that a background thread flushes every second.
-That flush copies the buffer, hands the copy to the send queue and then clears the buffer, while the
-runner thread keeps writing further input chunks into the same buffer without the flush's lock:
-chunks written during a flush are dropped, with no error. It takes an input that needs more than a
-second to write, such as TFDS's writer sending every serialized example of a large split to its
-shard-assignment stage and then whole shards to the shard writers. From apache-beam 2.74 the
-send queue is bounded, so a flush can block there for long and the loss gets more likely; earlier
-versions lose examples too. ``in_memory`` mode (a single in-process worker, no gRPC) and other
-runners do not use this stream. The builder verifies every split's count after any build; this
-only warns early.
+(``direct_running_mode`` ``multi_processing`` or ``multi_threading``) the runner holds every
+stage's input itself and ships it to its workers over gRPC. Building 1,000,000 examples of
+``mixed`` on two workers, some runs wrote 75-88% of the train split with no error, on apache-beam
+2.64 and 2.77 alike, while Beam's counters showed that every example had been generated and
+serialized: the examples went missing where the runner hands large stage inputs to the workers
+(TFDS's writer sends every serialized example of a split to a shard-assignment stage, then whole
+shards to the shard writers). One cause is a race in the runner's gRPC output stream: a background
+thread flushes it every second by copying the buffer, handing the copy to the send queue and then
+clearing the buffer, while the runner thread keeps writing input chunks into it without the
+flush's lock, so chunks written during a flush are dropped. From 2.74 the send queue is bounded and
+a flush can block on it for long, which widens the window. ``in_memory`` mode (one in-process
+worker, no gRPC) does not ship inputs this way, and cluster runners (Dataflow, Flink, Spark) run
+other runner code. The builder verifies every split's count after any build; this only warns early.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ def direct_runner_hazard(beam_options: Any, beam_runner: Any) -> str | None:
         return None
     return (
         f"apache-beam {beam.__version__}'s DirectRunner in {mode} mode can silently drop "
-        "examples of large splits (a race in its gRPC data plane); lime_datasets checks every "
-        "split's count and fails the build if that happens. direct_running_mode=in_memory and "
-        "cluster runners (Dataflow, Flink, Spark) do not have this problem."
+        "examples of large splits (between the runner and its workers); lime_datasets checks "
+        "every split's count and fails the build if that happens. direct_running_mode=in_memory "
+        "does not ship data that way, and cluster runners (Dataflow, Flink, Spark) run other code."
     )

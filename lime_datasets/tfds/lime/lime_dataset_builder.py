@@ -25,16 +25,13 @@ import tensorflow_datasets as tfds
 from ...core.config import PARAMETERS, SPLITS
 from ...core.records import FIELDS
 from ...core.version import DATA_VERSION, DATA_VERSIONS
+from .. import IncompleteBuildError
 from .. import examples as examples_lib
 from ..beam_hazard import direct_runner_hazard
 from ..builder_config import NAMED_CONFIGS, LimeBuilderConfig, with_overrides
 from ..metadata import HOMEPAGE
 
 logger = logging.getLogger(__name__)
-
-
-class IncompleteBuildError(RuntimeError):
-    """A build wrote a different number of examples than its config asks for."""
 
 
 @dataclasses.dataclass(frozen=True)
