@@ -1,0 +1,110 @@
+"""Throughput and peak memory of TFDS builds of ``lime``: plain, and Apache Beam on DirectRunner.
+
+Usage: python benchmarks/tfds_build.py [--config mixed] [--num-train 1000000]
+           [--modes plain,beam] [--workers 2] [--running-mode multi_processing]
+           [--file-format tfrecord] [--json PATH]
+
+Each mode runs in a fresh process (so peak memory is its own) and builds into a temporary data
+directory that is removed afterwards. examples/s counts every split (train + validation + test)
+over the wall time of ``download_and_prepare``; peak memory is the max RSS of the building process
+and, for Beam, of its largest worker process. A build whose count check fails (examples lost, see
+``lime_datasets/tfds/beam_hazard.py``) is reported with ``complete: false`` and what it wrote.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def build(config: str, num_train: int, mode: str, workers: int, running_mode: str,
+          file_format: str) -> dict:
+    import tensorflow_datasets as tfds
+
+    import lime_datasets
+    from lime_datasets.tfds import IncompleteBuildError
+
+    builder_config = lime_datasets.tfds_config(config, num_train=num_train)
+    download_config = tfds.download.DownloadConfig()
+    if mode == "beam":
+        import apache_beam as beam
+
+        download_config.beam_options = beam.options.pipeline_options.PipelineOptions([
+            "--runner=DirectRunner",
+            f"--direct_running_mode={running_mode}",
+            f"--direct_num_workers={workers}",
+        ])
+    with tempfile.TemporaryDirectory(prefix="lime-tfds-bench-") as data_dir:
+        builder = tfds.builder("lime", config=builder_config, data_dir=data_dir,
+                               file_format=file_format)
+        begin = time.perf_counter()
+        try:
+            builder.download_and_prepare(download_config=download_config)
+            complete = True
+        except IncompleteBuildError:
+            complete = False
+        seconds = time.perf_counter() - begin
+        written = {name: info.num_examples for name, info in builder.info.splits.items()}
+        examples = sum(builder_config.lime_config.split_size(s) for s in written)
+        size = builder.info.dataset_size
+    return {
+        "config": config,
+        "mode": mode if mode == "plain" else f"beam-{running_mode}-{workers}",
+        "file_format": file_format,
+        "examples": examples,
+        "complete": complete,
+        "written": written,
+        "seconds": round(seconds, 1),
+        "examples_per_s": round(examples / seconds),
+        "dataset_mb": round(size / 1e6, 1),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+        # Only Beam's workers are real child processes worth measuring; any other child (a forked
+        # helper) reports the parent's pages until it execs.
+        "peak_worker_rss_mb": (resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
+                               if mode == "beam" else None),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", default="mixed")
+    parser.add_argument("--num-train", type=int, default=1_000_000)
+    parser.add_argument("--modes", default="plain,beam")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--running-mode", default="multi_processing",
+                        choices=("multi_processing", "multi_threading", "in_memory"))
+    parser.add_argument("--file-format", default="tfrecord", choices=("tfrecord", "array_record"))
+    parser.add_argument("--json", help="also write the results to this JSON file")
+    parser.add_argument("--one", help=argparse.SUPPRESS)  # internal: run one mode in this process
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(build(args.config, args.num_train, args.one, args.workers,
+                               args.running_mode, args.file_format)))
+        return
+    results = []
+    for mode in args.modes.split(","):
+        command = [sys.executable, __file__, "--one", mode, "--config", args.config,
+                   "--num-train", str(args.num_train), "--workers", str(args.workers),
+                   "--running-mode", args.running_mode, "--file-format", args.file_format]
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode:
+            sys.exit(f"{mode} build failed:\n{done.stderr[-4000:]}")
+        results.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    print(f"{'mode':<28}{'examples':>10}{'seconds':>9}{'examples/s':>12}{'peak MB':>9}"
+          f"{'worker MB':>11}  complete")
+    for r in results:
+        print(f"{r['mode']:<28}{r['examples']:>10,}{r['seconds']:>9}{r['examples_per_s']:>12,}"
+              f"{r['peak_rss_mb']:>9,}{r['peak_worker_rss_mb'] or '-':>11}  "
+              f"{'yes' if r['complete'] else 'NO: wrote ' + str(r['written'])}")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()
