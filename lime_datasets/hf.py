@@ -236,7 +236,7 @@ def _splits(config: LimeConfig) -> list[str]:
 
 
 def _key(shard: int, index: int) -> Any:
-    """The key of a table: ``datasets.builder.Key`` where it exists (datasets >= 4.1)."""
+    """The key of a table: ``datasets.builder.Key`` where it exists (older releases take any)."""
     key_class = getattr(datasets.builder, "Key", None)
     return key_class(shard, index) if key_class else (shard, index)
 
