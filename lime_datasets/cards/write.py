@@ -1,0 +1,111 @@
+"""Write every card, its histogram and the overview into a folder, atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from ..configs import CONFIGS
+from . import render, svg
+from .stats import AMBIGUITY_SAMPLE, SAMPLE_SIZE, ConfigStats, measure
+
+OVERVIEW = "README.md"
+
+
+def card_name(config: str) -> str:
+    return f"{config}.md"
+
+
+def image_name(config: str) -> str:
+    return f"{config}_lengths.svg"
+
+
+def write_cards(
+    out_dir: str | os.PathLike,
+    *,
+    sample_size: int = SAMPLE_SIZE,
+    overwrite: bool = False,
+    ambiguity_sample: int = AMBIGUITY_SAMPLE,
+    throughput_file: str | os.PathLike | None = None,
+    names: Sequence[str] | None = None,
+) -> Path:
+    """Write ``<config>.md``, ``<config>_lengths.svg`` and ``README.md`` into ``out_dir``.
+
+    Covers ``names`` (default: every registry config). ``throughput_file`` is a benchmark result
+    (a JSON list of objects with ``config`` and ``examples_per_s``) shown in the overview; absent,
+    the overview shows n/a. The folder is built under a hidden name beside ``out_dir`` and renamed
+    into place when complete; an existing ``out_dir`` is a ``ValueError`` unless ``overwrite``.
+    """
+    names = list(CONFIGS) if names is None else list(names)
+    unknown = [name for name in names if name not in CONFIGS]
+    if unknown or not names:
+        raise ValueError(f"names must be configs of {', '.join(CONFIGS)}; got {names!r}")
+    target = Path(out_dir)
+    if target.exists() and not overwrite:
+        raise ValueError(f"{target} exists; pass overwrite=True to replace it")
+    throughput = read_throughput(throughput_file)
+    stats = {name: measure(name, sample_size, ambiguity_sample) for name in names}
+    files = render_files(
+        names,
+        stats,
+        throughput,
+        None if throughput_file is None or not throughput else Path(throughput_file).as_posix(),
+    )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    try:
+        for name, content in files.items():
+            (staging / name).write_text(content, encoding="utf-8")
+        _move_into_place(staging, target, overwrite)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def render_files(
+    names: Sequence[str],
+    stats: Mapping[str, ConfigStats],
+    throughput: Mapping[str, float],
+    throughput_source: str | None,
+) -> dict[str, str]:
+    """File name -> content of every file of a cards folder."""
+    configs = [CONFIGS[name] for name in names]
+    files: dict[str, str] = {}
+    for config in configs:
+        s = stats[config.name]
+        files[image_name(config.name)] = svg.histograms(
+            [("source length", s.source), ("target length", s.target)],
+            f"{config.name}: lengths of the first {s.sample_size:,} train examples",
+        )
+        files[card_name(config.name)] = render.render_card(config, s, image_name(config.name))
+    files[OVERVIEW] = render.render_overview(configs, stats, throughput, throughput_source)
+    return files
+
+
+def read_throughput(path: str | os.PathLike | None) -> dict[str, float]:
+    """``config -> examples_per_s`` from a benchmark result file; empty if there is none."""
+    if path is None or not Path(path).is_file():
+        return {}
+    entries = json.loads(Path(path).read_text(encoding="utf-8"))
+    try:
+        return {str(e["config"]): float(e["examples_per_s"]) for e in entries}
+    except (TypeError, KeyError, ValueError):
+        raise ValueError(
+            f"{path} must be a JSON list of objects with config and examples_per_s"
+        ) from None
+
+
+def _move_into_place(staging: Path, target: Path, overwrite: bool) -> None:
+    if not target.exists():
+        os.rename(staging, target)
+        return
+    if not overwrite:  # appeared while we were writing
+        raise ValueError(f"{target} exists; pass overwrite=True to replace it")
+    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
+    os.rename(target, old / target.name)
+    os.rename(staging, target)
+    shutil.rmtree(old, ignore_errors=True)
