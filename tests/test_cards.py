@@ -49,6 +49,7 @@ def test_every_config_has_a_card_and_a_picture() -> None:
     assert cards_on_disk == set(lime_datasets.CONFIGS)
 
 
+@pytest.mark.slow
 def test_committed_cards_are_up_to_date(regenerated: Path) -> None:
     """Fails when the data, the registry or the renderer changed: run `make cards`."""
     committed = sorted(p.name for p in CARDS.iterdir())
