@@ -10,8 +10,10 @@ serialized: the examples went missing where the runner hands large stage inputs 
 shards to the shard writers). One cause is a race in the runner's gRPC output stream: a background
 thread flushes it every second by copying the buffer, handing the copy to the send queue and then
 clearing the buffer, while the runner thread keeps writing input chunks into it without the
-flush's lock, so chunks written during a flush are dropped. From 2.74 the send queue is bounded and
-a flush can block on it for long, which widens the window. ``in_memory`` mode (one in-process
+flush's lock, so chunks written during a flush are dropped. In one instrumented run (2.77) the
+runner wrote 10,755,030 bytes during a single flush, which then cleared them: exactly the 10,035
+missing examples. From 2.74 the send queue is bounded and a flush can block on it for long, which
+widens the window. ``in_memory`` mode (one in-process
 worker, no gRPC) does not ship inputs this way, and cluster runners (Dataflow, Flink, Spark) run
 other runner code. The builder verifies every split's count after any build; this only warns early.
 """
