@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # The pytest arguments; e.g. `make test PYTEST_ARGS="-k hf -x"`.
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench cards clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,9 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/generate_throughput.py --json benchmarks/results/generate.json
+
+cards: $(STAMP)
+	$(BIN)/python -m lime_datasets.cards --out dataset_cards --overwrite
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache
