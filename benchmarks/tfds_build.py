@@ -6,8 +6,9 @@ Usage: python benchmarks/tfds_build.py [--config mixed] [--num-train 1000000]
 
 Each mode runs in a fresh process (so peak memory is its own) and builds into a temporary data
 directory that is removed afterwards. examples/s counts every split (train + validation + test)
-over the wall time of ``download_and_prepare``; peak memory is the max RSS of the building process
-and, for Beam, of its largest worker process. A build whose count check fails (examples lost, see
+over the wall time of ``download_and_prepare``. Peak memory: the max RSS of the building process
+(the Beam runner, for Beam), and the peak of the summed RSS of its child processes (Beam workers),
+sampled every half second. A build whose count check fails (examples lost, see
 ``lime_datasets/tfds/beam_hazard.py``) is reported with ``complete: false`` and what it wrote.
 """
 
@@ -19,7 +20,23 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+
+
+def _sample_children(stop: threading.Event, peak: list[int]) -> None:
+    """Keep in ``peak[0]`` the largest summed RSS of this process's children seen so far."""
+    import psutil
+
+    me = psutil.Process()
+    while not stop.wait(0.5):
+        total = 0
+        for child in me.children(recursive=True):
+            try:
+                total += child.memory_info().rss
+            except psutil.Error:  # exited meanwhile
+                pass
+        peak[0] = max(peak[0], total)
 
 
 def build(config: str, num_train: int, mode: str, workers: int, running_mode: str,
@@ -42,6 +59,9 @@ def build(config: str, num_train: int, mode: str, workers: int, running_mode: st
     with tempfile.TemporaryDirectory(prefix="lime-tfds-bench-") as data_dir:
         builder = tfds.builder("lime", config=builder_config, data_dir=data_dir,
                                file_format=file_format)
+        stop, children_peak = threading.Event(), [0]
+        sampler = threading.Thread(target=_sample_children, args=(stop, children_peak), daemon=True)
+        sampler.start()
         begin = time.perf_counter()
         try:
             builder.download_and_prepare(download_config=download_config)
@@ -49,12 +69,20 @@ def build(config: str, num_train: int, mode: str, workers: int, running_mode: st
         except IncompleteBuildError:
             complete = False
         seconds = time.perf_counter() - begin
+        stop.set()
+        sampler.join()
         written = {name: info.num_examples for name, info in builder.info.splits.items()}
         examples = sum(builder_config.lime_config.split_size(s) for s in written)
         size = builder.info.dataset_size
+    if mode == "plain":
+        label = "plain"
+    elif running_mode == "in_memory":
+        label = "beam-in_memory"
+    else:
+        label = f"beam-{running_mode}-{workers}"
     return {
         "config": config,
-        "mode": mode if mode == "plain" else f"beam-{running_mode}-{workers}",
+        "mode": label,
         "file_format": file_format,
         "examples": examples,
         "complete": complete,
@@ -63,10 +91,7 @@ def build(config: str, num_train: int, mode: str, workers: int, running_mode: st
         "examples_per_s": round(examples / seconds),
         "dataset_mb": round(size / 1e6, 1),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
-        # Only Beam's workers are real child processes worth measuring; any other child (a forked
-        # helper) reports the parent's pages until it execs.
-        "peak_worker_rss_mb": (resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
-                               if mode == "beam" else None),
+        "peak_workers_rss_mb": children_peak[0] // 2**20,
     }
 
 
@@ -96,10 +121,10 @@ def main() -> None:
             sys.exit(f"{mode} build failed:\n{done.stderr[-4000:]}")
         results.append(json.loads(done.stdout.strip().splitlines()[-1]))
     print(f"{'mode':<28}{'examples':>10}{'seconds':>9}{'examples/s':>12}{'peak MB':>9}"
-          f"{'worker MB':>11}  complete")
+          f"{'workers MB':>11}  complete")
     for r in results:
         print(f"{r['mode']:<28}{r['examples']:>10,}{r['seconds']:>9}{r['examples_per_s']:>12,}"
-              f"{r['peak_rss_mb']:>9,}{r['peak_worker_rss_mb'] or '-':>11}  "
+              f"{r['peak_rss_mb']:>9,}{r['peak_workers_rss_mb']:>11,}  "
               f"{'yes' if r['complete'] else 'NO: wrote ' + str(r['written'])}")
     if args.json:
         with open(args.json, "w") as f:
