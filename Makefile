@@ -26,7 +26,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check lime_datasets tests benchmarks
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/generate_throughput.py --json benchmarks/results/generate.json
+	$(BIN)/python benchmarks/run_all.py
 
 cards: $(STAMP)
 	$(BIN)/python -m lime_datasets.cards --out dataset_cards --overwrite

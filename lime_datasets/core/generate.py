@@ -15,7 +15,6 @@ from collections.abc import Iterator
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from . import vocab
 from .config import LimeConfig, check_split
@@ -133,7 +132,7 @@ def _build_batch(config: LimeConfig, first_id: int, words: np.ndarray) -> pa.Rec
     task_names = pa.array(tasks, type=pa.string())
     columns = [
         pa.array(np.arange(first_id, first_id + rows, dtype=np.int64)),
-        pc.take(task_names, pa.array(task_index)),
+        task_names.take(pa.array(task_index)),
         _text_array(source_ids, source_offsets, config.vocab_size),
         _text_array(target_ids, target_offsets, config.vocab_size),
         _ids_array(source_ids, source_offsets),

@@ -1,0 +1,185 @@
+"""Run every benchmark and write the results table (``make bench``).
+
+Writes ``benchmarks/results/``: ``generate.json`` (per-config throughput, read by the dataset
+cards), ``scaling.json``, ``hf_build_<rows>.json``, ``tfds_build.json``, ``import.json``,
+``machine.json`` and ``README.md`` (the tables, in markdown). Sizes can be lowered for a quick run:
+
+    python benchmarks/run_all.py [--quick] [--skip hf,tfds]
+
+Each measurement names what it timed; wall times depend on the machine's load, which is recorded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from importlib import metadata
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+REPO = HERE.parent
+ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+
+
+def machine() -> dict:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    versions = {}
+    for package in ("numpy", "pyarrow", "datasets", "tensorflow-datasets", "tensorflow-cpu",
+                    "apache-beam", "lime-datasets"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = None
+    return {"cores": os.cpu_count(), "cpu": cpu, "python": platform.python_version(),
+            "platform": platform.platform(), "versions": versions,
+            "load_average_at_start": round(os.getloadavg()[0], 2)}
+
+
+def _generate_range(args: tuple[str, int, int]) -> int:
+    import lime_datasets
+    from lime_datasets.configs import get_config
+    from lime_datasets.core.generate import iter_batches
+
+    name, start, stop = args
+    config = get_config(name, num_train=10**9)
+    rows = 0
+    for batch in iter_batches(config, "train", start, stop):
+        rows += batch.num_rows
+    assert lime_datasets.DATA_VERSION
+    return rows
+
+
+def scaling(name: str, rows: int) -> list[dict]:
+    """Generate ``rows`` examples split over 1 and 2 worker processes (spawned, warm)."""
+    results = []
+    for processes in (1, 2):
+        with ProcessPoolExecutor(processes) as pool:
+            list(pool.map(_generate_range, [(name, 0, 2048)] * processes))  # warm each worker
+            parts = [(name, i * rows // processes, (i + 1) * rows // processes)
+                     for i in range(processes)]
+            begin = time.perf_counter()
+            done = sum(pool.map(_generate_range, parts))
+            seconds = time.perf_counter() - begin
+        results.append({"config": name, "processes": processes, "rows": done,
+                        "seconds": round(seconds, 2), "examples_per_s": round(done / seconds)})
+    return results
+
+
+def import_time(repeats: int = 7) -> dict:
+    def best(code: str) -> float:
+        times = []
+        for _ in range(repeats):
+            begin = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code], env=ENV, check=True)
+            times.append(time.perf_counter() - begin)
+        return min(times)
+
+    base = best("import numpy, pyarrow")
+    package = best("import numpy, pyarrow, lime_datasets")
+    return {"numpy_pyarrow_s": round(base, 3), "with_lime_datasets_s": round(package, 3),
+            "lime_datasets_extra_s": round(package - base, 3)}
+
+
+def run_script(script: str, *args: str) -> dict:
+    out_file = RESULTS / f".{script}.{os.getpid()}.json"
+    subprocess.run([sys.executable, str(HERE / script), *args, "--json", str(out_file)],
+                   env=ENV, check=True)
+    result = json.loads(out_file.read_text())
+    out_file.unlink()
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    parser.add_argument("--skip", default="", help="comma-separated: generate,scaling,hf,tfds")
+    args = parser.parse_args()
+    skip = set(filter(None, args.skip.split(",")))
+    RESULTS.mkdir(exist_ok=True)
+    results: dict = {"machine": machine()}
+    (RESULTS / "machine.json").write_text(json.dumps(results["machine"], indent=2) + "\n")
+    results["import"] = import_time()
+    (RESULTS / "import.json").write_text(json.dumps(results["import"], indent=2) + "\n")
+    if "generate" not in skip:
+        rows = "20000" if args.quick else "200000"
+        results["generate"] = run_script("generate_throughput.py", "--rows", rows)
+        (RESULTS / "generate.json").write_text(json.dumps(results["generate"], indent=2) + "\n")
+    if "scaling" not in skip:
+        results["scaling"] = scaling("mixed", 200_000 if args.quick else 2_000_000)
+        (RESULTS / "scaling.json").write_text(json.dumps(results["scaling"], indent=2) + "\n")
+    if "hf" not in skip:
+        sizes = [100_000] if args.quick else [1_000_000, 5_000_000, 10_000_000]
+        results["hf"] = []
+        for rows in sizes:
+            result = run_script("hf_build.py", "--rows", str(rows), "--num-proc", "1,2")
+            (RESULTS / f"hf_build_{rows}.json").write_text(json.dumps(result, indent=2) + "\n")
+            results["hf"].append(result)
+    if "tfds" not in skip:
+        rows = "20000" if args.quick else "1000000"
+        results["tfds"] = run_script("tfds_build.py", "--num-train", rows)
+        (RESULTS / "tfds_build.json").write_text(json.dumps(results["tfds"], indent=2) + "\n")
+    (RESULTS / "README.md").write_text(render(results))
+    print((RESULTS / "README.md").read_text())
+
+
+def render(results: dict) -> str:
+    m = results["machine"]
+    lines = ["# Benchmark results", "",
+             f"Machine: {m['cores']} cores, {m['cpu']}, Python {m['python']}; load average "
+             f"{m['load_average_at_start']} at start.", "",
+             "Versions: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items() if v), "",
+             "## import lime_datasets", "",
+             f"`import numpy, pyarrow`: {results['import']['numpy_pyarrow_s']} s; adding "
+             f"`import lime_datasets`: +{results['import']['lime_datasets_extra_s']} s "
+             "(best of 7 fresh processes).", ""]
+    if "generate" in results:
+        lines += ["## generate, one process", "", "| config | examples/s | text MB/s |",
+                  "|---|---:|---:|"]
+        lines += [f"| {r['config']} | {r['examples_per_s']:,} | {r['text_mb_per_s']} |"
+                  for r in results["generate"]]
+        lines.append("")
+    if "scaling" in results:
+        lines += ["## Generation with 1 and 2 processes (mixed)", "",
+                  "| processes | rows | seconds | examples/s |", "|---:|---:|---:|---:|"]
+        lines += [f"| {r['processes']} | {r['rows']:,} | {r['seconds']} | "
+                  f"{r['examples_per_s']:,} |" for r in results["scaling"]]
+        lines.append("")
+    if "hf" in results:
+        lines += ["## load_dataset(\"lime\", \"mixed\", num_train=N)", "",
+                  "| N | num_proc | wall s | build s | peak RSS main MB | peak RSS per worker MB "
+                  "| Arrow MB |", "|---:|---:|---:|---:|---:|---:|---:|"]
+        for result in results["hf"]:
+            for b in result["builds"]:
+                lines.append(f"| {result['rows']:,} | {b['num_proc']} | {b['wall_s']} | "
+                             f"{b['build_s']} | {b['peak_rss_main_mb']} | "
+                             f"{b['peak_rss_worker_mb'] if b['num_proc'] > 1 else '-'} | "
+                             f"{b['arrow_mb']} |")
+        lines.append("")
+    if "tfds" in results:
+        lines += ["## TFDS build (mixed, train split)", "",
+                  "| mode | examples | seconds | examples/s | peak RSS MB | workers MB | done |",
+                  "|---|---:|---:|---:|---:|---:|---|"]
+        lines += [f"| {r['mode']} | {r['examples']:,} | {r['seconds']} | "
+                  f"{r['examples_per_s']:,} | {r['peak_rss_mb']:,} | "
+                  f"{r['peak_workers_rss_mb']:,} | {'yes' if r['complete'] else 'NO'} |"
+                  for r in results["tfds"]]
+        lines.append("")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
