@@ -256,7 +256,13 @@ def _cmd_vocab(args: argparse.Namespace) -> int:
     from . import export
 
     config = get_config(_EXAMPLE_CONFIG, **_overrides(args))  # validates vocab_size
-    export.write_text(Path(args.out), export.vocabulary_text(config.vocab_size), args.overwrite)
+    if args.format == "tokenizers":
+        from .tokenizer import tokenizer_json
+
+        text = tokenizer_json(config.vocab_size)
+    else:
+        text = export.vocabulary_text(config.vocab_size)
+    export.write_text(Path(args.out), text, args.overwrite)
     return 0
 
 
@@ -293,8 +299,9 @@ _COMMANDS: list[tuple[str, str, list[str]]] = [
         f"{PROG} fingerprint {_EXAMPLE_CONFIG} --split test",
         f"{PROG} fingerprint --check data/{_EXAMPLE_CONFIG}",
     ]),
-    ("vocab", "write the token vocabulary, one token per line in id order", [
+    ("vocab", "write the token vocabulary: one token per line in id order, or a tokenizer.json", [
         f"{PROG} vocab --vocab-size 1000 --out vocab.txt",
+        f"{PROG} vocab --vocab-size 1000 --out tokenizer.json --format tokenizers",
     ]),
     ("evaluate", "score predictions: exact-match and valid-answer accuracy, per task", [
         f"{PROG} evaluate mixed --split test --predictions predictions.txt --json scores.json",
@@ -404,6 +411,9 @@ def _configure_fingerprint(parser: argparse.ArgumentParser) -> None:
 def _configure_vocab(parser: argparse.ArgumentParser) -> None:
     _add_parameters(parser, names=["vocab_size"])
     parser.add_argument("--out", required=True, metavar="FILE", help="the file to write")
+    parser.add_argument("--format", choices=("text", "tokenizers"), default="text",
+                        help="text: one token per line in id order (default); tokenizers: a "
+                        "Hugging Face tokenizer.json (word level, ids as in source_ids)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing file")
 
 
