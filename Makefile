@@ -30,6 +30,7 @@ bench: $(STAMP)
 
 cards: $(STAMP)
 	$(BIN)/python -m lime_datasets.cards --out dataset_cards --overwrite
+	$(BIN)/python -m lime_datasets.tfds.metadata
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from ..citation import CITATION
 from ..configs import CONFIGS
 from ..core.config import PARAMETERS, SPLITS
 from ..core.records import FIELDS
@@ -21,22 +22,6 @@ from ..core.tasks import TASKS
 from ..core.version import DATA_VERSIONS
 
 BUILDER_DIR = Path(__file__).resolve().parent / "lime"
-HOMEPAGE = "https://proceedings.mlr.press/v139/wu21c.html"
-
-CITATION = """\
-@inproceedings{wu2021lime,
-  title     = {{LIME}: Learning Inductive Bias for Primitives of Mathematical Reasoning},
-  author    = {Wu, Yuhuai and Rabe, Markus N. and Li, Wenda and Ba, Jimmy and
-               Grosse, Roger B. and Szegedy, Christian},
-  booktitle = {Proceedings of the 38th International Conference on Machine Learning},
-  series    = {Proceedings of Machine Learning Research},
-  volume    = {139},
-  pages     = {11251--11262},
-  publisher = {PMLR},
-  year      = {2021},
-  url       = {https://proceedings.mlr.press/v139/wu21c.html}
-}
-"""
 
 # From TFDS's controlled vocabulary (tensorflow_datasets/core/valid_tags.txt); a test checks them.
 TAGS = (

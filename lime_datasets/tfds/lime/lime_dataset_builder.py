@@ -29,7 +29,7 @@ from .. import IncompleteBuildError
 from .. import examples as examples_lib
 from ..beam_hazard import direct_runner_hazard
 from ..builder_config import NAMED_CONFIGS, LimeBuilderConfig, with_overrides
-from ..metadata import HOMEPAGE
+from ...citation import HOMEPAGE
 
 logger = logging.getLogger(__name__)
 
