@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import tensorflow_datasets as tfds
 
+from ...citation import HOMEPAGE
 from ...core.config import PARAMETERS, SPLITS
 from ...core.records import FIELDS
 from ...core.version import DATA_VERSION, DATA_VERSIONS
@@ -29,7 +30,6 @@ from .. import IncompleteBuildError
 from .. import examples as examples_lib
 from ..beam_hazard import direct_runner_hazard
 from ..builder_config import NAMED_CONFIGS, LimeBuilderConfig, with_overrides
-from ...citation import HOMEPAGE
 
 logger = logging.getLogger(__name__)
 
