@@ -64,6 +64,10 @@ class LimeConfig:
             raise ValueError(
                 f"max_steps must be >= min_steps ({self.min_steps}); got {self.max_steps}"
             )
+        # Integers of any type (numpy's, from a config file) are stored as int: adapters hash them.
+        for name in ("seed", "vocab_size", "num_train", "num_validation", "num_test",
+                     "min_steps", "max_steps"):
+            object.__setattr__(self, name, int(getattr(self, name)))
         object.__setattr__(self, "task_weights", _normalise_weights(self.task_weights))
 
     def replace(self, **overrides: Any) -> LimeConfig:
