@@ -23,6 +23,8 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
+from .after_import import call_after_import
+
 NAME = "lime"
 BUILDER_MODULE = "lime_datasets.hf"
 SUPPORTED = "datasets>=4.0,<6"  # the hf extra of setup.cfg pins the same range; a test checks it
@@ -41,10 +43,7 @@ class IncompatibleDatasetsError(RuntimeError):
 
 def install() -> None:
     """Bind now if ``datasets`` is imported, else as soon as it is (idempotent)."""
-    if TRIGGER in sys.modules:
-        _bind_or_warn()
-    elif not any(isinstance(finder, _BindAfterImport) for finder in sys.meta_path):
-        sys.meta_path.insert(0, _BindAfterImport())
+    call_after_import(TRIGGER, _bind_or_warn)
 
 
 def bind() -> None:
@@ -131,43 +130,3 @@ def _resolving_lime(original: Callable[..., Any]) -> Callable[..., Any]:
 
     setattr(dataset_module_factory, _ORIGINAL, original)
     return dataset_module_factory
-
-
-class _BindAfterImport:
-    """A one-shot ``sys.meta_path`` finder: lets the other finders find ``datasets``, then wraps
-    the loader's ``exec_module`` so that ``bind`` runs once the package has executed."""
-
-    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
-        if fullname != TRIGGER:
-            return None
-        sys.meta_path[:] = [finder for finder in sys.meta_path if finder is not self]
-        for finder in sys.meta_path:
-            find_spec = getattr(finder, "find_spec", None)
-            spec = find_spec(fullname, path, target) if find_spec else None
-            if spec is not None:
-                loader = spec.loader
-                if loader is not None and hasattr(loader, "exec_module"):
-                    spec.loader = _BindingLoader(loader)
-                return spec
-        return None
-
-
-class _BindingLoader:
-    """Runs the real loader, then binds."""
-
-    def __init__(self, loader: Any) -> None:
-        self._loader = loader
-
-    def create_module(self, spec: Any) -> Any:
-        return self._loader.create_module(spec)
-
-    def exec_module(self, module: Any) -> None:
-        # Give the module its real loader back before it runs (resource readers use it).
-        module.__loader__ = self._loader
-        if module.__spec__ is not None:
-            module.__spec__.loader = self._loader
-        self._loader.exec_module(module)
-        _bind_or_warn()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._loader, name)
