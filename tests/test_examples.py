@@ -37,3 +37,47 @@ def test_train_tiny_loss_falls_and_the_test_split_is_scored() -> None:
     assert sum(losses[-5:]) / 5 < 0.95 * sum(losses[:3]) / 3
     assert result["test_examples"] == 6
     assert 0.0 <= result["exact_match"] <= result["valid_answer"] <= 1.0
+
+
+STREAM_CONFIG, STREAM_SPLIT, STREAM_SIZE = "mixed", "test", 120
+
+
+def test_torch_streaming_workers_yield_every_example_exactly_once() -> None:
+    pytest.importorskip("torch")
+    import lime_datasets
+    from lime_datasets.core.vocab import PAD_ID
+
+    recipe = load("torch_streaming")
+    dataset = recipe.streaming(STREAM_CONFIG, STREAM_SPLIT, num_test=STREAM_SIZE)
+    assert dataset.num_shards >= 2  # so that both workers have work
+    batches = list(recipe.loader(dataset, batch_size=16, workers=2))
+    ids = recipe.epoch_ids(batches)
+    assert len(ids) == STREAM_SIZE and sorted(ids) == list(range(STREAM_SIZE))
+    expected = lime_datasets.generate(STREAM_CONFIG, STREAM_SPLIT, num_test=STREAM_SIZE)
+    expected = expected.to_pylist()
+    for batch in batches:
+        for field in ("source_ids", "target_ids"):
+            padded = batch[field]
+            assert padded.shape[0] == len(batch["id"])
+            lengths = [len(expected[i][field]) for i in batch["id"].tolist()]
+            assert padded.shape[1] == max(lengths)
+            for row, i, length in zip(padded.tolist(), batch["id"].tolist(), lengths, strict=True):
+                assert row[:length] == expected[i][field]
+                assert row[length:] == [PAD_ID] * (padded.shape[1] - length)
+
+
+@pytest.mark.parametrize("world_size", [2, 3])
+def test_split_dataset_by_node_ranks_are_disjoint_and_complete(world_size: int) -> None:
+    pytest.importorskip("torch")
+    recipe = load("torch_streaming")
+    parts = [
+        recipe.epoch_ids(recipe.loader(
+            recipe.rank_dataset(STREAM_CONFIG, STREAM_SPLIT, rank, world_size,
+                                num_test=STREAM_SIZE),
+            batch_size=8, workers=1 + rank % 2,
+        ))
+        for rank in range(world_size)
+    ]
+    assert all(parts)
+    assert sum(map(len, parts)) == STREAM_SIZE  # no example in two ranks (nor twice in one)
+    assert sorted(i for part in parts for i in part) == list(range(STREAM_SIZE))
