@@ -81,3 +81,28 @@ def test_split_dataset_by_node_ranks_are_disjoint_and_complete(world_size: int) 
     assert all(parts)
     assert sum(map(len, parts)) == STREAM_SIZE  # no example in two ranks (nor twice in one)
     assert sorted(i for part in parts for i in part) == list(range(STREAM_SIZE))
+
+
+def test_tf_data_padded_batches_cover_the_split_and_feed_a_model(tmp_path: Path) -> None:
+    import lime_datasets
+    from lime_datasets.core.vocab import PAD_ID
+
+    recipe = load("tf_data")
+    params = {"num_train": 20, "num_validation": 10, "num_test": 37}
+    expected = lime_datasets.generate("mixed", "test", **params).to_pylist()
+    model = recipe.encoder(lime_datasets.CONFIGS["mixed"].vocab_size, width=8)
+    ids = []
+    for batch in recipe.padded_batches("mixed", "test", 8, str(tmp_path), **params):
+        batch_ids = batch["id"].numpy().tolist()
+        ids += batch_ids
+        for field in ("source_ids", "target_ids"):
+            padded = batch[field].numpy().tolist()
+            width = max(len(expected[i][field]) for i in batch_ids)
+            for row, i in zip(padded, batch_ids, strict=True):
+                length = len(expected[i][field])
+                assert len(row) == width
+                assert row[:length] == expected[i][field]
+                assert row[length:] == [PAD_ID] * (width - length)
+        source_width = batch["source_ids"].shape[1]
+        assert tuple(model(batch["source_ids"]).shape) == (len(batch_ids), source_width, 8)
+    assert len(ids) == params["num_test"] and sorted(ids) == list(range(params["num_test"]))
