@@ -1,0 +1,294 @@
+"""Builds killed with SIGKILL at random moments, then run again: the rerun completes with a clean
+build's fingerprints, and a killed build is never served as complete. Also two builds of the same
+config into the same cache at once.
+
+Kill moments come from ``random.Random(KILL_SEED)`` (set ``LIME_KILL_SEED`` to vary them); the
+whole process group is killed, as a job scheduler does. Sizes are small: each test takes seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+import lime_datasets
+from lime_datasets.core.config import SPLITS
+from lime_datasets.core.fingerprint import fingerprint_batches
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(lime_datasets.__file__).resolve().parent.parent
+KILL_SEED = int(os.environ.get("LIME_KILL_SEED", "20210"))
+SCRIPT = Path(sys.executable).with_name("lime-datasets")
+NAME = "mixed"
+# HF: a build of about a second here; TFDS is slower per example.
+HF_SIZES = {"num_train": 60_000, "num_validation": 1_001, "num_test": 7}
+TFDS_SIZES = {"num_train": 6_000, "num_validation": 1_001, "num_test": 7}
+SMALL_HF = {"num_train": 20, "num_validation": 3, "num_test": 2}
+CLI_SIZES = {"num_train": 60_000, "num_validation": 1_001, "num_test": 7}
+
+
+def core_fingerprints(sizes: dict) -> dict[str, str]:
+    return {split: lime_datasets.fingerprint(NAME, split, **sizes) for split in SPLITS}
+
+
+def env() -> dict[str, str]:
+    path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
+    return {**os.environ, "PYTHONPATH": path}
+
+
+def start(code: str, *args: object) -> subprocess.Popen:
+    """Start ``code`` in its own process group; returns once it printed ``ready``."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(code), *map(str, args)], stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, env=env(), cwd=REPO, start_new_session=True,
+    )
+    line = process.stdout.readline()
+    assert line.strip() == "ready", (line, process.communicate())
+    return process
+
+
+def finish(process: subprocess.Popen) -> dict:
+    stdout, stderr = process.communicate(timeout=300)
+    assert process.returncode == 0, stderr
+    return json.loads(stdout.splitlines()[-1])
+
+
+def kill_after(process: subprocess.Popen, delay: float) -> bool:
+    """SIGKILL the process group after ``delay`` s; True if it was still running then."""
+    time.sleep(delay)
+    running = process.poll() is None
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.communicate(timeout=60)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:  # every worker of the group is gone
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    return running and process.returncode == -signal.SIGKILL
+
+
+def kill_repeatedly(code: str, args: tuple, seconds: float, kills: int, check) -> int:
+    """Start the build ``kills`` times and kill it at a random moment of its ``seconds``; call
+    ``check()`` after each kill. Returns how many kills landed while it was running."""
+    rng = random.Random(KILL_SEED)
+    landed = 0
+    for _ in range(kills):
+        landed += kill_after(start(code, *args), rng.uniform(0.05, seconds))
+        check()
+    print(f"{landed} of {kills} kills landed during the build (seed {KILL_SEED})")
+    return landed
+
+
+# Hugging Face ---------------------------------------------------------------------------------
+
+HF_BUILD = """
+    import json, sys, time
+    import datasets, lime_datasets
+    from lime_datasets import hf
+    print("ready", flush=True)
+    began = time.monotonic()
+    built = lime_datasets.load_hf(sys.argv[1], cache_dir=sys.argv[2], num_proc=int(sys.argv[4]),
+                                  **json.loads(sys.argv[3]))
+    seconds = time.monotonic() - began
+    print(json.dumps({"seconds": seconds, "recorded": hf.recorded_fingerprints(built["train"].info),
+                      "files": sorted(f["filename"] for s in built for f in built[s].cache_files),
+                      "rows": {s: built[s].num_rows for s in built}}))
+"""
+
+
+def hf_complete_builds(cache: Path, sizes: dict) -> int:
+    """Every build folder outside ``*.incomplete`` is complete: its info, and every row in the
+    files it names. Returns how many there are."""
+    from datasets.naming import filenames_for_dataset_split
+
+    folders = {path.parent for path in cache.rglob("*.arrow")}
+    folders |= {path.parent for path in cache.rglob("dataset_info.json")}
+    complete = 0
+    for folder in folders:
+        if any(part.endswith(".incomplete") for part in folder.parts):
+            continue
+        info = json.loads((folder / "dataset_info.json").read_text())
+        for split in SPLITS:
+            entry = info["splits"][split]
+            files = filenames_for_dataset_split(str(folder), "lime", split, "arrow",
+                                                entry.get("shard_lengths"))
+            rows = sum(pa.ipc.open_stream(pa.memory_map(f)).read_all().num_rows for f in files)
+            assert rows == entry["num_examples"] == sizes[f"num_{split}"], (folder, split, rows)
+        complete += 1
+    return complete
+
+
+def read_hf_fingerprints(built) -> dict[str, str]:
+    return {split: fingerprint_batches([built[split].with_format("arrow")[:].sort_by("id")])
+            for split in built}
+
+
+@pytest.mark.parametrize("num_proc", [1, 2])
+def test_a_killed_hf_build_reruns_to_a_clean_builds_fingerprints(tmp_path, num_proc):
+    sizes = HF_SIZES
+    clean = finish(start(HF_BUILD, NAME, tmp_path / "clean", json.dumps(sizes), num_proc))
+    cache = tmp_path / "killed"
+    landed = kill_repeatedly(HF_BUILD, (NAME, cache, json.dumps(sizes), num_proc),
+                             clean["seconds"], 3, lambda: hf_complete_builds(cache, sizes))
+    assert landed >= 1, "no kill landed during a build"
+    rerun = lime_datasets.load_hf(NAME, cache_dir=str(cache), **sizes)
+    from lime_datasets import hf
+
+    assert hf.recorded_fingerprints(rerun["train"].info) == clean["recorded"]
+    assert read_hf_fingerprints(rerun) == clean["recorded"] == core_fingerprints(sizes)
+    assert hf_complete_builds(cache, sizes) == 1
+
+
+@pytest.mark.xfail(strict=True, reason="datasets reuses a killed build's <folder>.incomplete "
+                   "(os.makedirs(exist_ok=True)) and renames it, leftovers included, into the "
+                   "finished folder; they are never read, but stay there")
+def test_a_killed_builds_leftovers_stay_out_of_the_finished_folder(tmp_path):
+    from lime_datasets import hf
+
+    builder = hf.Lime(config_name=NAME, cache_dir=str(tmp_path), **SMALL_HF)
+    stale = Path(builder.cache_dir + ".incomplete")
+    stale.mkdir(parents=True)
+    (stale / "lime-train-00001-00000-of-NNNNN.arrow").write_bytes(b"half a shard")
+    builder.download_and_prepare()
+    assert sorted(p.name for p in Path(builder.cache_dir).iterdir() if "NNNNN" in p.name) == []
+
+
+def test_concurrent_hf_builds_into_one_cache_both_end_with_the_clean_data(tmp_path):
+    """Two processes build the same config into the same cache at once (twice over)."""
+    sizes = HF_SIZES
+    want = core_fingerprints(sizes)
+    for round_ in range(2):
+        cache = tmp_path / f"shared-{round_}"
+        first = start(HF_BUILD, NAME, cache, json.dumps(sizes), round_ + 1)
+        second = start(HF_BUILD, NAME, cache, json.dumps(sizes), round_ + 1)
+        results = [finish(first), finish(second)]
+        for result in results:
+            assert result["recorded"] == want
+            assert result["rows"] == {split: sizes[f"num_{split}"] for split in SPLITS}
+        assert results[0]["files"] == results[1]["files"]  # one build, used by both
+        assert hf_complete_builds(cache, sizes) == 1
+        assert read_hf_fingerprints(lime_datasets.load_hf(NAME, cache_dir=str(cache),
+                                                          **sizes)) == want
+
+
+# TensorFlow Datasets --------------------------------------------------------------------------
+
+TFDS_BUILD = """
+    import json, sys, time
+    import lime_datasets, tensorflow_datasets as tfds
+    config = lime_datasets.tfds_config(sys.argv[1], **json.loads(sys.argv[3]))
+    builder = tfds.builder("lime", config=config, data_dir=sys.argv[2])
+    print("ready", flush=True)
+    began = time.monotonic()
+    builder.download_and_prepare()
+    print(json.dumps({"seconds": time.monotonic() - began}))
+"""
+
+
+def tfds_fingerprints(builder) -> dict[str, str]:
+    import tensorflow_datasets as tfds
+
+    found = {}
+    schema = lime_datasets.generate(NAME, "test", 0, 0).schema
+    for split in builder.info.splits:
+        rows = sorted(
+            ({"id": int(e["id"]), "task": e["task"].decode(), "source": e["source"].decode(),
+              "target": e["target"].decode(), "source_ids": e["source_ids"].tolist(),
+              "target_ids": e["target_ids"].tolist()}
+             for e in tfds.as_numpy(builder.as_dataset(split=split))),
+            key=lambda row: row["id"],
+        )
+        found[split] = fingerprint_batches([pa.Table.from_pylist(rows, schema=schema)])
+    return found
+
+
+def test_a_killed_tfds_build_reruns_to_a_clean_builds_fingerprints(tmp_path):
+    tfds = pytest.importorskip("tensorflow_datasets")
+    sizes = TFDS_SIZES
+    config = lime_datasets.tfds_config(NAME, **sizes)
+    data_dir = tmp_path / "killed"
+    clean = finish(start(TFDS_BUILD, NAME, tmp_path / "clean", json.dumps(sizes)))
+
+    def never_half_served() -> None:
+        builder = tfds.builder("lime", config=config, data_dir=data_dir)
+        if builder.is_prepared():  # the kill came after the final rename: it must be whole
+            assert {s: i.num_examples for s, i in builder.info.splits.items()} == {
+                split: sizes[f"num_{split}"] for split in SPLITS}
+            assert tfds_fingerprints(builder) == core_fingerprints(sizes)
+        else:
+            assert not builder.data_path.exists()
+            with pytest.raises(AssertionError, match="not been generated|download_and_prepare"):
+                tfds.load("lime", split="train", data_dir=data_dir, download=False,
+                          builder_kwargs={"config": config})
+
+    landed = kill_repeatedly(TFDS_BUILD, (NAME, data_dir, json.dumps(sizes)),
+                             clean["seconds"], 2, never_half_served)
+    assert landed >= 1, "no kill landed during a build"
+    rerun = tfds.builder("lime", config=config, data_dir=data_dir)
+    rerun.download_and_prepare()
+    reference = tfds.builder("lime", config=config, data_dir=tmp_path / "clean")
+    assert tfds_fingerprints(rerun) == tfds_fingerprints(reference) == core_fingerprints(sizes)
+
+
+# Command line ---------------------------------------------------------------------------------
+
+
+def test_a_killed_cli_export_reruns_to_a_clean_exports_fingerprints(tmp_path):
+    sizes = CLI_SIZES
+    flags = [f"--{key.replace('_', '-')}={value}" for key, value in sizes.items()]
+    code = """
+        import subprocess, sys, time
+        print("ready", flush=True)
+        began = time.monotonic()
+        subprocess.run(sys.argv[1:], check=True)
+        print('{"seconds": %f}' % (time.monotonic() - began))
+    """
+
+    def command(out: Path) -> list[str]:
+        return [str(SCRIPT), "export", NAME, "--out", str(out), "--format", "parquet",
+                "--num-proc", "2", "--quiet", *flags]
+
+    clean = finish(start(code, *command(tmp_path / "clean")))
+    out = tmp_path / "killed"
+
+    def nothing_finished_looking() -> None:
+        if out.exists():
+            names = [path.name for path in out.iterdir()]
+            finished = [name for name in names if not name.startswith(".")]
+            assert finished == [] or "lime_metadata.json" in finished, names
+
+    landed = kill_repeatedly(code, tuple(command(out)), clean["seconds"], 3,
+                             nothing_finished_looking)
+    assert landed >= 1, "no kill landed during an export"
+    if (out / "lime_metadata.json").exists():  # a kill after the end: nothing left to do
+        pass
+    else:
+        rerun = subprocess.run(command(out), capture_output=True, text=True, timeout=300)
+        assert rerun.returncode == 0, rerun.stderr
+    check = subprocess.run([str(SCRIPT), "fingerprint", "--check", str(out)],
+                           capture_output=True, text=True, timeout=300)
+    assert check.returncode == 0, check.stdout
+    found = {split: fingerprint_batches([pq.read_table(out / f"{split}.parquet")])
+             for split in SPLITS}
+    assert found == core_fingerprints(sizes)
+    recorded = json.loads((out / "lime_metadata.json").read_text())["splits"]
+    clean_recorded = json.loads((tmp_path / "clean" / "lime_metadata.json").read_text())["splits"]
+    assert {s: recorded[s]["fingerprint"] for s in SPLITS} == {
+        s: clean_recorded[s]["fingerprint"] for s in SPLITS} == found
