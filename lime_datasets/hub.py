@@ -32,6 +32,7 @@ from .configs import get_config
 from .core.config import SPLITS, LimeConfig
 from .core.records import SCHEMA
 from .core.version import DATA_VERSION
+from .folders import move_into_place
 
 DATA_DIR = "data"
 README = "README.md"
@@ -87,22 +88,10 @@ def export_hub(
             }
         text = render_readme(configs, files, default_body(configs) if body is None else body)
         (staging / README).write_text(text, encoding="utf-8")
-        _move_into_place(staging, target, overwrite)
+        move_into_place(staging, target, overwrite)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return target
-
-
-def _move_into_place(staging: Path, target: Path, overwrite: bool) -> None:
-    if not target.exists():
-        os.rename(staging, target)
-        return
-    if not overwrite:  # appeared while we were writing
-        raise ValueError(f"{target} exists; pass overwrite=True to replace it")
-    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
-    os.rename(target, old / target.name)
-    os.rename(staging, target)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def render_readme(configs: Sequence[LimeConfig], files: Mapping[str, Mapping[str, Sequence[str]]],

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ..configs import CONFIGS
+from ..folders import move_into_place
 from . import render, svg
 from .stats import AMBIGUITY_SAMPLE, SAMPLE_SIZE, ConfigStats, measure
 
@@ -60,7 +61,7 @@ def write_cards(
     try:
         for name, content in files.items():
             (staging / name).write_text(content, encoding="utf-8")
-        _move_into_place(staging, target, overwrite)
+        move_into_place(staging, target, overwrite)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return target
@@ -99,13 +100,3 @@ def read_throughput(path: str | os.PathLike | None) -> dict[str, float]:
         ) from None
 
 
-def _move_into_place(staging: Path, target: Path, overwrite: bool) -> None:
-    if not target.exists():
-        os.rename(staging, target)
-        return
-    if not overwrite:  # appeared while we were writing
-        raise ValueError(f"{target} exists; pass overwrite=True to replace it")
-    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
-    os.rename(target, old / target.name)
-    os.rename(staging, target)
-    shutil.rmtree(old, ignore_errors=True)
