@@ -16,13 +16,11 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
 def load(name: str) -> ModuleType:
-    """Import ``examples/<name>.py`` as a module (the folder is not a package)."""
-    spec = importlib.util.spec_from_file_location(f"lime_examples_{name}", EXAMPLES / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    """Import ``examples/<name>.py`` by name from ``examples/`` on ``sys.path`` (the folder is not
+    a package), so that ``spawn`` workers import the recipe's functions the same way."""
+    if str(EXAMPLES) not in sys.path:
+        sys.path.insert(0, str(EXAMPLES))
+    return importlib.import_module(name)
 
 
 def test_train_tiny_loss_falls_and_the_test_split_is_scored() -> None:
@@ -106,3 +104,54 @@ def test_tf_data_padded_batches_cover_the_split_and_feed_a_model(tmp_path: Path)
         source_width = batch["source_ids"].shape[1]
         assert tuple(model(batch["source_ids"]).shape) == (len(batch_ids), source_width, 8)
     assert len(ids) == params["num_test"] and sorted(ids) == list(range(params["num_test"]))
+
+
+DATA_SOURCE_PARAMS = {"num_train": 20, "num_validation": 10, "num_test": 45}
+
+
+@pytest.fixture(scope="module")
+def array_record_dir(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """``mixed`` at small sizes prepared as array_record (shared by the data_source recipes)."""
+    data_dir = str(tmp_path_factory.mktemp("array_record"))
+    recipe = load("torch_data_source") if importlib.util.find_spec("torch") else None
+    if recipe is None:  # prepare without the torch recipe
+        import tensorflow_datasets as tfds
+
+        import lime_datasets
+
+        tfds.data_source("lime", split="test", data_dir=data_dir, builder_kwargs={
+            "file_format": "array_record",
+            "config": lime_datasets.tfds_config("mixed", **DATA_SOURCE_PARAMS)})
+    else:
+        recipe.data_source("mixed", "test", data_dir, **DATA_SOURCE_PARAMS)
+    return data_dir
+
+
+def test_torch_data_source_sampler_covers_the_split_in_padded_batches(
+    array_record_dir: str,
+) -> None:
+    pytest.importorskip("torch")
+    import lime_datasets
+    from lime_datasets.core.vocab import PAD_ID
+
+    recipe = load("torch_data_source")
+    source = recipe.data_source("mixed", "test", array_record_dir, **DATA_SOURCE_PARAMS)
+    size = DATA_SOURCE_PARAMS["num_test"]
+    assert len(source) == size
+    expected = lime_datasets.generate("mixed", "test", **DATA_SOURCE_PARAMS).to_pylist()
+    epochs = []
+    for seed in (0, 1):
+        ids = []
+        for batch in recipe.loader(source, batch_size=8, workers=2, seed=seed):
+            batch_ids = batch["id"].tolist()
+            ids += batch_ids
+            for field in ("source_ids", "target_ids"):
+                width = max(len(expected[i][field]) for i in batch_ids)
+                assert tuple(batch[field].shape) == (len(batch_ids), width)
+                for row, i in zip(batch[field].tolist(), batch_ids, strict=True):
+                    length = len(expected[i][field])
+                    assert row == expected[i][field] + [PAD_ID] * (width - length)
+            assert batch["source"] == [expected[i]["source"] for i in batch_ids]
+        assert sorted(ids) == list(range(size))  # every example exactly once per epoch
+        epochs.append(ids)
+    assert epochs[0] != epochs[1]  # the sampler shuffles, by its seed
