@@ -133,8 +133,8 @@ def _build_batch(config: LimeConfig, first_id: int, words: np.ndarray) -> pa.Rec
     columns = [
         pa.array(np.arange(first_id, first_id + rows, dtype=np.int64)),
         task_names.take(pa.array(task_index)),
-        _text_array(source_ids, source_offsets, config.vocab_size),
-        _text_array(target_ids, target_offsets, config.vocab_size),
+        vocab.render(source_ids, source_offsets, config.vocab_size),
+        vocab.render(target_ids, target_offsets, config.vocab_size),
         _ids_array(source_ids, source_offsets),
         _ids_array(target_ids, target_offsets),
     ]
@@ -158,13 +158,6 @@ def _merge(
         shift = np.repeat(offsets[group] - task_offsets[:-1], task_lengths)
         flat[np.arange(len(values)) + shift] = values
     return flat, offsets
-
-
-def _text_array(ids: np.ndarray, offsets: np.ndarray, vocab_size: int) -> pa.Array:
-    data, byte_offsets = vocab.render(ids, offsets, vocab_size)
-    return pa.StringArray.from_buffers(
-        len(offsets) - 1, pa.py_buffer(byte_offsets.astype(np.int32)), pa.py_buffer(data)
-    )
 
 
 def _ids_array(ids: np.ndarray, offsets: np.ndarray) -> pa.Array:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 
 import numpy as np
+import pyarrow as pa
 
 SPECIAL_TOKENS = ("<pad>", "<s>", "</s>", "<unk>")
 STRUCTURAL_TOKENS = ("<UPPER>", "<LOWER>", "<MATH>", "<space>", ":", "[", "]", ",", "->")
@@ -33,7 +34,6 @@ CLOSE = _STRUCTURAL_IDS["]"]
 COMMA = _STRUCTURAL_IDS[","]
 ARROW = _STRUCTURAL_IDS["->"]
 
-_WIDTH = 8  # bytes per token in the render table: the longest token plus the separating space
 
 
 def vocab_tokens(vocab_size: int) -> list[str]:
@@ -66,36 +66,24 @@ def decode(ids, vocab_size: int) -> str:
 
 
 @functools.lru_cache(maxsize=8)
-def _render_table(vocab_size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per token: its bytes and a trailing space, zero-padded into a uint64; and its byte length."""
+def _token_strings(vocab_size: int) -> pa.Array:
+    """Every token followed by a space (at its id), then every token alone (at id + size)."""
     tokens = vocab_tokens(vocab_size)
-    table = np.zeros((len(tokens), _WIDTH), dtype=np.uint8)
-    lengths = np.zeros(len(tokens), dtype=np.int64)
-    for token_id, token in enumerate(tokens):
-        encoded = (token + " ").encode("ascii")
-        if len(encoded) > _WIDTH:
-            raise ValueError(f"token {token!r} is longer than {_WIDTH - 1} bytes")
-        table[token_id, : len(encoded)] = np.frombuffer(encoded, dtype=np.uint8)
-        lengths[token_id] = len(encoded)
-    return table.view(np.uint64).ravel(), lengths
+    return pa.array([token + " " for token in tokens] + tokens, type=pa.string())
 
 
-def render(ids: np.ndarray, offsets: np.ndarray, vocab_size: int) -> tuple[np.ndarray, np.ndarray]:
+def render(ids: np.ndarray, offsets: np.ndarray, vocab_size: int) -> pa.StringArray:
     """Texts of ragged token-id rows: tokens joined by single spaces, no trailing space.
 
-    ``ids`` is the flat id array and ``offsets`` (``rows + 1`` entries) bounds each row. Returns
-    ``(utf8_bytes, byte_offsets)`` ready for an Arrow string array. Every row must be non-empty.
+    ``ids`` is the flat id array and ``offsets`` (``rows + 1`` entries) bounds each row; every row
+    must be non-empty. Each token is looked up with its separator, except the last of a row, so the
+    looked-up strings laid end to end are exactly the texts, one after the other.
     """
-    table, token_lengths = _render_table(vocab_size)
-    index = ids.astype(np.intp, copy=False)  # take() is many times slower with other index types
-    token_bytes = table.take(index).view(np.uint8)
-    lengths = token_lengths.take(index)
-    last_tokens = offsets[1:] - 1
-    # Drop the separator after the last token of each row; padding bytes are zero, text bytes not.
-    token_bytes[last_tokens * _WIDTH + lengths[last_tokens] - 1] = 0
-    lengths[last_tokens] -= 1
-    data = token_bytes[token_bytes != 0]
-    token_ends = np.cumsum(lengths)
-    byte_offsets = np.zeros(len(offsets), dtype=np.int64)
-    byte_offsets[1:] = token_ends[last_tokens]
-    return data, byte_offsets
+    strings = _token_strings(vocab_size)
+    index = ids.astype(np.int64)
+    index[offsets[1:] - 1] += len(strings) // 2
+    pieces = strings.take(pa.array(index))
+    _, piece_offsets, data = pieces.buffers()
+    starts = np.frombuffer(piece_offsets, dtype=np.int32)[: len(pieces) + 1]
+    row_offsets = starts[offsets].astype(np.int32)
+    return pa.StringArray.from_buffers(len(offsets) - 1, pa.py_buffer(row_offsets), data)
