@@ -292,3 +292,29 @@ def test_a_killed_cli_export_reruns_to_a_clean_exports_fingerprints(tmp_path):
     clean_recorded = json.loads((tmp_path / "clean" / "lime_metadata.json").read_text())["splits"]
     assert {s: recorded[s]["fingerprint"] for s in SPLITS} == {
         s: clean_recorded[s]["fingerprint"] for s in SPLITS} == found
+
+
+@pytest.mark.parametrize("overwrite", [False, True])
+def test_concurrent_cli_exports_into_one_folder_never_mix(tmp_path, overwrite):
+    """Without --overwrite one export wins and the other fails cleanly; with it both succeed.
+    Either way the folder holds one whole, correct export and no temporary file."""
+    sizes = {"num_train": 20_000, "num_validation": 1_001, "num_test": 7}
+    flags = [f"--{key.replace('_', '-')}={value}" for key, value in sizes.items()]
+    out = tmp_path / "out"
+    command = [str(SCRIPT), "export", NAME, "--out", str(out), "--format", "jsonl", "--quiet",
+               *flags, *(["--overwrite"] if overwrite else [])]
+    processes = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True) for _ in range(2)]
+    results = [(p.wait(timeout=300), p.stderr.read()) for p in processes]
+    statuses = sorted(status for status, _ in results)
+    if overwrite:
+        assert statuses == [0, 0], results
+    else:
+        assert statuses == [0, 2], results
+        assert "--overwrite" in max(results)[1]
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == []
+    check = subprocess.run([str(SCRIPT), "fingerprint", "--check", str(out)],
+                           capture_output=True, text=True, timeout=300)
+    assert check.returncode == 0, check.stdout
+    recorded = json.loads((out / "lime_metadata.json").read_text())["splits"]
+    assert {s: recorded[s]["fingerprint"] for s in SPLITS} == core_fingerprints(sizes)
