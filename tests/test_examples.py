@@ -112,18 +112,14 @@ DATA_SOURCE_PARAMS = {"num_train": 20, "num_validation": 10, "num_test": 45}
 @pytest.fixture(scope="module")
 def array_record_dir(tmp_path_factory: pytest.TempPathFactory) -> str:
     """``mixed`` at small sizes prepared as array_record (shared by the data_source recipes)."""
+    import tensorflow_datasets as tfds
+
+    import lime_datasets
+
     data_dir = str(tmp_path_factory.mktemp("array_record"))
-    recipe = load("torch_data_source") if importlib.util.find_spec("torch") else None
-    if recipe is None:  # prepare without the torch recipe
-        import tensorflow_datasets as tfds
-
-        import lime_datasets
-
-        tfds.data_source("lime", split="test", data_dir=data_dir, builder_kwargs={
-            "file_format": "array_record",
-            "config": lime_datasets.tfds_config("mixed", **DATA_SOURCE_PARAMS)})
-    else:
-        recipe.data_source("mixed", "test", data_dir, **DATA_SOURCE_PARAMS)
+    config = lime_datasets.tfds_config("mixed", **DATA_SOURCE_PARAMS)
+    tfds.data_source("lime", split="test", data_dir=data_dir,
+                     builder_kwargs={"file_format": "array_record", "config": config})
     return data_dir
 
 
@@ -155,3 +151,29 @@ def test_torch_data_source_sampler_covers_the_split_in_padded_batches(
         assert sorted(ids) == list(range(size))  # every example exactly once per epoch
         epochs.append(ids)
     assert epochs[0] != epochs[1]  # the sampler shuffles, by its seed
+
+
+def test_grain_pipeline_shuffles_and_pads_the_data_source(array_record_dir: str) -> None:
+    pytest.importorskip("jax")
+    pytest.importorskip("grain")
+    import lime_datasets
+    from lime_datasets.core.vocab import PAD_ID
+
+    recipe = load("grain_data_source")
+    source = recipe.data_source("mixed", "test", array_record_dir, **DATA_SOURCE_PARAMS)
+    expected = lime_datasets.generate("mixed", "test", **DATA_SOURCE_PARAMS).to_pylist()
+    size = DATA_SOURCE_PARAMS["num_test"]
+    epochs = []
+    for seed in (0, 1):
+        ids = []
+        for arrays in recipe.pipeline(source, batch_size=8, seed=seed):
+            batch_ids = arrays["id"].tolist()
+            ids += batch_ids
+            for field in ("source_ids", "target_ids"):
+                width = max(len(expected[i][field]) for i in batch_ids)
+                assert arrays[field].shape == (len(batch_ids), width)
+                for row, i in zip(arrays[field].tolist(), batch_ids, strict=True):
+                    assert row == expected[i][field] + [PAD_ID] * (width - len(expected[i][field]))
+        assert sorted(ids) == list(range(size))
+        epochs.append(ids)
+    assert epochs[0] != epochs[1]
