@@ -123,15 +123,17 @@ def test_invalid_parameters_raise_the_same_error_everywhere_and_write_nothing(ca
                                                      **parameters),
             "tfds_config": lambda: lime_datasets.tfds_config(name, **parameters),
         }
-        if name in CONFIGS and all(key in PARAMETERS for key in parameters):
-            # TFDS resolves config names itself (its ValueError lists close matches); unknown
-            # keywords reach its own constructor, which raises TypeError as Python does.
+        if name in CONFIGS:  # TFDS resolves config names itself (listing close matches)
             calls["tfds.builder"] = lambda: tfds.builder(
                 "lime", config=name, data_dir=root / "tfds", **parameters)
+            if all(isinstance(value, int) for value in parameters.values()):
+                spec = ",".join(f"{key}={value}" for key, value in parameters.items())
+                calls["tfds.builder name"] = lambda: tfds.builder(
+                    f"lime/{name}/{spec}", data_dir=root / "tfds")
         for entry, call in calls.items():
             with pytest.raises(ValueError) as error:
                 call()
-            if entry == "tfds.builder":  # TFDS prefixes what it was constructing
+            if entry.startswith("tfds.builder"):  # TFDS prefixes what it was constructing
                 assert str(error.value).endswith(f": {message}"), entry
             else:
                 assert str(error.value) == message, entry

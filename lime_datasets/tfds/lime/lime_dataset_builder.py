@@ -15,6 +15,7 @@ in the data directory.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import logging
 import warnings
 from typing import Any
@@ -46,6 +47,20 @@ def _id_sequence(doc: str) -> tfds.features.Tensor:
     return tfds.features.Tensor(shape=(None,), dtype=np.int32, doc=doc)
 
 
+def _builder_arguments() -> frozenset[str]:
+    """The keywords TFDS's builder constructors take (``data_dir``, ``version``, ...)."""
+    names: set[str] = set()
+    for cls in tfds.core.GeneratorBasedBuilder.__mro__:
+        if "__init__" in cls.__dict__:
+            parameters = inspect.signature(cls.__dict__["__init__"]).parameters.values()
+            names |= {p.name for p in parameters
+                      if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)}
+    return frozenset(names - {"self"})
+
+
+_BUILDER_ARGUMENTS = _builder_arguments()
+
+
 class Builder(tfds.core.GeneratorBasedBuilder):
     """The LIME synthetic reasoning tasks (Wu et al., ICML 2021), deterministic from a seed."""
 
@@ -55,7 +70,9 @@ class Builder(tfds.core.GeneratorBasedBuilder):
 
     def __init__(self, *, config: str | LimeBuilderConfig | None = None, **kwargs: Any) -> None:
         """Registry parameters may be given as keyword arguments (``seed=7, num_train=1000``)."""
-        overrides = {name: kwargs.pop(name) for name in PARAMETERS if name in kwargs}
+        # Registry parameters, and any unknown keyword (so the core names it in its ValueError).
+        overrides = {name: kwargs.pop(name) for name in list(kwargs)
+                     if name in PARAMETERS or name not in _BUILDER_ARGUMENTS}
         self._plan: _Plan | None = None
         super().__init__(config=with_overrides(config, overrides), **kwargs)
 
