@@ -277,9 +277,7 @@ def test_a_killed_cli_export_reruns_to_a_clean_exports_fingerprints(tmp_path):
     landed = kill_repeatedly(code, tuple(command(out)), clean["seconds"], 3,
                              nothing_finished_looking)
     assert landed >= 1, "no kill landed during an export"
-    if (out / "lime_metadata.json").exists():  # a kill after the end: nothing left to do
-        pass
-    else:
+    if not (out / "lime_metadata.json").exists():  # else the last kill came after the end
         rerun = subprocess.run(command(out), capture_output=True, text=True, timeout=300)
         assert rerun.returncode == 0, rerun.stderr
     check = subprocess.run([str(SCRIPT), "fingerprint", "--check", str(out)],
@@ -316,5 +314,48 @@ def test_concurrent_cli_exports_into_one_folder_never_mix(tmp_path, overwrite):
     check = subprocess.run([str(SCRIPT), "fingerprint", "--check", str(out)],
                            capture_output=True, text=True, timeout=300)
     assert check.returncode == 0, check.stdout
+    recorded = json.loads((out / "lime_metadata.json").read_text())["splits"]
+    assert {s: recorded[s]["fingerprint"] for s in SPLITS} == core_fingerprints(sizes)
+
+
+def test_an_export_killed_between_renames_is_not_taken_for_complete(tmp_path):
+    """SIGKILL after the first file is renamed into place: that file is whole, the export is not
+    reported complete (no metadata), a rerun says to pass --overwrite, and with it completes."""
+    sizes = {"num_train": 3_000, "num_validation": 1_001, "num_test": 7}
+    flags = [f"--{key.replace('_', '-')}={value}" for key, value in sizes.items()]
+    dying = """
+        import os, signal, sys
+        from lime_datasets import cli, export
+        real, done = export._rename, []
+        def rename(temp, final, overwrite):
+            if done:
+                os.kill(os.getpid(), signal.SIGKILL)
+            real(temp, final, overwrite)
+            done.append(final)
+        export._rename = rename
+        sys.exit(cli.main(sys.argv[1:]))
+    """
+    args = ["export", NAME, "--format", "jsonl", "--quiet", *flags]
+    out, clean = tmp_path / "out", tmp_path / "clean"
+    killed = subprocess.run([sys.executable, "-c", textwrap.dedent(dying), *args, "--out",
+                             str(out)], capture_output=True, text=True, env=env(), timeout=300)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert subprocess.run([str(SCRIPT), *args, "--out", str(clean)], timeout=300).returncode == 0
+    finished = [path for path in out.iterdir() if not path.name.startswith(".")]
+    assert [path.name for path in finished] == ["train.jsonl"]
+    assert finished[0].read_bytes() == (clean / "train.jsonl").read_bytes()
+    check = subprocess.run([str(SCRIPT), "fingerprint", "--check", str(out)],
+                           capture_output=True, text=True, timeout=300)
+    assert check.returncode != 0 and "lime_metadata.json" in check.stderr
+    again = subprocess.run([str(SCRIPT), *args, "--out", str(out)], capture_output=True,
+                           text=True, timeout=300)
+    assert again.returncode == 2 and "--overwrite" in again.stderr
+    assert len(again.stderr.splitlines()) == 1
+    rerun = subprocess.run([str(SCRIPT), *args, "--out", str(out), "--overwrite"],
+                           capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    for path in clean.iterdir():
+        if path.name != "lime_metadata.json":
+            assert (out / path.name).read_bytes() == path.read_bytes(), path.name
     recorded = json.loads((out / "lime_metadata.json").read_text())["splits"]
     assert {s: recorded[s]["fingerprint"] for s in SPLITS} == core_fingerprints(sizes)
