@@ -359,3 +359,18 @@ def test_an_export_killed_between_renames_is_not_taken_for_complete(tmp_path):
             assert (out / path.name).read_bytes() == path.read_bytes(), path.name
     recorded = json.loads((out / "lime_metadata.json").read_text())["splits"]
     assert {s: recorded[s]["fingerprint"] for s in SPLITS} == core_fingerprints(sizes)
+
+
+@pytest.mark.xfail(strict=True, reason="a killed export's hidden temporary files (whole copies of "
+                   "the data) stay after a successful rerun; removing them safely needs to tell "
+                   "them from a concurrent export's live ones")
+def test_a_rerun_removes_a_killed_exports_temporary_files(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    stale = out / ".train.jsonl.0badc0de.tmp"
+    stale.write_text("half of a killed export\n")
+    flags = ["--num-train=10", "--num-validation=3", "--num-test=2"]
+    done = subprocess.run([str(SCRIPT), "export", NAME, "--out", str(out), "--quiet", *flags],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert not stale.exists()
