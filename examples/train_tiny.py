@@ -2,7 +2,8 @@
 
 The data comes from the package (``lime_datasets.generate``), ids from the package vocabulary
 (``<pad>`` 0, ``<s>`` 1, ``</s>`` 2), and the test split is scored with ``lime_datasets.check``:
-exact match (the prediction is the target) and valid answer (the checker accepts it).
+exact match (the prediction is the target) and valid answer (the checker accepts it), by greedy
+decoding; next-token accuracy (teacher forcing) shows progress before whole answers come out right.
 
     python examples/train_tiny.py                 # the benchmark run: a few minutes on 2 cores
     python examples/train_tiny.py --steps 20 --test-size 8   # a smoke run
@@ -136,10 +137,18 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     train_seconds = time.perf_counter() - started
 
     model.eval()
-    exact = valid = 0
+    exact = valid = correct_tokens = target_tokens = 0
+    answer_len = 1 + max(len(r["target_ids"]) for r in train_rows)  # ids and </s>
     for start in range(0, len(test_rows), args.eval_batch_size):
         rows = test_rows[start : start + args.eval_batch_size]
-        predictions = greedy(model, pad([r["source_ids"] for r in rows]), max_len)
+        source = pad([r["source_ids"] for r in rows])
+        target = pad([r["target_ids"] for r in rows], before=[BOS_ID], after=[EOS_ID])
+        with torch.no_grad():
+            predicted = model(source, target[:, :-1]).argmax(-1)
+        scored = target[:, 1:] != PAD_ID
+        correct_tokens += int(((predicted == target[:, 1:]) & scored).sum())
+        target_tokens += int(scored.sum())
+        predictions = greedy(model, source, answer_len)
         for row, ids in zip(rows, predictions, strict=True):
             answer = decode(ids, args.vocab_size)
             exact += answer == row["target"]
@@ -150,6 +159,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         "first_loss": losses[0], "last_loss": sum(losses[-10:]) / len(losses[-10:]),
         "losses": losses,
         "exact_match": exact / len(test_rows), "valid_answer": valid / len(test_rows),
+        "token_accuracy": correct_tokens / target_tokens,
         "train_seconds": round(train_seconds, 1),
         "total_seconds": round(time.perf_counter() - started, 1),
     }
@@ -169,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--d-model", type=int, default=64)
     parser.add_argument("--layers", type=int, default=2)
     parser.add_argument("--heads", type=int, default=4)
-    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--warmup", type=int, default=100)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1,
@@ -185,7 +195,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     print(f"{TASK}: {result['steps']} steps in {result['train_seconds']}s, loss "
           f"{result['first_loss']:.3f} -> {result['last_loss']:.3f}; test "
           f"({result['test_examples']}): exact match {result['exact_match']:.3f}, "
-          f"valid answer {result['valid_answer']:.3f} ({result['total_seconds']}s in all)")
+          f"valid answer {result['valid_answer']:.3f}, next-token accuracy "
+          f"{result['token_accuracy']:.3f} ({result['total_seconds']}s in all)")
     if args.json:
         with open(args.json, "w", encoding="utf-8") as file:
             json.dump({k: v for k, v in result.items() if k != "losses"}, file, indent=2)
