@@ -22,6 +22,7 @@ pytest.importorskip("tensorflow")
 pytest.importorskip("array_record")
 
 import lime_datasets  # noqa: E402
+from lime_datasets import citation  # noqa: E402
 from lime_datasets.configs import CONFIGS, get_config  # noqa: E402
 from lime_datasets.core.config import SPLITS  # noqa: E402
 from lime_datasets.core.tasks import TASKS  # noqa: E402
@@ -246,7 +247,7 @@ def test_info_metadata_comes_from_the_generated_files(plain_builds):
     info = plain_builds["mixed"].info
     assert info.description == metadata.readme().strip()  # TFDS strips the file's text
     assert info.citation.strip() == metadata.citations().strip()
-    assert info.homepage == metadata.HOMEPAGE
+    assert info.homepage == citation.HOMEPAGE
     assert info.supervised_keys == ("source", "target")
     assert set(info.features) == set(lime_datasets.generate("mixed", "test", 0, 0).schema.names)
     assert Builder.get_metadata().tags == [tag for tag, _ in metadata.TAGS]
