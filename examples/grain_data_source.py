@@ -62,8 +62,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--split", default="test")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--data-dir")
+    parser.add_argument("--num-train", type=int, default=1000,
+                        help="train split size to prepare (the config's default is millions)")
     args = parser.parse_args(argv)
-    source = data_source(args.config, args.split, args.data_dir)
+    params = {"num_train": args.num_train}
+    source = data_source(args.config, args.split, args.data_dir, **params)
     ids, shapes = [], set()
     for arrays in pipeline(source, args.batch_size):
         ids += arrays["id"].tolist()

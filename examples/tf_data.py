@@ -52,10 +52,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--split", default="test")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--data-dir")
+    parser.add_argument("--num-train", type=int, default=1000,
+                        help="train split size to prepare (the config's default is millions)")
     args = parser.parse_args(argv)
+    params = {"num_train": args.num_train}
     model = encoder(lime_datasets.CONFIGS[args.config].vocab_size)
     count = 0
-    for batch in padded_batches(args.config, args.split, args.batch_size, args.data_dir):
+    for batch in padded_batches(args.config, args.split, args.batch_size, args.data_dir, **params):
         outputs = model(batch["source_ids"])
         count += int(batch["id"].shape[0])
     print(f"{count} examples; last batch: source_ids {tuple(batch['source_ids'].shape)} -> "

@@ -68,8 +68,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--data-dir")
+    parser.add_argument("--num-train", type=int, default=1000,
+                        help="train split size to prepare (the config's default is millions)")
     args = parser.parse_args(argv)
-    source = data_source(args.config, args.split, args.data_dir)
+    params = {"num_train": args.num_train}
+    source = data_source(args.config, args.split, args.data_dir, **params)
     print(f"source[0]: id {int(source[0]['id'])}, {len(source[0]['source_ids'])} source ids")
     ids, shapes = [], set()
     for batch in loader(source, args.batch_size, args.workers):
