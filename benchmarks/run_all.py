@@ -107,7 +107,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument("--skip", default="", help="comma-separated: generate,scaling,hf,tfds")
+    parser.add_argument("--render-only", action="store_true",
+                        help="only rewrite README.md from the JSON files already in results/")
     args = parser.parse_args()
+    if args.render_only:
+        (RESULTS / "README.md").write_text(render(load_results()))
+        return
     skip = set(filter(None, args.skip.split(",")))
     RESULTS.mkdir(exist_ok=True)
     results: dict = {"machine": machine()}
@@ -136,6 +141,19 @@ def main() -> None:
     print((RESULTS / "README.md").read_text())
 
 
+def load_results() -> dict:
+    """The results of earlier runs, from the JSON files in ``results/``."""
+    results = {}
+    for key in ("machine", "import", "generate", "scaling", "tfds"):
+        path = RESULTS / f"{'tfds_build' if key == 'tfds' else key}.json"
+        if path.exists():
+            results[key] = json.loads(path.read_text())
+    hf = sorted(RESULTS.glob("hf_build_*.json"), key=lambda p: int(p.stem.rsplit("_", 1)[1]))
+    if hf:
+        results["hf"] = [json.loads(p.read_text()) for p in hf]
+    return results
+
+
 def render(results: dict) -> str:
     m = results["machine"]
     lines = ["# Benchmark results", "",
@@ -144,7 +162,7 @@ def render(results: dict) -> str:
              "Versions: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items() if v), "",
              "## import lime_datasets", "",
              f"`import numpy, pyarrow`: {results['import']['numpy_pyarrow_s']} s; adding "
-             f"`import lime_datasets`: +{results['import']['lime_datasets_extra_s']} s "
+             f"`import lime_datasets`: {results['import']['lime_datasets_extra_s']:+.3f} s "
              "(best of 7 fresh processes).", ""]
     if "generate" in results:
         lines += ["## generate, one process", "", "| config | examples/s | text MB/s |",
