@@ -12,18 +12,21 @@ PYTEST_ARGS ?=
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[all,test]"
+	# torch first and pinned: 2.13.0 is a CPU build kept on these machines' local disk, while an
+	# unpinned torch would pull a CUDA build of several GB.
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e ".[all,test,torch]"
 	touch $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python -m lime_datasets.demo
 
 test: $(STAMP)
-	$(BIN)/ruff check lime_datasets tests benchmarks
+	$(BIN)/ruff check lime_datasets tests benchmarks examples
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check lime_datasets tests benchmarks
+	$(BIN)/ruff check lime_datasets tests benchmarks examples
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
