@@ -15,7 +15,7 @@ $(STAMP): setup.cfg pyproject.toml
 	# torch first and pinned: 2.13.0 is a CPU build kept on these machines' local disk, while an
 	# unpinned torch would pull a CUDA build of several GB.
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e ".[all,test,torch]"
+	$(BIN)/python -m pip install --quiet -e ".[all,test,torch,jax]"
 	touch $(STAMP)
 
 demo: $(STAMP)
