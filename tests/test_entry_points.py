@@ -12,7 +12,6 @@ import io
 import tempfile
 from pathlib import Path
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -20,6 +19,8 @@ from hypothesis import strategies as st
 
 datasets = pytest.importorskip("datasets")
 tfds = pytest.importorskip("tensorflow_datasets")
+
+from tfds_reading import split_fingerprints  # noqa: E402
 
 import lime_datasets  # noqa: E402
 from lime_datasets import cli  # noqa: E402
@@ -211,21 +212,7 @@ def tfds_fingerprints(name: str, data_dir: Path, parameters: dict) -> dict[str, 
     builder = tfds.builder("lime", config=lime_datasets.tfds_config(name, **parameters),
                            data_dir=data_dir)
     builder.download_and_prepare()
-    found = {}
-    for split in builder.info.splits:
-        rows = sorted(
-            ({"id": int(e["id"]), "task": e["task"].decode(), "source": e["source"].decode(),
-              "target": e["target"].decode(), "source_ids": e["source_ids"].tolist(),
-              "target_ids": e["target_ids"].tolist()}
-             for e in tfds.as_numpy(builder.as_dataset(split=split))),
-            key=lambda row: row["id"],
-        )
-        found[split] = fingerprint_batches([pa.Table.from_pylist(rows, schema=_schema())])
-    return found
-
-
-def _schema() -> pa.Schema:
-    return lime_datasets.generate("deduct", "test", 0, 0).schema
+    return split_fingerprints(builder)
 
 
 def cli_fingerprints(name: str, out: Path, parameters: dict) -> dict[str, str]:

@@ -21,6 +21,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from tfds_reading import split_fingerprints
 
 import lime_datasets
 from lime_datasets.core.config import SPLITS
@@ -202,23 +203,6 @@ TFDS_BUILD = """
 """
 
 
-def tfds_fingerprints(builder) -> dict[str, str]:
-    import tensorflow_datasets as tfds
-
-    found = {}
-    schema = lime_datasets.generate(NAME, "test", 0, 0).schema
-    for split in builder.info.splits:
-        rows = sorted(
-            ({"id": int(e["id"]), "task": e["task"].decode(), "source": e["source"].decode(),
-              "target": e["target"].decode(), "source_ids": e["source_ids"].tolist(),
-              "target_ids": e["target_ids"].tolist()}
-             for e in tfds.as_numpy(builder.as_dataset(split=split))),
-            key=lambda row: row["id"],
-        )
-        found[split] = fingerprint_batches([pa.Table.from_pylist(rows, schema=schema)])
-    return found
-
-
 def test_a_killed_tfds_build_reruns_to_a_clean_builds_fingerprints(tmp_path):
     tfds = pytest.importorskip("tensorflow_datasets")
     sizes = TFDS_SIZES
@@ -231,7 +215,7 @@ def test_a_killed_tfds_build_reruns_to_a_clean_builds_fingerprints(tmp_path):
         if builder.is_prepared():  # the kill came after the final rename: it must be whole
             assert {s: i.num_examples for s, i in builder.info.splits.items()} == {
                 split: sizes[f"num_{split}"] for split in SPLITS}
-            assert tfds_fingerprints(builder) == core_fingerprints(sizes)
+            assert split_fingerprints(builder) == core_fingerprints(sizes)
         else:
             assert not builder.data_path.exists()
             with pytest.raises(AssertionError, match="not been generated|download_and_prepare"):
@@ -244,7 +228,7 @@ def test_a_killed_tfds_build_reruns_to_a_clean_builds_fingerprints(tmp_path):
     rerun = tfds.builder("lime", config=config, data_dir=data_dir)
     rerun.download_and_prepare()
     reference = tfds.builder("lime", config=config, data_dir=tmp_path / "clean")
-    assert tfds_fingerprints(rerun) == tfds_fingerprints(reference) == core_fingerprints(sizes)
+    assert split_fingerprints(rerun) == split_fingerprints(reference) == core_fingerprints(sizes)
 
 
 # Command line ---------------------------------------------------------------------------------

@@ -1,0 +1,25 @@
+"""Read the splits of a prepared TFDS build back into the record schema and fingerprint them."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from lime_datasets.core.fingerprint import fingerprint_batches
+from lime_datasets.core.records import SCHEMA
+
+
+def split_fingerprints(builder) -> dict[str, str]:
+    """Each prepared split's fingerprint, rows in id order (TFDS stores its own order)."""
+    import tensorflow_datasets as tfds
+
+    found = {}
+    for split in builder.info.splits:
+        rows = sorted(
+            ({"id": int(e["id"]), "task": e["task"].decode(), "source": e["source"].decode(),
+              "target": e["target"].decode(), "source_ids": e["source_ids"].tolist(),
+              "target_ids": e["target_ids"].tolist()}
+             for e in tfds.as_numpy(builder.as_dataset(split=split))),
+            key=lambda row: row["id"],
+        )
+        found[split] = fingerprint_batches([pa.Table.from_pylist(rows, schema=SCHEMA)])
+    return found
