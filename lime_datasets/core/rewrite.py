@@ -30,7 +30,7 @@ import numpy as np
 
 from . import vocab
 from .rng import SlotReader, shuffle_prefixes, uniform_below, uniform_between
-from .sequences import Part, constant, flatten, prefix, symbol_ids, whole
+from .sequences import ID_DTYPE, Part, prefix, runs, span, symbol_ids, tokens
 from .symbols import MATH_START, MATH_SYMBOLS, RULE_SYMBOLS, STRING_START, STRING_SYMBOLS
 
 # Python's round (half to even) of 1.5 n, for every n the spec draws.
@@ -171,17 +171,18 @@ def splice(
     return combined.ravel().take(index), new_length
 
 
-def header(sample_ids: np.ndarray, rule_mask: np.ndarray) -> list[Part]:
-    """``<UPPER> rule symbols <LOWER> 24 string <MATH> 20 math <space>``; ``rule_mask`` picks."""
+def header(sample_ids: np.ndarray, rule_symbols: np.ndarray | int) -> list[Part]:
+    """``<UPPER> rule symbols <LOWER> 24 string <MATH> 20 math <space>``, with the first
+    ``rule_symbols`` (per row) of the 24 rule symbols."""
     rows = sample_ids.shape[0]
     return [
-        constant(rows, vocab.UPPER),
-        Part(sample_ids[:, : rule_mask.shape[1]], rule_mask),
-        constant(rows, vocab.LOWER),
-        whole(sample_ids[:, STRING_START:MATH_START]),
-        constant(rows, vocab.MATH),
-        whole(sample_ids[:, MATH_START:]),
-        constant(rows, vocab.SPACE),
+        tokens(rows, vocab.UPPER),
+        span(sample_ids, 0, rule_symbols),
+        tokens(rows, vocab.LOWER),
+        span(sample_ids, STRING_START, MATH_START),
+        tokens(rows, vocab.MATH),
+        span(sample_ids, MATH_START, MATH_START + MATH_SYMBOLS),
+        tokens(rows, vocab.SPACE),
     ]
 
 
@@ -208,13 +209,13 @@ class RewriteDraw:
         return symbol_ids(self.sample_ids, indices)
 
     def header(self) -> list[Part]:
-        return header(self.sample_ids, np.arange(MAX_LETTERS) < self.k[:, None])
+        return header(self.sample_ids, self.k)
 
     def rule(self) -> list[Part]:
         """``left -> right``."""
         return [
             prefix(self._ids(self.left), self.m),
-            constant(self.rows, vocab.ARROW),
+            tokens(self.rows, vocab.ARROW),
             prefix(self._ids(self.right), self.right_length),
         ]
 
@@ -224,22 +225,20 @@ class RewriteDraw:
     def rewritten(self) -> list[Part]:
         """The string with its span replaced by the instantiated right side."""
         ids = self._ids(self.string)
-        position = np.arange(MAX_LENGTH)
-        end = (self.start + self.m)[:, None]
         return [
-            Part(ids, position < self.start[:, None]),
+            prefix(ids, self.start),
             prefix(self._ids(self.replacement), self.right_length),
-            Part(ids, (position >= end) & (position < self.length[:, None])),
+            span(ids, self.start + self.m, self.length),
         ]
 
 
 def rewrite(draw: RewriteDraw) -> tuple[list[Part], list[Part]]:
-    space = constant(draw.rows, vocab.SPACE)
+    space = tokens(draw.rows, vocab.SPACE)
     return [*draw.header(), *draw.rule(), space, draw.string_part()], draw.rewritten()
 
 
 def induct_rewrite(draw: RewriteDraw) -> tuple[list[Part], list[Part]]:
-    space = constant(draw.rows, vocab.SPACE)
+    space = tokens(draw.rows, vocab.SPACE)
     return [*draw.header(), draw.string_part(), space, *draw.rewritten()], draw.rule()
 
 
@@ -329,23 +328,23 @@ class MultistepDraw:
         """Header (all 24 rule symbols), then ``left -> right <space>`` per step, then the start."""
         rows, steps = self.rows, self.max_steps
         piece = MAX_STEP_SPAN + 1 + MAX_STEP_RIGHT + 1
-        ids = np.empty((rows, steps, piece), dtype=np.int64)
-        mask = np.empty((rows, steps, piece), dtype=np.bool_)
+        ids = np.empty((rows, steps, piece), dtype=ID_DTYPE)
         arrow, right_end = MAX_STEP_SPAN, MAX_STEP_SPAN + 1 + MAX_STEP_RIGHT
         ids[:, :, :arrow] = self._ids(np.stack(self.lefts, axis=1))
         ids[:, :, arrow] = vocab.ARROW
         ids[:, :, arrow + 1 : right_end] = self._ids(np.stack(self.rights, axis=1))
         ids[:, :, right_end] = vocab.SPACE
+        # Four runs per step: the left side, ``->``, the right side, ``<space>``.
+        length = np.empty((rows, steps, 4), dtype=np.intp)
         active = np.arange(steps) < self.steps[:, None]
-        spans = np.stack(self.spans, axis=1)[:, :, None]
-        right_lengths = np.stack(self.right_lengths, axis=1)[:, :, None]
-        mask[:, :, :arrow] = np.arange(MAX_STEP_SPAN) < spans
-        mask[:, :, arrow] = active
-        mask[:, :, arrow + 1 : right_end] = np.arange(MAX_STEP_RIGHT) < right_lengths
-        mask[:, :, right_end] = active
+        length[:, :, 0] = np.stack(self.spans, axis=1)
+        length[:, :, 1] = active
+        length[:, :, 2] = np.stack(self.right_lengths, axis=1)
+        length[:, :, 3] = active
+        begin = (np.arange(steps)[:, None] * piece + [0, arrow, arrow + 1, right_end]).reshape(-1)
         return [
-            *header(self.sample_ids, np.ones((rows, RULE_SYMBOLS), dtype=np.bool_)),
-            flatten(ids, mask),
+            *header(self.sample_ids, RULE_SYMBOLS),
+            runs(ids.reshape(rows, -1), begin, length.reshape(rows, -1)),
             prefix(self._ids(self.start_string), self.start_length),
         ]
 
@@ -357,19 +356,9 @@ class MultistepDraw:
         parts = []
         for step, (string, length) in enumerate(zip(self.strings, self.lengths, strict=True)):
             active = step < self.steps
-            parts.append(
-                Part(
-                    self._ids(string),
-                    (np.arange(string.shape[1]) < length[:, None]) & active[:, None],
-                )
-            )
+            parts.append(prefix(self._ids(string), length * active))
             if step + 1 < self.max_steps:
-                parts.append(
-                    Part(
-                        np.full((self.rows, 1), vocab.SPACE, dtype=np.int64),
-                        (step + 1 < self.steps)[:, None],
-                    )
-                )
+                parts.append(tokens(self.rows, vocab.SPACE, present=step + 1 < self.steps))
         return parts
 
 

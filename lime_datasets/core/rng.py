@@ -47,9 +47,9 @@ def row_words(key: np.ndarray, first_row: int, n_rows: int, slots_per_row: int) 
 
 def uniform_below(words: np.ndarray, n: np.ndarray | int) -> np.ndarray:
     """Map uint32 words to uniform integers in ``[0, n)`` (``n`` broadcasts), as int64."""
-    return ((words.astype(np.uint64) * np.asarray(n, dtype=np.uint64)) >> np.uint64(32)).astype(
-        np.int64
-    )
+    product = words.astype(np.uint64) * np.asarray(n, dtype=np.uint64)
+    product >>= np.uint64(32)
+    return product.view(np.int64)  # below 2**32: the same bits
 
 
 def uniform_between(words: np.ndarray, low: int, high: int) -> np.ndarray:
@@ -92,12 +92,16 @@ def shuffle_prefixes(values: np.ndarray, lengths: np.ndarray, words: np.ndarray)
     skip that step (``j = t``), so each row is an exact uniform permutation of its prefix and the
     padding stays in place. Returns a new array.
     """
-    out = values.copy()
-    rows = np.arange(out.shape[0])
-    width = out.shape[1]
-    for column, t in enumerate(range(width - 1, 0, -1)):
-        j = np.where(t < lengths, uniform_below(words[:, column], t + 1), t)
-        at_t = out[:, t].copy()
-        out[:, t] = out[rows, j]
-        out[rows, j] = at_t
-    return out
+    rows, width = values.shape
+    t = np.arange(width - 1, 0, -1)  # the position each column of ``words`` swaps
+    j = np.where(t < lengths[:, None], uniform_below(words, t + 1), t)
+    # Work on the transpose, where a position of every row is one contiguous line, and address
+    # ``out[j, r]`` as ``j * rows + r``.
+    out = np.ascontiguousarray(values.T)
+    flat = out.reshape(-1)
+    flat_j = (j * rows + np.arange(rows)[:, None]).T.copy()
+    for column, position in enumerate(t):
+        at_t = out[position].copy()
+        out[position] = flat.take(flat_j[column])
+        flat[flat_j[column]] = at_t
+    return np.ascontiguousarray(out.T)

@@ -1,9 +1,10 @@
-"""Token sequences of a batch of examples, as padded id matrices with validity masks.
+"""Token sequences of a batch of examples, as runs of consecutive ids in flat tables.
 
-Generators build each part of a source or target (a header, a rule, a case) as a ``Part``: a
-``(rows, width)`` id matrix and a mask of the same shape saying which entries are real tokens.
-``pack`` lays parts side by side and keeps the masked entries in row-major order, which gives the
-ragged token rows in one step.
+Generators build each part of a source or target (a header, a rule, a case) as a ``Part``: per
+row, a fixed number of runs, each a stretch of consecutive entries of one flat id table (a rule is
+one run of its row of rule ids; a case is a run per symbol, separator and value). A run of length 0
+is absent. ``pack`` lays the runs of all parts end to end, row by row, and copies them out with one
+gather, so the cost follows the tokens written rather than the padded widths.
 """
 
 from __future__ import annotations
@@ -12,48 +13,103 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .vocab import SYMBOL_OFFSET
+
 ID_DTYPE = np.int32
+
+# Every id below the symbols at its own index: a structural token is a run of this table.
+_TOKEN_TABLE = np.arange(SYMBOL_OFFSET, dtype=ID_DTYPE)
 
 
 class Part(NamedTuple):
-    ids: np.ndarray  # (rows, width) token ids (ID_DTYPE)
-    mask: np.ndarray  # (rows, width) bool
+    table: np.ndarray  # flat token ids (ID_DTYPE) the runs index
+    start: np.ndarray  # (rows, runs) index in ``table`` of each run's first token
+    length: np.ndarray  # (rows, runs) tokens in each run; 0 = absent
 
 
-def constant(rows: int, token_id: int) -> Part:
-    """The same single token in every row."""
-    return Part(np.full((rows, 1), token_id, dtype=ID_DTYPE), np.ones((rows, 1), dtype=np.bool_))
+def tokens(rows: int, first_id: int, count: int = 1, present: np.ndarray | None = None) -> Part:
+    """The structural tokens ``first_id .. first_id + count - 1`` in every row (or where
+    ``present``)."""
+    length = np.full((rows, 1), count, dtype=np.intp)
+    if present is not None:
+        length *= present.reshape(rows, 1)
+    return Part(_TOKEN_TABLE, np.full((rows, 1), first_id, dtype=np.intp), length)
 
 
-def whole(ids: np.ndarray) -> Part:
-    """Every entry of ``ids`` is a token."""
-    return Part(ids, np.ones(ids.shape, dtype=np.bool_))
+def runs(ids: np.ndarray, begin: np.ndarray, length: np.ndarray) -> Part:
+    """Runs of the rows of ``ids`` ``(rows, width)``: run ``j`` of row ``r`` is
+    ``ids[r, begin[r, j] : begin[r, j] + length[r, j]]`` (``begin``, ``length`` broadcast to
+    ``(rows, runs)``)."""
+    rows, width = ids.shape
+    row_start = np.arange(0, rows * width, width, dtype=np.intp).reshape(rows, 1)
+    start = row_start + begin
+    length = np.broadcast_to(np.asarray(length, dtype=np.intp), start.shape)
+    return Part(ids.reshape(-1), start, length)
+
+
+def span(ids: np.ndarray, begin: np.ndarray | int, end: np.ndarray | int) -> Part:
+    """One run per row: ``ids[r, begin[r] : end[r]]`` (empty where ``end <= begin``)."""
+    rows = ids.shape[0]
+    begin = np.broadcast_to(np.asarray(begin, dtype=np.intp), (rows,))
+    length = np.maximum(np.asarray(end, dtype=np.intp) - begin, 0)
+    return runs(ids, begin[:, None], np.broadcast_to(length, (rows,))[:, None])
 
 
 def prefix(ids: np.ndarray, lengths: np.ndarray) -> Part:
     """The first ``lengths[r]`` entries of row ``r``."""
-    return Part(ids, np.arange(ids.shape[1]) < lengths[:, None])
+    return span(ids, 0, lengths)
 
 
-def flatten(ids: np.ndarray, mask: np.ndarray) -> Part:
-    """A ``(rows, a, b, ...)`` part seen as ``(rows, a * b * ...)``, entries in C order."""
+def masked(ids: np.ndarray, mask: np.ndarray) -> Part:
+    """The entries of ``ids`` ``(rows, a, b, ...)`` where ``mask`` is set, in C order per row."""
     rows = ids.shape[0]
-    return Part(ids.reshape(rows, -1), mask.reshape(rows, -1))
+    flat = ids.reshape(rows, -1)
+    width = flat.shape[1]
+    return runs(flat, np.arange(width, dtype=np.intp), mask.reshape(rows, width).astype(np.intp))
 
 
 def pack(parts: list[Part]) -> tuple[np.ndarray, np.ndarray]:
     """Concatenate parts row by row: ``(flat_ids, offsets)`` with ``rows + 1`` offsets."""
-    ids = np.concatenate([part.ids for part in parts], axis=1)
-    mask = np.concatenate([part.mask for part in parts], axis=1)
-    offsets = np.zeros(ids.shape[0] + 1, dtype=np.int64)
-    np.cumsum(np.count_nonzero(mask, axis=1), out=offsets[1:])
-    return ids[mask], offsets
+    tables: dict[tuple[int, int], int] = {}  # (address, size) of a table -> its offset
+    pieces, size = [], 0
+    starts, lengths = [], []
+    for part in parts:
+        key = (part.table.__array_interface__["data"][0], part.table.size)
+        if key not in tables:
+            tables[key] = size
+            pieces.append(part.table)
+            size += part.table.size
+        offset = tables[key]
+        starts.append(part.start + offset if offset else part.start)
+        lengths.append(part.length)
+    rows = starts[0].shape[0]
+    start = np.hstack(starts).reshape(-1)
+    length = np.hstack(lengths).reshape(-1)
+    run_end = np.cumsum(length)
+    offsets = np.zeros(rows + 1, dtype=np.int64)
+    if length.size:
+        offsets[1:] = run_end.reshape(rows, -1)[:, -1]
+    table = pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
+    return table.take(_run_indices(start, length, run_end)), offsets
+
+
+def _run_indices(start: np.ndarray, length: np.ndarray, run_end: np.ndarray) -> np.ndarray:
+    """``concatenate([arange(s, s + n) for s, n in zip(start, length)])``, as the running sum of
+    steps that are 1 inside a run and jump to the next run's start between runs."""
+    total = int(run_end[-1]) if run_end.size else 0
+    present = length > 0
+    start, run_begin = start[present], (run_end - length)[present]
+    steps = np.ones(total, dtype=np.intp)
+    if total:
+        steps[0] = start[0]
+        steps[run_begin[1:]] = start[1:] - start[:-1] - length[present][:-1] + 1
+    return np.cumsum(steps, out=steps)
 
 
 def symbol_ids(symbol_ids_row: np.ndarray, indices: np.ndarray) -> np.ndarray:
     """Token ids of sample indices: ``symbol_ids_row`` ``(rows, 68)``, ``indices`` ``(rows, ...)``.
 
-    Negative indices (padding) map to the first symbol; callers mask them out.
+    Negative indices (padding) map to the first symbol; callers leave them out of their runs.
     """
     rows, width = symbol_ids_row.shape
     base = (np.arange(rows, dtype=np.int64) * width).reshape((rows,) + (1,) * (indices.ndim - 1))

@@ -20,8 +20,8 @@ import numpy as np
 
 from . import vocab
 from .rng import SlotReader, shuffle_prefixes, uniform_below, uniform_between
-from .sequences import ID_DTYPE, Part, constant, flatten, prefix, symbol_ids, whole
-from .symbols import MATH_START, MATH_SYMBOLS, STRING_START
+from .sequences import ID_DTYPE, Part, prefix, runs, span, symbol_ids, tokens
+from .symbols import MATH_START, MATH_SYMBOLS, STRING_START, SYMBOLS_PER_EXAMPLE
 
 MAX_RULE_SYMBOLS = 5  # k <= 5
 MAX_PATTERN_CHARS = 2 * MAX_RULE_SYMBOLS
@@ -32,6 +32,12 @@ VALUE_ALPHABET = 44  # the 24 string and 20 math symbols, sample indices 24..67
 
 RULE_SLOTS = 2 + MAX_PATTERN_CHARS + MAX_MATH_DRAWS + (MAX_RULE_LENGTH - 1)
 CASE_SLOTS = MAX_RULE_SYMBOLS * (1 + MAX_VALUE_LENGTH)
+
+_ENTRY_WIDTH = 3 + MAX_VALUE_LENGTH + 2  # A : [ values ] ,
+# Per entry of a case, where its runs begin: ``A : [``, the values, ``] ,``.
+_ENTRY_RUN_BEGINS = (
+    np.arange(MAX_RULE_SYMBOLS)[:, None] * _ENTRY_WIDTH + np.array([0, 3, 3 + MAX_VALUE_LENGTH])
+).reshape(-1)
 
 
 def slots(case_count: int) -> int:
@@ -54,11 +60,10 @@ class SubstitutionDraw:
         n_chars = 2 * k
         length = n_chars + n_math
         position = np.arange(MAX_RULE_LENGTH)
-        from_chars = np.take_along_axis(
-            chars, np.minimum(position, MAX_PATTERN_CHARS - 1)[None, :].repeat(rows, 0), axis=1
-        )
+        from_chars = chars[:, np.minimum(position, MAX_PATTERN_CHARS - 1)]
         math_index = np.clip(position[None, :] - n_chars[:, None], 0, MAX_MATH_DRAWS - 1)
-        from_maths = np.take_along_axis(maths, math_index, axis=1)
+        math_index += np.arange(0, rows * MAX_MATH_DRAWS, MAX_MATH_DRAWS)[:, None]
+        from_maths = maths.reshape(-1).take(math_index)
         unshuffled = np.where(position < n_chars[:, None], from_chars, from_maths)
         unshuffled = np.where(position < length[:, None], unshuffled, -1)
         self.rule = shuffle_prefixes(unshuffled, length, reader.take(MAX_RULE_LENGTH - 1))
@@ -66,29 +71,30 @@ class SubstitutionDraw:
         self.rule_ids = symbol_ids(sample_ids, self.rule)
 
         char_valid = np.arange(MAX_PATTERN_CHARS) < n_chars[:, None]
-        self.used = np.stack(
-            [((chars == c) & char_valid).any(axis=1) for c in range(MAX_RULE_SYMBOLS)], axis=1
-        )
+        is_symbol = (chars[:, :, None] == np.arange(MAX_RULE_SYMBOLS)) & char_valid[:, :, None]
+        self.used = is_symbol.any(axis=1)
         self.cases = [self._draw_case(reader) for _ in range(case_count)]
 
     def _draw_case(self, reader: SlotReader) -> tuple[np.ndarray, np.ndarray]:
+        """A case's value lengths ``(rows, 5)`` and value token ids ``(rows, 5, 8)``."""
         lengths = uniform_between(reader.take(MAX_RULE_SYMBOLS), MIN_VALUE_LENGTH, MAX_VALUE_LENGTH)
         values = STRING_START + uniform_below(
             reader.take(MAX_RULE_SYMBOLS * MAX_VALUE_LENGTH), VALUE_ALPHABET
         )
-        return lengths, values.reshape(self.rows, MAX_RULE_SYMBOLS, MAX_VALUE_LENGTH)
+        value_ids = symbol_ids(self.sample_ids, values.reshape(self.rows, MAX_RULE_SYMBOLS, -1))
+        return lengths, value_ids
 
     def header(self) -> list[Part]:
         """``<UPPER> used rule symbols <LOWER> 24 string <MATH> 20 math <space>``."""
         rows, ids = self.rows, self.sample_ids
         return [
-            constant(rows, vocab.UPPER),
-            Part(ids[:, :MAX_RULE_SYMBOLS], self.used),
-            constant(rows, vocab.LOWER),
-            whole(ids[:, STRING_START:MATH_START]),
-            constant(rows, vocab.MATH),
-            whole(ids[:, MATH_START:]),
-            constant(rows, vocab.SPACE),
+            tokens(rows, vocab.UPPER),
+            runs(ids, np.arange(MAX_RULE_SYMBOLS), self.used),
+            tokens(rows, vocab.LOWER),
+            span(ids, STRING_START, MATH_START),
+            tokens(rows, vocab.MATH),
+            span(ids, MATH_START, SYMBOLS_PER_EXAMPLE),
+            tokens(rows, vocab.SPACE),
         ]
 
     def rule_part(self) -> Part:
@@ -96,42 +102,46 @@ class SubstitutionDraw:
 
     def case_part(self, which: int) -> Part:
         """``A : [ v v ] , B : [ v v v ]`` over the used rule symbols, in header order."""
-        lengths, values = self.cases[which]
+        lengths, value_ids = self.cases[which]
         rows = self.rows
-        entry_ids = np.empty((rows, MAX_RULE_SYMBOLS, MAX_VALUE_LENGTH + 5), dtype=ID_DTYPE)
+        # Each entry laid out as ``A : [ v1 .. v8 ] ,``; three runs of it are written.
+        entry_ids = np.empty((rows, MAX_RULE_SYMBOLS, _ENTRY_WIDTH), dtype=ID_DTYPE)
         entry_ids[:, :, 0] = self.sample_ids[:, :MAX_RULE_SYMBOLS]
         entry_ids[:, :, 1] = vocab.COLON
         entry_ids[:, :, 2] = vocab.OPEN
-        entry_ids[:, :, 3 : 3 + MAX_VALUE_LENGTH] = symbol_ids(self.sample_ids, values)
+        entry_ids[:, :, 3 : 3 + MAX_VALUE_LENGTH] = value_ids
         entry_ids[:, :, -2] = vocab.CLOSE
         entry_ids[:, :, -1] = vocab.COMMA
-        last_used = MAX_RULE_SYMBOLS - 1 - np.argmax(self.used[:, ::-1], axis=1)
-        entry_mask = np.empty(entry_ids.shape, dtype=np.bool_)
-        entry_mask[:, :, :3] = self.used[:, :, None]
-        entry_mask[:, :, 3 : 3 + MAX_VALUE_LENGTH] = self.used[:, :, None] & (
-            np.arange(MAX_VALUE_LENGTH) < lengths[:, :, None]
-        )
-        entry_mask[:, :, -2] = self.used
-        entry_mask[:, :, -1] = self.used & (np.arange(MAX_RULE_SYMBOLS) < last_used[:, None])
-        return flatten(entry_ids, entry_mask)
+        used = self.used
+        last_used = MAX_RULE_SYMBOLS - 1 - np.argmax(used[:, ::-1], axis=1)
+        length = np.empty((rows, MAX_RULE_SYMBOLS, 3), dtype=np.intp)
+        length[:, :, 0] = 3 * used
+        length[:, :, 1] = used * lengths
+        length[:, :, 2] = used * (1 + (np.arange(MAX_RULE_SYMBOLS) < last_used[:, None]))
+        return runs(entry_ids.reshape(rows, -1), _ENTRY_RUN_BEGINS, length.reshape(rows, -1))
 
     def result_part(self, which: int) -> Part:
         """The rule with every rule symbol replaced by its value under case ``which``."""
-        lengths, values = self.cases[which]
+        lengths, value_ids = self.cases[which]
         rows = self.rows
-        value_ids = symbol_ids(self.sample_ids, values).reshape(rows * MAX_RULE_SYMBOLS, -1)
-        is_symbol = (self.rule >= 0) & (self.rule < MAX_RULE_SYMBOLS)
-        entry = np.arange(rows)[:, None] * MAX_RULE_SYMBOLS + np.where(is_symbol, self.rule, 0)
-        element = value_ids[entry]  # (rows, 29, 8)
-        element[:, :, 0] = np.where(is_symbol, element[:, :, 0], self.rule_ids)
-        width = np.where(is_symbol, lengths.ravel()[entry], 1)
-        width[np.arange(MAX_RULE_LENGTH) >= self.rule_length[:, None]] = 0
-        mask = np.arange(MAX_VALUE_LENGTH) < width[:, :, None]
-        return flatten(element, mask)
+        rule = self.rule
+        is_symbol = (rule >= 0) & (rule < MAX_RULE_SYMBOLS)
+        # One table: the values of every row, then the rule ids of every row.
+        table = np.concatenate([value_ids.reshape(-1), self.rule_ids.reshape(-1)])
+        row = np.arange(rows, dtype=np.intp)[:, None]
+        entry = row * MAX_RULE_SYMBOLS + np.where(is_symbol, rule, 0)
+        start = np.where(
+            is_symbol,
+            entry * MAX_VALUE_LENGTH,
+            value_ids.size + row * MAX_RULE_LENGTH + np.arange(MAX_RULE_LENGTH),
+        )
+        length = np.where(is_symbol, lengths.reshape(-1)[entry], 1)
+        length[np.arange(MAX_RULE_LENGTH) >= self.rule_length[:, None]] = 0
+        return Part(table, start, length)
 
 
 def _space(draw: SubstitutionDraw) -> Part:
-    return constant(draw.rows, vocab.SPACE)
+    return tokens(draw.rows, vocab.SPACE)
 
 
 def deduct(draw: SubstitutionDraw) -> tuple[list[Part], list[Part]]:
