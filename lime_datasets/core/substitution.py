@@ -71,8 +71,8 @@ class SubstitutionDraw:
         self.rule_ids = symbol_ids(sample_ids, self.rule)
 
         char_valid = np.arange(MAX_PATTERN_CHARS) < n_chars[:, None]
-        is_symbol = (chars[:, :, None] == np.arange(MAX_RULE_SYMBOLS)) & char_valid[:, :, None]
-        self.used = is_symbol.any(axis=1)
+        used_bits = np.bitwise_or.reduce(np.where(char_valid, 1 << chars, 0), axis=1)
+        self.used = (used_bits[:, None] >> np.arange(MAX_RULE_SYMBOLS)) & 1
         self.cases = [self._draw_case(reader) for _ in range(case_count)]
 
     def _draw_case(self, reader: SlotReader) -> tuple[np.ndarray, np.ndarray]:

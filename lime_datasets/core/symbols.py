@@ -65,13 +65,14 @@ def _sample_chunk(words: np.ndarray, vocab_size: int) -> np.ndarray:
     positions = np.broadcast_to(np.arange(width, dtype=position_type), (rows, width))
     np.minimum.at(first_seen, flat.ravel(), positions.ravel())
     is_first = first_seen[flat] == positions
-    kept_so_far = np.cumsum(is_first, axis=1, dtype=position_type)
-    select = is_first & (kept_so_far <= SYMBOLS_PER_EXAMPLE)
-    complete = kept_so_far[:, -1] >= SYMBOLS_PER_EXAMPLE
+    counts = np.count_nonzero(is_first, axis=1)
+    firsts = candidates[is_first]  # every row's distinct candidates in draw order, row after row
+    row_begin = np.cumsum(counts) - counts
+    complete = counts >= SYMBOLS_PER_EXAMPLE
     if complete.all():
-        return candidates[select].reshape(rows, SYMBOLS_PER_EXAMPLE)
+        return firsts[row_begin[:, None] + np.arange(SYMBOLS_PER_EXAMPLE)]
     out = np.empty((rows, SYMBOLS_PER_EXAMPLE), dtype=np.int64)
-    out[complete] = candidates[complete][select[complete]].reshape(-1, SYMBOLS_PER_EXAMPLE)
+    out[complete] = firsts[row_begin[complete, None] + np.arange(SYMBOLS_PER_EXAMPLE)]
     for row in np.flatnonzero(~complete):
         out[row] = _finish_row(words[row], candidates[row][is_first[row]], vocab_size)
     return out
