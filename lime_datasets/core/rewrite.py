@@ -31,7 +31,14 @@ import numpy as np
 from . import vocab
 from .rng import SlotReader, shuffle_prefixes, uniform_below, uniform_between
 from .sequences import ID_DTYPE, Part, prefix, runs, span, symbol_ids, tokens
-from .symbols import MATH_START, MATH_SYMBOLS, RULE_SYMBOLS, STRING_START, STRING_SYMBOLS
+from .symbols import (
+    MATH_START,
+    MATH_SYMBOLS,
+    RULE_SYMBOLS,
+    STRING_START,
+    STRING_SYMBOLS,
+    SYMBOLS_PER_EXAMPLE,
+)
 
 # Python's round (half to even) of 1.5 n, for every n the spec draws.
 ROUND_1_5 = np.array([round(1.5 * n) for n in range(21)], dtype=np.int64)
@@ -87,7 +94,13 @@ def abstract(span: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """
     rows, width = span.shape
     is_letter = (span >= STRING_START) & (span < MATH_START)
-    first_index = np.argmax(span[:, :, None] == span[:, None, :], axis=2)
+    # The first position of each entry's value: a per-row table over the 68 sample indices
+    # (pads count as index 0, a rule symbol, which is never a letter).
+    slot = _row_base(rows, SYMBOLS_PER_EXAMPLE) + np.maximum(span, 0)
+    first_seen = np.full(rows * SYMBOLS_PER_EXAMPLE, width, dtype=np.int64)
+    positions = np.broadcast_to(np.arange(width, dtype=np.int64), (rows, width))
+    np.minimum.at(first_seen, slot.ravel(), positions.ravel())
+    first_index = first_seen[slot]
     is_first = is_letter & (first_index == np.arange(width))
     rank = np.cumsum(is_first, axis=1) - 1
     left = np.where(is_letter, gather(rank, first_index), span)
