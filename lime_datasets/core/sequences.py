@@ -2,8 +2,8 @@
 
 Generators build each part of a source or target (a header, a rule, a case) as a ``Part``: per
 row, a fixed number of runs, each a stretch of consecutive entries of one flat id table (a rule is
-one run of its row of rule ids; a case is a run per symbol, separator and value). A run of length 0
-is absent. ``pack`` lays the runs of all parts end to end, row by row, and copies them out with one
+one run of its row of rule ids; a case entry ``A : [ v v ] ,`` is three). A run of length 0 is
+absent. ``pack`` lays the runs of all parts end to end, row by row, and copies them out with one
 gather, so the cost follows the tokens written rather than the padded widths.
 """
 
@@ -58,14 +58,6 @@ def span(ids: np.ndarray, begin: np.ndarray | int, end: np.ndarray | int) -> Par
 def prefix(ids: np.ndarray, lengths: np.ndarray) -> Part:
     """The first ``lengths[r]`` entries of row ``r``."""
     return span(ids, 0, lengths)
-
-
-def masked(ids: np.ndarray, mask: np.ndarray) -> Part:
-    """The entries of ``ids`` ``(rows, a, b, ...)`` where ``mask`` is set, in C order per row."""
-    rows = ids.shape[0]
-    flat = ids.reshape(rows, -1)
-    width = flat.shape[1]
-    return runs(flat, np.arange(width, dtype=np.intp), mask.reshape(rows, width).astype(np.intp))
 
 
 def pack(parts: list[Part]) -> tuple[np.ndarray, np.ndarray]:
