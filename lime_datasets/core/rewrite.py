@@ -90,7 +90,8 @@ def abstract(span: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The left side of the rule for a span (``-1`` pads): ``(left, letters, k)``.
 
     Letters take rule symbols ``0, 1, ...`` in order of first appearance; ``letters[:, c]`` is the
-    string symbol paired with rule symbol ``c`` (for ``c < k``), ``k`` the number of letters.
+    string symbol paired with rule symbol ``c`` (for ``c < k``; other columns are unspecified),
+    ``k`` the number of letters.
     """
     rows, width = span.shape
     is_letter = (span >= STRING_START) & (span < MATH_START)
@@ -104,8 +105,9 @@ def abstract(span: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     is_first = is_letter & (first_index == np.arange(width))
     rank = row_cumsum(is_first) - 1
     left = np.where(is_letter, gather(rank, first_index), span)
-    letters = np.zeros((rows, width), dtype=np.int64)
-    letters.ravel()[(_row_base(rows, width) + rank)[is_first]] = span[is_first]
+    # Scatter each first letter to its rank; every other entry to a spare last column.
+    letters = np.zeros((rows, width + 1), dtype=np.int64)
+    letters.ravel()[_row_base(rows, width + 1) + np.where(is_first, rank, width)] = span
     return left, letters, rank[:, -1] + 1
 
 
