@@ -1,10 +1,11 @@
 """Run every benchmark and write the results table (``make bench``).
 
 Writes ``benchmarks/results/``: ``generate.json`` (per-config throughput, read by the dataset
-cards), ``scaling.json``, ``hf_build_<rows>.json``, ``tfds_build.json``, ``import.json``,
-``machine.json`` and ``README.md`` (the tables, in markdown). Sizes can be lowered for a quick run:
+cards), ``profile.json`` (where generation time goes), ``scaling.json``,
+``hf_build_<rows>.json``, ``tfds_build.json``, ``import.json``, ``machine.json`` and ``README.md``
+(the tables, in markdown). Sizes can be lowered for a quick run:
 
-    python benchmarks/run_all.py [--quick] [--skip hf,tfds]
+    python benchmarks/run_all.py [--quick] [--skip profile,hf,tfds]
 
 Each measurement names what it timed; wall times depend on the machine's load, which is recorded.
 """
@@ -106,7 +107,8 @@ def run_script(script: str, *args: str) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
-    parser.add_argument("--skip", default="", help="comma-separated: generate,scaling,hf,tfds")
+    parser.add_argument("--skip", default="",
+                        help="comma-separated: generate,profile,scaling,hf,tfds")
     parser.add_argument("--render-only", action="store_true",
                         help="only rewrite README.md from the JSON files already in results/")
     args = parser.parse_args()
@@ -123,6 +125,10 @@ def main() -> None:
         rows = "20000" if args.quick else "200000"
         results["generate"] = run_script("generate_throughput.py", "--rows", rows)
         (RESULTS / "generate.json").write_text(json.dumps(results["generate"], indent=2) + "\n")
+    if "profile" not in skip:
+        rows = "20000" if args.quick else "200000"
+        results["profile"] = run_script("generate_profile.py", "--rows", rows)
+        (RESULTS / "profile.json").write_text(json.dumps(results["profile"], indent=2) + "\n")
     if "scaling" not in skip:
         results["scaling"] = scaling("mixed", 200_000 if args.quick else 2_000_000)
         (RESULTS / "scaling.json").write_text(json.dumps(results["scaling"], indent=2) + "\n")
@@ -144,7 +150,7 @@ def main() -> None:
 def load_results() -> dict:
     """The results of earlier runs, from the JSON files in ``results/``."""
     results = {}
-    for key in ("machine", "import", "generate", "scaling", "tfds"):
+    for key in ("machine", "import", "generate", "profile", "scaling", "tfds"):
         path = RESULTS / f"{'tfds_build' if key == 'tfds' else key}.json"
         if path.exists():
             results[key] = json.loads(path.read_text())
@@ -169,6 +175,15 @@ def render(results: dict) -> str:
                   "|---|---:|---:|"]
         lines += [f"| {r['config']} | {r['examples_per_s']:,} | {r['text_mb_per_s']} |"
                   for r in results["generate"]]
+        lines.append("")
+    if "profile" in results:
+        stages = list(results["profile"][0]["stages_share"])
+        lines += ["## Where generation time goes (microseconds per example, share)", "",
+                  "| config | total | " + " | ".join(stages) + " |",
+                  "|---|---:|" + "---:|" * len(stages)]
+        lines += [f"| {r['config']} | {r['us_per_example']:.2f} | " + " | ".join(
+                      f"{r['stages_us_per_example'][s]:.2f} ({r['stages_share'][s]:.0%})"
+                      for s in stages) + " |" for r in results["profile"]]
         lines.append("")
     if "scaling" in results:
         lines += ["## Generation with 1 and 2 processes (mixed)", "",

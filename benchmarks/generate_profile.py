@@ -1,0 +1,110 @@
+"""Where the time of ``generate`` goes, per stage, for single-task configs.
+
+Usage: python benchmarks/generate_profile.py [--rows 200000] [--configs deduct,abduct,induct]
+                                             [--json PATH]
+
+Runs the stages of ``lime_datasets.core.generate`` one after the other on batches of its size and
+times each: the random words, the 68-symbol draw, the task's draws and parts, packing the token
+rows, rendering the text, and assembling the Arrow batch. Prints microseconds per example and each
+stage's share, and checks that the batches equal ``iter_batches``' (so the stages timed are the
+ones that run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+import numpy as np
+import pyarrow as pa
+
+from lime_datasets.configs import get_config
+from lime_datasets.core import generate, vocab
+from lime_datasets.core.records import SCHEMA
+from lime_datasets.core.rng import SlotReader
+from lime_datasets.core.sequences import ID_DTYPE, pack
+from lime_datasets.core.symbols import candidate_count, sample_symbols
+from lime_datasets.core.tasks import TASKS
+
+STAGES = ("random words", "symbol draw", "task draws and parts", "pack token rows", "render text",
+          "Arrow batch")
+
+
+def profile(name: str, rows: int) -> dict:
+    config = get_config(name, num_train=10**9)
+    if len(config.tasks) != 1:
+        raise ValueError(f"configs must have one task; {name!r} mixes {config.tasks}")
+    task = TASKS[config.tasks[0]]
+    slots = generate.slots_per_row(config)
+    n_candidates = candidate_count(config.vocab_size)
+    seconds = dict.fromkeys(STAGES, 0.0)
+    first = 10_000_000
+    expected = generate.iter_batches(config, "train", first, first + rows)
+    for begin in range(first, first + rows, generate.CHUNK_ROWS):
+        end = min(first + rows, begin + generate.CHUNK_ROWS)
+        clock = time.perf_counter()
+        words = generate._row_words(config, "train", begin, end, slots)
+        clock = _lap(seconds, "random words", clock)
+        symbols = sample_symbols(words[:, 1 : 1 + n_candidates], config.vocab_size)
+        sample_ids = (vocab.SYMBOL_OFFSET + symbols).astype(ID_DTYPE)
+        clock = _lap(seconds, "symbol draw", clock)
+        reader = SlotReader(words, start=1 + n_candidates)
+        source_parts, target_parts = task.build(reader, sample_ids, config)
+        clock = _lap(seconds, "task draws and parts", clock)
+        source_ids, source_offsets = pack(source_parts)
+        target_ids, target_offsets = pack(target_parts)
+        clock = _lap(seconds, "pack token rows", clock)
+        source = vocab.render(source_ids, source_offsets, config.vocab_size)
+        target = vocab.render(target_ids, target_offsets, config.vocab_size)
+        clock = _lap(seconds, "render text", clock)
+        count = end - begin
+        batch = pa.RecordBatch.from_arrays([
+            pa.array(np.arange(begin, end, dtype=np.int64)),
+            generate._task_column(config.tasks, np.zeros(count, dtype=np.int64)),
+            source, target,
+            generate._ids_array(source_ids, source_offsets),
+            generate._ids_array(target_ids, target_offsets),
+        ], schema=SCHEMA)
+        _lap(seconds, "Arrow batch", clock)
+        if not batch.equals(next(expected)):
+            raise AssertionError(f"{name}: the profiled stages do not give iter_batches' rows")
+    total = sum(seconds.values())
+    return {
+        "config": name,
+        "rows": rows,
+        "us_per_example": round(total / rows * 1e6, 3),
+        "examples_per_s": round(rows / total),
+        "stages_us_per_example": {k: round(v / rows * 1e6, 3) for k, v in seconds.items()},
+        "stages_share": {k: round(v / total, 3) for k, v in seconds.items()},
+    }
+
+
+def _lap(seconds: dict[str, float], stage: str, since: float) -> float:
+    now = time.perf_counter()
+    seconds[stage] += now - since
+    return now
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--configs", default="deduct,abduct,induct,rewrite,rewrite_multistep")
+    parser.add_argument("--json", help="also write the results to this JSON file")
+    args = parser.parse_args()
+    results = []
+    for name in args.configs.split(","):
+        profile(name, 2 * generate.CHUNK_ROWS)  # warm caches
+        results.append(profile(name, args.rows))
+    print(f"{'config':<24}{'us/example':>11}" + "".join(f"{s:>22}" for s in STAGES))
+    for r in results:
+        shares = "".join(f"{r['stages_us_per_example'][s]:>14.3f} ({r['stages_share'][s]:>4.0%})"
+                         for s in STAGES)
+        print(f"{r['config']:<24}{r['us_per_example']:>11.3f}{shares}")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()
