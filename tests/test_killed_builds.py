@@ -372,9 +372,6 @@ def test_an_export_killed_between_renames_is_not_taken_for_complete(tmp_path):
     assert {s: recorded[s]["fingerprint"] for s in SPLITS} == core_fingerprints(sizes)
 
 
-@pytest.mark.xfail(strict=True, reason="a killed export's hidden temporary files (whole copies of "
-                   "the data) stay after a successful rerun; removing them safely needs to tell "
-                   "them from a concurrent export's live ones")
 def test_a_rerun_removes_a_killed_exports_temporary_files(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
