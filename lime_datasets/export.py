@@ -15,7 +15,10 @@ Layout of an export folder, where ``L`` is empty, or ``-IIIII-of-NNNNN`` for sha
 Shard ``i`` of ``n`` holds rows ``[floor(i * size / n), floor((i + 1) * size / n))`` of every split,
 so the shards' data files concatenated in shard order are the unsharded files byte for byte
 (Parquet: the same rows). The bytes never depend on ``num_proc``. Every file is written to a hidden
-temporary file in the destination folder and renamed when the whole export is done.
+temporary file ``.<name>.<8 hex digits>.tmp`` in the destination folder and renamed when the whole
+export is done. The writer holds an exclusive ``flock`` on each of its temporary files, so an export
+removes the ones a killed export of the same files left (nobody holds their lock), never a running
+export's.
 """
 
 from __future__ import annotations
@@ -49,6 +52,11 @@ from .core.fingerprint import SplitHasher
 from .core.generate import BLOCK_SIZE, iter_batches
 from .core.records import SCHEMA
 from .core.version import DATA_VERSION
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: no locks, so no stale temporary file is ever removed
+    fcntl = None  # type: ignore[assignment]
 
 FORMATS = ("jsonl", "parquet", "fairseq")
 FAIRSEQ_NAMES = {"train": "train", "validation": "valid", "test": "test"}
@@ -242,17 +250,23 @@ def dictionary_text(counts: np.ndarray, vocab_size: int) -> str:
 # Atomic files ------------------------------------------------------------------------------
 
 
+TEMPORARY = re.compile(r"\.(?P<name>.+)\.[0-9a-f]{8}\.tmp")  # what ``AtomicFiles.path`` creates
+
+
 class AtomicFiles:
     """Hidden temporary files in one folder, renamed to their final names together by ``commit``.
 
     Until ``commit`` no final name exists; ``discard`` (or leaving a ``with`` block by an exception)
-    deletes the temporary files. Without ``overwrite``, a final name that exists is an error.
+    deletes the temporary files. Without ``overwrite``, a final name that exists is an error. Each
+    temporary file stays locked (``flock``) until it is renamed or deleted, which marks it live for
+    ``remove_stale_temporaries``.
     """
 
     def __init__(self, directory: Path, overwrite: bool = False) -> None:
         self.directory = directory
         self.overwrite = overwrite
         self._temps: dict[str, Path] = {}
+        self._locks: list[int] = []  # open descriptors holding the locks
 
     def __enter__(self) -> AtomicFiles:
         return self
@@ -261,15 +275,18 @@ class AtomicFiles:
         self.discard()
 
     def path(self, name: str) -> Path:
-        """A new, empty temporary file that ``commit`` will rename to ``name``."""
+        """A new, empty, locked temporary file that ``commit`` will rename to ``name``."""
         while True:
             temp = self.directory / f".{name}.{secrets.token_hex(4)}.tmp"
             try:  # unlike mkstemp's 0600, the usual permissions (0666 less the umask)
-                os.close(os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
+                handle = os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
             except FileExistsError:
                 continue
-            self._temps[name] = temp
-            return temp
+            if _lock(handle, temp):
+                self._locks.append(handle)
+                self._temps[name] = temp
+                return temp
+            os.close(handle)  # removed between its creation and its lock: take another name
 
     def commit(self) -> None:
         """Rename every temporary file into place, in the order they were created."""
@@ -281,11 +298,75 @@ class AtomicFiles:
             _rename(temp, self.directory / name, self.overwrite)
             del self._temps[name]
         _fsync_directory(self.directory)
+        self._unlock()
 
     def discard(self) -> None:
         for temp in self._temps.values():
             temp.unlink(missing_ok=True)
         self._temps.clear()
+        self._unlock()
+
+    def _unlock(self) -> None:
+        while self._locks:
+            os.close(self._locks.pop())
+
+
+def remove_stale_temporaries(directory: Path, names: Iterable[str]) -> list[Path]:
+    """Delete the temporary files for ``names`` in ``directory`` that no running writer holds.
+
+    ``AtomicFiles`` locks each temporary file until it renames or deletes it, and the system drops
+    a dead process's locks, so a temporary file whose lock can be taken was left by a killed
+    writer. Files locked by a running export, or on a file system without locks, are kept.
+    Returns the deleted paths.
+    """
+    wanted = set(names)
+    removed = []
+    for entry in os.scandir(directory):
+        match = TEMPORARY.fullmatch(entry.name)
+        if match and match["name"] in wanted and entry.is_file(follow_symlinks=False):
+            if _remove_unlocked(Path(entry.path)):
+                removed.append(Path(entry.path))
+    return removed
+
+
+def _lock(handle: int, path: Path) -> bool:
+    """Lock the file open as ``handle``; False if ``path`` no longer names that file."""
+    if fcntl is not None:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        except OSError:  # a file system without locks: the file stays unlocked
+            pass
+    return _names(path, handle)
+
+
+def _remove_unlocked(path: Path) -> bool:
+    """Delete ``path`` if no one holds its lock, holding the lock while deleting it."""
+    if fcntl is None:
+        return False
+    try:
+        handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        if not _names(path, handle):  # replaced since we opened it
+            return False
+        path.unlink()
+        return True
+    except OSError:  # locked by a running writer, no locks here, or not ours to delete
+        return False
+    finally:
+        os.close(handle)
+
+
+def _names(path: Path, handle: int) -> bool:
+    """Does ``path`` name the file open as ``handle``?"""
+    try:
+        named = os.stat(path, follow_symlinks=False)
+    except FileNotFoundError:
+        return False
+    opened = os.fstat(handle)
+    return (named.st_dev, named.st_ino) == (opened.st_dev, opened.st_ino)
 
 
 def _rename(temp: Path, final: Path, overwrite: bool) -> None:
@@ -338,6 +419,7 @@ def write_text(path: str | os.PathLike, text: str, overwrite: bool = False) -> N
     path = Path(path)
     check_outputs([path], overwrite)
     prepare_folder(path.parent)
+    remove_stale_temporaries(path.parent, [path.name])
     with AtomicFiles(path.parent, overwrite) as files:
         files.path(path.name).write_text(text, encoding="utf-8")
         files.commit()
@@ -369,6 +451,7 @@ def export(
     names = planned_files(fmt, splits, shard)
     check_outputs([directory / name for name in names], overwrite)
     prepare_folder(directory)
+    remove_stale_temporaries(directory, names)
 
     counts = np.zeros(_token_count(config.vocab_size), dtype=np.int64)
     split_info: dict[str, Any] = {}

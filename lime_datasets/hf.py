@@ -15,13 +15,16 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
+import os
 import re
+import shutil
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 import datasets
 import pyarrow as pa
 import pyarrow.parquet as pq
+from datasets.filesystems import is_remote_filesystem
 from datasets.naming import filenames_for_dataset_split
 
 from .citation import CITATION, HOMEPAGE, LICENSE
@@ -205,6 +208,7 @@ class Lime(datasets.ArrowBasedBuilder):
 
     def _download_and_prepare(self, dl_manager: Any, verification_mode: Any,
                               **prepare_split_kwargs: Any) -> None:
+        _clear_killed_build(self)
         super()._download_and_prepare(dl_manager, verification_mode, **prepare_split_kwargs)
         file_format = prepare_split_kwargs.get("file_format", "arrow")
         fingerprints = {
@@ -228,6 +232,30 @@ class Lime(datasets.ArrowBasedBuilder):
                 for batch in batches:
                     hasher.update(batch)
         return hasher.hexdigest()
+
+
+def _clear_killed_build(builder: datasets.DatasetBuilder) -> None:
+    """Empty the ``<folder>.incomplete`` folder a build is about to write into.
+
+    ``datasets`` reuses the ``.incomplete`` folder a killed build left and, once done, renames it
+    with whatever it held into the finished folder. Call this first in ``_download_and_prepare``:
+    ``datasets`` runs that holding its ``<folder>_builder.lock``, so no other build of the folder
+    is writing there, and before this build wrote anything, so all it holds is leftovers. Remote
+    outputs (no lock, no ``.incomplete`` folder) are left alone.
+    """
+    folder = builder._output_dir
+    if is_remote_filesystem(builder._fs) or not folder.endswith(".incomplete"):
+        return
+    leftovers = list(os.scandir(folder))
+    for entry in leftovers:
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path)
+        else:
+            os.remove(entry.path)
+    if leftovers:
+        datasets.utils.logging.get_logger(__name__).warning(
+            f"Removed {len(leftovers)} leftovers of an interrupted build from {folder}"
+        )
 
 
 def _splits(config: LimeConfig) -> list[str]:

@@ -26,7 +26,12 @@ from lime_datasets.configs import get_config
 from lime_datasets.core.config import SPLITS
 from lime_datasets.core.records import SCHEMA
 from lime_datasets.core.vocab import SPECIAL_TOKENS, vocab_tokens
-from lime_datasets.export import PARQUET_ROW_GROUP_ROWS, PART_ROWS
+from lime_datasets.export import (
+    PARQUET_ROW_GROUP_ROWS,
+    PART_ROWS,
+    AtomicFiles,
+    remove_stale_temporaries,
+)
 
 SCRIPT = Path(sys.executable).with_name("lime-datasets")
 FORMATS = ("jsonl", "parquet", "fairseq")
@@ -398,6 +403,40 @@ def test_a_killed_export_leaves_no_finished_looking_file(tmp_path, num_proc):
     assert process.returncode == -signal.SIGKILL
     names = [p.name for p in out.iterdir()]
     assert names and all(name.startswith(".") and name.endswith(".tmp") for name in names)
+    export(out, "--splits", "train", "--num-train", "1000", config="deduct", sizes=False)
+    assert sorted(p.name for p in out.iterdir()) == ["lime_metadata.json", "train.jsonl",
+                                                     "vocab.txt"]
+
+
+@pytest.mark.slow
+def test_an_export_keeps_a_running_exports_temporary_files(tmp_path):
+    out = tmp_path / "out"
+    process = start_large_export(out)
+    try:
+        live = list(out.iterdir())
+        export(out, "--splits", "train", "--num-train", "1000", config="deduct", sizes=False)
+        assert process.poll() is None, "the large export ended too soon to show anything"
+        assert all(path.exists() for path in live)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=60)
+        wait_for_group_exit(process.pid)
+    assert sorted(p.name for p in out.iterdir()) == ["lime_metadata.json", "train.jsonl",
+                                                     "vocab.txt"]
+    assert run("fingerprint", "--check", out).returncode == 0
+
+
+def test_only_unlocked_temporary_files_of_the_named_outputs_are_removed(tmp_path):
+    kept = [".test.jsonl.0badc0de.tmp", ".train.jsonl.notes.tmp", "train.jsonl.0badc0de.tmp"]
+    for name in [".train.jsonl.0badc0de.tmp", ".train.jsonl.12345678.tmp", *kept]:
+        (tmp_path / name).write_text("left by someone\n")
+    with AtomicFiles(tmp_path) as files:
+        live = files.path("train.jsonl")
+        removed = remove_stale_temporaries(tmp_path, ["train.jsonl", "vocab.txt"])
+        assert sorted(path.name for path in removed) == [".train.jsonl.0badc0de.tmp",
+                                                         ".train.jsonl.12345678.tmp"]
+        assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, *kept])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(kept)
 
 
 @pytest.mark.slow
