@@ -194,7 +194,7 @@ def splice(
     end = np.minimum(begin + replacement_length, width)
     jumps[row, begin] += old_width - begin
     jumps[row, end] += m - replacement_length - (old_width - begin)
-    index = row_cumsum(jumps[:, :width]) + np.arange(width)
+    index = row_cumsum(jumps)[:, :width] + np.arange(width)
     return combined.ravel().take(index), new_length
 
 
