@@ -2,7 +2,7 @@
 
 Usage: python benchmarks/tfds_build.py [--config mixed] [--num-train 1000000]
            [--modes plain,beam] [--workers 2] [--running-mode multi_processing]
-           [--file-format tfrecord] [--json PATH]
+           [--file-format tfrecord] [--parts-rows 100000] [--json PATH]
 
 Each mode runs in a fresh process (so peak memory is its own) and builds into a temporary data
 directory that is removed afterwards. examples/s counts every split (train + validation + test)
@@ -10,6 +10,14 @@ over the wall time of ``download_and_prepare``. Peak memory: the max RSS of the 
 (the Beam runner, for Beam), and the peak of the summed RSS of its child processes (Beam workers),
 sampled every half second. A build whose count check fails (examples lost, see
 ``lime_datasets/tfds/beam_hazard.py``) is reported with ``complete: false`` and what it wrote.
+
+With the plain mode, ``benchmarks/tfds_overhead.py`` also runs (in its own process, over
+``--parts-rows`` train rows; 0 skips it) and the plain row gets its keys: microseconds per example
+of the core (``core_us``), of the adapter (``adapter_us``), of TFDS's encoding and serialisation
+(``tfds_encode_us``, ``tfds_serialize_us``) and ``adapter_share``, the adapter's time over TFDS's
+encode + serialize time. ``tfds_build_us`` is the rest of the build per example (its wall time per
+example minus core and adapter: TFDS's encoding, serialisation, shuffling and writing, and the
+TensorFlow import it triggers), and ``adapter_share_of_build`` the adapter's time over that.
 """
 
 from __future__ import annotations
@@ -22,6 +30,9 @@ import sys
 import tempfile
 import threading
 import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
 
 
 def _sample_children(stop: threading.Event, peak: list[int]) -> None:
@@ -95,6 +106,28 @@ def build(config: str, num_train: int, mode: str, workers: int, running_mode: st
     }
 
 
+def parts(config: str, rows: int) -> dict:
+    """Per-example times of the build's parts, from ``tfds_overhead.py`` in a fresh process."""
+    with tempfile.TemporaryDirectory(prefix="lime-tfds-parts-") as tmp:
+        out = Path(tmp) / "parts.json"
+        done = subprocess.run([sys.executable, str(HERE / "tfds_overhead.py"), "--config", config,
+                               "--rows", str(rows), "--json", str(out)],
+                              capture_output=True, text=True)
+        if done.returncode:
+            sys.exit(f"tfds_overhead.py failed:\n{done.stderr[-4000:]}")
+        found = json.loads(out.read_text())
+    keys = ("core_us", "adapter_us", "tfds_encode_us", "tfds_serialize_us", "adapter_share")
+    return {"parts_rows": rows, **{key: found[key] for key in keys}}
+
+
+def with_build_share(result: dict) -> dict:
+    """Add ``tfds_build_us`` and ``adapter_share_of_build`` to a plain result with parts."""
+    build_us = result["seconds"] / result["examples"] * 1e6
+    tfds_us = build_us - result["core_us"] - result["adapter_us"]
+    return {**result, "tfds_build_us": round(tfds_us, 2),
+            "adapter_share_of_build": round(result["adapter_us"] / tfds_us, 4)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", default="mixed")
@@ -104,6 +137,8 @@ def main() -> None:
     parser.add_argument("--running-mode", default="multi_processing",
                         choices=("multi_processing", "multi_threading", "in_memory"))
     parser.add_argument("--file-format", default="tfrecord", choices=("tfrecord", "array_record"))
+    parser.add_argument("--parts-rows", type=int, default=100_000,
+                        help="train rows for the per-part timings of the plain build (0: skip)")
     parser.add_argument("--json", help="also write the results to this JSON file")
     parser.add_argument("--one", help=argparse.SUPPRESS)  # internal: run one mode in this process
     args = parser.parse_args()
@@ -119,13 +154,24 @@ def main() -> None:
         done = subprocess.run(command, capture_output=True, text=True)
         if done.returncode:
             sys.exit(f"{mode} build failed:\n{done.stderr[-4000:]}")
-        results.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        if mode == "plain" and args.parts_rows:
+            result = with_build_share({**result, **parts(args.config, args.parts_rows)})
+        results.append(result)
     print(f"{'mode':<28}{'examples':>10}{'seconds':>9}{'examples/s':>12}{'peak MB':>9}"
           f"{'workers MB':>11}  complete")
     for r in results:
         print(f"{r['mode']:<28}{r['examples']:>10,}{r['seconds']:>9}{r['examples_per_s']:>12,}"
               f"{r['peak_rss_mb']:>9,}{r['peak_workers_rss_mb']:>11,}  "
               f"{'yes' if r['complete'] else 'NO: wrote ' + str(r['written'])}")
+    for r in results:
+        if "adapter_us" in r:
+            print(f"\n{r['mode']}, microseconds per example (parts over {r['parts_rows']:,} train "
+                  f"rows): core {r['core_us']}, adapter {r['adapter_us']}, TFDS encode "
+                  f"{r['tfds_encode_us']} + serialize {r['tfds_serialize_us']}; rest of the build "
+                  f"{r['tfds_build_us']}. Adapter / TFDS encode+serialize: "
+                  f"{r['adapter_share']:.1%}; adapter / rest of the build: "
+                  f"{r['adapter_share_of_build']:.1%}")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=2)

@@ -267,6 +267,23 @@ def test_a_plain_build_that_loses_examples_fails(tmp_path, monkeypatch):
     assert_nothing_left(builder, tmp_path)
 
 
+def test_batch_examples_of_a_sliced_batch_equal_the_core_rows():
+    import numpy as np
+
+    whole = lime_datasets.generate("mixed", "train", 0, 60).combine_chunks().to_batches()[0]
+    batch = whole.slice(13, 30)  # its arrays start at an offset into their buffers
+    expected = core_rows("mixed", "train", 13, 43)
+    found = {}
+    for key, example in examples_lib.batch_examples(batch):
+        assert type(key) is int and key == example["id"]
+        assert all(type(example[field]) is str for field in ("task", "source", "target"))
+        for field in ("source_ids", "target_ids"):
+            assert isinstance(example[field], np.ndarray) and example[field].dtype == np.int32
+        found[key] = {**example, "source_ids": example["source_ids"].tolist(),
+                      "target_ids": example["target_ids"].tolist()}
+    assert found == expected
+
+
 # --- random access -----------------------------------------------------------------------------
 
 RANDOM_ACCESS = {"num_train": 60, "num_validation": 25, "num_test": 40}

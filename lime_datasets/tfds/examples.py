@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import pyarrow as pa
+
 from ..core.config import LimeConfig
 from ..core.generate import BLOCK_SIZE, check_range, iter_batches
 
@@ -21,24 +23,41 @@ def examples(config: LimeConfig, split: str, start: int, stop: int) -> Iterator[
     """``(id, example)`` for rows ``start .. stop - 1`` of a split, in id order."""
     stop = check_range(config, split, start, stop)
     for batch in iter_batches(config, split, start, stop, rows_per_batch=ROWS_PER_BATCH):
-        ids = batch.column("id").to_pylist()
-        tasks = batch.column("task").to_pylist()
-        sources = batch.column("source").to_pylist()
-        targets = batch.column("target").to_pylist()
-        source_ids = _id_rows(batch.column("source_ids"))
-        target_ids = _id_rows(batch.column("target_ids"))
-        for row, key in enumerate(ids):
-            yield key, {
-                "id": key,
-                "task": tasks[row],
-                "source": sources[row],
-                "target": targets[row],
-                "source_ids": source_ids[row],
-                "target_ids": target_ids[row],
-            }
+        yield from batch_examples(batch)
 
 
-def _id_rows(column) -> list:
+def batch_examples(batch: pa.RecordBatch) -> Iterator[Example]:
+    """``(id, example)`` for each row of a core record batch: texts as ``str``, ids as int32 arrays.
+
+    Token ids are numpy views into the batch, the form TFDS's ``Tensor`` feature encodes without
+    converting.
+    """
+    columns = zip(
+        batch.column("id").to_numpy().tolist(),
+        _texts(batch.column("task")),
+        _texts(batch.column("source")),
+        _texts(batch.column("target")),
+        _id_rows(batch.column("source_ids")),
+        _id_rows(batch.column("target_ids")),
+        strict=True,
+    )
+    for key, task, source, target, source_ids, target_ids in columns:
+        yield key, {
+            "id": key,
+            "task": task,
+            "source": source,
+            "target": target,
+            "source_ids": source_ids,
+            "target_ids": target_ids,
+        }
+
+
+def _texts(column: pa.StringArray) -> list[str]:
+    """The column's strings (through numpy: many times faster than ``to_pylist``)."""
+    return column.to_numpy(zero_copy_only=False).tolist()
+
+
+def _id_rows(column: pa.ListArray) -> list:
     """One int32 numpy view per row of a list<int32> column (no per-row Arrow access)."""
     values = column.values.to_numpy()
     offsets = column.offsets.to_numpy().tolist()

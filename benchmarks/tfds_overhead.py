@@ -1,0 +1,99 @@
+"""Time per example of the parts of a plain TFDS build of ``lime``: the core, the adapter, TFDS.
+
+Usage: python benchmarks/tfds_overhead.py [--config mixed] [--rows 100000] [--repeats 5]
+           [--json PATH]
+
+Over the first ``rows`` train rows, batch by batch as the builder makes them, each stage is timed
+on its own, on the output of the stage before it:
+
+- ``core``: ``iter_batches`` generating the Arrow record batches;
+- ``adapter``: ``batch_examples`` turning a batch into ``(id, example dict)`` pairs (what
+  ``_generate_examples`` yields);
+- ``tfds_encode``: the builder's ``features.encode_example`` of those dicts;
+- ``tfds_serialize``: TFDS's ``ExampleSerializer`` turning the encoded examples into bytes.
+
+Each figure is the median over ``repeats`` passes, in microseconds per example. ``adapter_share``
+is the adapter's time over TFDS's encode + serialize time. A real build also hashes, shuffles and
+writes every example, so TFDS's full cost per example is higher and the share a bound from above.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+import time
+
+STAGES = ("core", "adapter", "tfds_encode", "tfds_serialize")
+
+
+def _one_pass(lime_config, rows: int, features, serializer) -> dict[str, float]:
+    """Seconds spent in each stage over ``rows`` train rows."""
+    from lime_datasets.core.generate import iter_batches
+    from lime_datasets.tfds.examples import ROWS_PER_BATCH, batch_examples
+
+    spent = dict.fromkeys(STAGES, 0.0)
+    batches = iter_batches(lime_config, "train", 0, rows, rows_per_batch=ROWS_PER_BATCH)
+    while True:
+        t0 = time.perf_counter()
+        batch = next(batches, None)
+        t1 = time.perf_counter()
+        if batch is None:
+            return spent
+        pairs = list(batch_examples(batch))
+        t2 = time.perf_counter()
+        encoded = [features.encode_example(example) for _, example in pairs]
+        t3 = time.perf_counter()
+        for example in encoded:
+            serializer.serialize_example(example)
+        t4 = time.perf_counter()
+        for stage, seconds in zip(STAGES, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
+            spent[stage] += seconds
+
+
+def measure(config: str, rows: int, repeats: int) -> dict:
+    """Median microseconds per example of each stage, and the adapter's share of TFDS's."""
+    import tensorflow_datasets as tfds
+    from tensorflow_datasets.core import example_serializer
+
+    import lime_datasets
+
+    builder_config = lime_datasets.tfds_config(config, num_train=rows)
+    with tempfile.TemporaryDirectory(prefix="lime-tfds-overhead-") as data_dir:
+        features = tfds.builder("lime", config=builder_config, data_dir=data_dir).info.features
+    serializer = example_serializer.ExampleSerializer(features.get_serialized_info())
+    passes = [_one_pass(builder_config.lime_config, rows, features, serializer)
+              for _ in range(repeats)]
+    us = {stage: round(statistics.median(p[stage] for p in passes) / rows * 1e6, 2)
+          for stage in STAGES}
+    tfds_us = us["tfds_encode"] + us["tfds_serialize"]
+    return {
+        "config": config,
+        "rows": rows,
+        "repeats": repeats,
+        **{f"{stage}_us": value for stage, value in us.items()},
+        "adapter_share": round(us["adapter"] / tfds_us, 4),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", default="mixed")
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--json", help="also write the result to this JSON file")
+    args = parser.parse_args()
+    result = measure(args.config, args.rows, args.repeats)
+    print(f"{args.config}, {args.rows:,} train rows, median of {args.repeats} passes "
+          "(microseconds per example):")
+    for stage in STAGES:
+        print(f"  {stage:<16}{result[f'{stage}_us']:>8.2f}")
+    print(f"  adapter / (tfds_encode + tfds_serialize): {result['adapter_share']:.1%}")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(result, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()
