@@ -46,6 +46,12 @@ HFDataset = (
 MAX_SHARDS = 512
 # Splits of fewer blocks are cut inside blocks, into this many shards (or one per row if fewer).
 MIN_SHARDS = 8
+# Rows of a table the builder yields, at most: also the rows of a record batch in the built files,
+# so a shard of up to this many rows is one record batch. Opening a built split maps into memory
+# the page cache around the header of each of its record batches (64 KB to a few MB each, as the
+# kernel caches the file), so that one-block batches made ``as_dataset`` of 10 million rows about
+# a gigabyte resident; a table is held whole while it is written, so it should not be much larger.
+TABLE_ROWS = 32 * BLOCK_SIZE
 FINGERPRINTS_HEADER = "Split fingerprints (sha256 of the rows, as lime_datasets.fingerprint):"
 
 # Everything DatasetBuilder.__init__ takes itself; any other keyword is a registry parameter.
@@ -151,6 +157,7 @@ class Lime(datasets.ArrowBasedBuilder):
 
     BUILDER_CONFIG_CLASS = LimeBuilderConfig
     BUILDER_CONFIGS = [LimeBuilderConfig(name) for name in CONFIGS]
+    DEFAULT_WRITER_BATCH_SIZE = TABLE_ROWS
 
     def __init__(self, *, config_name: str | None = None, **kwargs: Any) -> None:
         for key in _NOT_APPLICABLE:
@@ -195,8 +202,11 @@ class Lime(datasets.ArrowBasedBuilder):
                          ) -> Iterator[tuple[Any, pa.Table]]:
         config = self.config.lime
         for shard, (start, stop) in enumerate(ranges):
-            for index, batch in enumerate(iter_batches(config, split, start, stop)):
-                yield _key(shard, index), pa.Table.from_batches([batch])
+            for index, begin in enumerate(range(start, stop, TABLE_ROWS)):
+                end = min(stop, begin + TABLE_ROWS)
+                yield _key(shard, index), pa.Table.from_batches(
+                    list(iter_batches(config, split, begin, end)), schema=SCHEMA
+                )
 
     def _generate_more_gen_kwargs(self, split: str, ranges: list[tuple[int, int]]
                                   ) -> Iterator[dict[str, Any]]:
@@ -210,6 +220,7 @@ class Lime(datasets.ArrowBasedBuilder):
                               **prepare_split_kwargs: Any) -> None:
         _clear_killed_build(self)
         super()._download_and_prepare(dl_manager, verification_mode, **prepare_split_kwargs)
+        _release_pool_memory()  # of the tables written here (all of them if num_proc=1)
         file_format = prepare_split_kwargs.get("file_format", "arrow")
         fingerprints = {
             split: self._written_fingerprint(split, file_format) for split in self.info.splits
@@ -231,6 +242,7 @@ class Lime(datasets.ArrowBasedBuilder):
                     batches = pa.ipc.open_stream(handle)
                 for batch in batches:
                     hasher.update(batch)
+        _release_pool_memory()
         return hasher.hexdigest()
 
 
@@ -261,6 +273,12 @@ def _clear_killed_build(builder: datasets.DatasetBuilder) -> None:
 def _splits(config: LimeConfig) -> list[str]:
     """The splits a dataset has: ``datasets`` cannot read back a split of no rows."""
     return [split for split in SPLITS if config.split_size(split)]
+
+
+def _release_pool_memory() -> None:
+    """Give back to the system what pyarrow's memory pool kept of the tables freed so far: it
+    keeps freed memory for reuse, and a build's tables are tens of megabytes each."""
+    pa.default_memory_pool().release_unused()
 
 
 def _key(shard: int, index: int) -> Any:

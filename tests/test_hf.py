@@ -190,6 +190,25 @@ def test_num_proc_2_builds_what_num_proc_1_builds(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize("table_rows", [hf.TABLE_ROWS, BLOCK_SIZE])
+def test_a_built_split_has_one_record_batch_per_table_of_a_shard(
+    table_rows: int, hf_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Opening a built split maps a page of every record batch: few batches keep that small.
+    monkeypatch.setattr(hf, "TABLE_ROWS", table_rows)
+    dataset = load(MIXTURE, hf_cache, split="train", **BLOCKS)
+    written = []
+    for path in files_of(dataset):
+        with pa.memory_map(path) as source:
+            written += [batch.num_rows for batch in pa.ipc.open_stream(source)]
+    shards = hf.shard_ranges(BLOCKS["num_train"])
+    assert written == [min(table_rows, stop - begin) for start, stop in shards
+                       for begin in range(start, stop, table_rows)]
+    blocks = math.ceil(BLOCKS["num_train"] / BLOCK_SIZE)
+    assert len(written) == (blocks if table_rows == BLOCK_SIZE else len(shards))
+    assert_generated(rows(dataset), MIXTURE, "train", **BLOCKS)
+
+
 def test_streaming_generates_the_built_rows_without_writing(hf_cache: Path) -> None:
     name = "rewrite_multistep"
     stream = load(name, hf_cache, split="train", streaming=True, **SMALL)
