@@ -50,8 +50,9 @@ MIN_SHARDS = 8
 # so a shard of up to this many rows is one record batch. Opening a built split maps into memory
 # the page cache around the header of each of its record batches (64 KB to a few MB each, as the
 # kernel caches the file), so that one-block batches made ``as_dataset`` of 10 million rows about
-# a gigabyte resident; a table is held whole while it is written, so it should not be much larger.
-TABLE_ROWS = 32 * BLOCK_SIZE
+# a gigabyte resident; a table is held whole, several times over, while it is written. Measured
+# from 1 to 10 million rows (benchmarks/hf_build.py): 8 blocks let the first grow, 32 the second.
+TABLE_ROWS = 16 * BLOCK_SIZE
 FINGERPRINTS_HEADER = "Split fingerprints (sha256 of the rows, as lime_datasets.fingerprint):"
 
 # Everything DatasetBuilder.__init__ takes itself; any other keyword is a registry parameter.
