@@ -36,7 +36,7 @@ def test_pack_concatenates_random_runs_of_several_tables(seed: int) -> None:
         length = rng.integers(0, width + 1, (rows, count)) * (rng.random((rows, count)) < 0.7)
         length = np.minimum(length, width - begin)
         parts.append(sequences.runs(ids, begin, length))
-        parts.append(sequences.tokens(rows, 8, 2, present=rng.random(rows) < 0.5))
+        parts.append(sequences.token(rows, 8, present=rng.random(rows) < 0.5))
     ids, offsets = sequences.pack(parts)
     assert ids.dtype == sequences.ID_DTYPE
     assert offsets[0] == 0 and len(offsets) == rows + 1
@@ -47,7 +47,7 @@ def test_pack_shares_one_table_between_parts_and_keeps_empty_rows() -> None:
     ids = np.arange(100, 112, dtype=np.int32).reshape(3, 4)
     parts = [
         sequences.prefix(ids, np.array([0, 2, 4])),
-        sequences.tokens(3, 7),
+        sequences.token(3, 7),
         sequences.span(ids, np.array([3, 0, 4]), 4),
     ]
     packed, offsets = sequences.pack(parts)

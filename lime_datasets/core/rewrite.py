@@ -30,7 +30,7 @@ import numpy as np
 
 from . import vocab
 from .rng import SlotReader, shuffle_prefixes, uniform_below, uniform_between
-from .sequences import ID_DTYPE, Part, prefix, runs, span, symbol_ids, tokens
+from .sequences import ID_DTYPE, Part, prefix, runs, span, symbol_ids, token
 from .symbols import (
     MATH_START,
     MATH_SYMBOLS,
@@ -203,13 +203,13 @@ def header(sample_ids: np.ndarray, rule_symbols: np.ndarray | int) -> list[Part]
     ``rule_symbols`` (per row) of the 24 rule symbols."""
     rows = sample_ids.shape[0]
     return [
-        tokens(rows, vocab.UPPER),
+        token(rows, vocab.UPPER),
         span(sample_ids, 0, rule_symbols),
-        tokens(rows, vocab.LOWER),
+        token(rows, vocab.LOWER),
         span(sample_ids, STRING_START, MATH_START),
-        tokens(rows, vocab.MATH),
+        token(rows, vocab.MATH),
         span(sample_ids, MATH_START, MATH_START + MATH_SYMBOLS),
-        tokens(rows, vocab.SPACE),
+        token(rows, vocab.SPACE),
     ]
 
 
@@ -242,7 +242,7 @@ class RewriteDraw:
         """``left -> right``."""
         return [
             prefix(self._ids(self.left), self.m),
-            tokens(self.rows, vocab.ARROW),
+            token(self.rows, vocab.ARROW),
             prefix(self._ids(self.right), self.right_length),
         ]
 
@@ -260,12 +260,12 @@ class RewriteDraw:
 
 
 def rewrite(draw: RewriteDraw) -> tuple[list[Part], list[Part]]:
-    space = tokens(draw.rows, vocab.SPACE)
+    space = token(draw.rows, vocab.SPACE)
     return [*draw.header(), *draw.rule(), space, draw.string_part()], draw.rewritten()
 
 
 def induct_rewrite(draw: RewriteDraw) -> tuple[list[Part], list[Part]]:
-    space = tokens(draw.rows, vocab.SPACE)
+    space = token(draw.rows, vocab.SPACE)
     return [*draw.header(), draw.string_part(), space, *draw.rewritten()], draw.rule()
 
 
@@ -385,7 +385,7 @@ class MultistepDraw:
             active = step < self.steps
             parts.append(prefix(self._ids(string), length * active))
             if step + 1 < self.max_steps:
-                parts.append(tokens(self.rows, vocab.SPACE, present=step + 1 < self.steps))
+                parts.append(token(self.rows, vocab.SPACE, present=step + 1 < self.steps))
         return parts
 
 

@@ -27,13 +27,12 @@ class Part(NamedTuple):
     length: np.ndarray  # (rows, runs) tokens in each run; 0 = absent
 
 
-def tokens(rows: int, first_id: int, count: int = 1, present: np.ndarray | None = None) -> Part:
-    """The structural tokens ``first_id .. first_id + count - 1`` in every row (or where
-    ``present``)."""
-    length = np.full((rows, 1), count, dtype=np.intp)
+def token(rows: int, token_id: int, present: np.ndarray | None = None) -> Part:
+    """The structural token ``token_id`` in every row (or in the rows where ``present``)."""
+    length = np.ones((rows, 1), dtype=np.intp)
     if present is not None:
         length *= present.reshape(rows, 1)
-    return Part(_TOKEN_TABLE, np.full((rows, 1), first_id, dtype=np.intp), length)
+    return Part(_TOKEN_TABLE, np.full((rows, 1), token_id, dtype=np.intp), length)
 
 
 def runs(ids: np.ndarray, begin: np.ndarray, length: np.ndarray) -> Part:

@@ -20,7 +20,7 @@ import numpy as np
 
 from . import vocab
 from .rng import SlotReader, shuffle_prefixes, uniform_below, uniform_between
-from .sequences import ID_DTYPE, Part, prefix, runs, span, symbol_ids, tokens
+from .sequences import ID_DTYPE, Part, prefix, runs, span, symbol_ids, token
 from .symbols import MATH_START, MATH_SYMBOLS, STRING_START, SYMBOLS_PER_EXAMPLE
 
 MAX_RULE_SYMBOLS = 5  # k <= 5
@@ -88,13 +88,13 @@ class SubstitutionDraw:
         """``<UPPER> used rule symbols <LOWER> 24 string <MATH> 20 math <space>``."""
         rows, ids = self.rows, self.sample_ids
         return [
-            tokens(rows, vocab.UPPER),
+            token(rows, vocab.UPPER),
             runs(ids, np.arange(MAX_RULE_SYMBOLS), self.used),
-            tokens(rows, vocab.LOWER),
+            token(rows, vocab.LOWER),
             span(ids, STRING_START, MATH_START),
-            tokens(rows, vocab.MATH),
+            token(rows, vocab.MATH),
             span(ids, MATH_START, SYMBOLS_PER_EXAMPLE),
-            tokens(rows, vocab.SPACE),
+            token(rows, vocab.SPACE),
         ]
 
     def rule_part(self) -> Part:
@@ -141,7 +141,7 @@ class SubstitutionDraw:
 
 
 def _space(draw: SubstitutionDraw) -> Part:
-    return tokens(draw.rows, vocab.SPACE)
+    return token(draw.rows, vocab.SPACE)
 
 
 def deduct(draw: SubstitutionDraw) -> tuple[list[Part], list[Part]]:
