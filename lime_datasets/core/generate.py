@@ -10,6 +10,7 @@ words draw the 68 symbols, the rest belong to the task.
 
 from __future__ import annotations
 
+import ctypes
 import functools
 from collections.abc import Iterator
 
@@ -103,6 +104,28 @@ def _keep_freed_memory() -> None:
     allocators are unaffected by it.
     """
     np.empty(30 << 20, dtype=np.uint8)
+
+
+def release_freed_memory() -> None:
+    """Give back to the system the freed memory that allocators keep for reuse.
+
+    Generating keeps freed memory in glibc's heap (``_keep_freed_memory``) and in pyarrow's pool,
+    tens of MiB that a long-lived process would otherwise carry into what it does next. Call this
+    when a run of generation is over; generating again afterwards works as before.
+    """
+    pa.default_memory_pool().release_unused()
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim():
+    """glibc's ``malloc_trim`` (malloc_trim(3)), or None where the C library has none."""
+    try:
+        return ctypes.CDLL(None).malloc_trim
+    except (AttributeError, OSError, TypeError):
+        return None
 
 
 def _row_words(config: LimeConfig, split: str, start: int, stop: int, slots: int) -> np.ndarray:
