@@ -31,7 +31,7 @@ from .citation import CITATION, HOMEPAGE, LICENSE
 from .configs import CONFIGS, get_config
 from .core.config import PARAMETERS, SPLITS, LimeConfig
 from .core.fingerprint import SplitHasher
-from .core.generate import BLOCK_SIZE, iter_batches
+from .core.generate import BLOCK_SIZE, iter_batches, release_freed_memory
 from .core.records import FIELDS, SCHEMA
 from .core.version import DATA_VERSION
 
@@ -46,12 +46,13 @@ HFDataset = (
 MAX_SHARDS = 512
 # Splits of fewer blocks are cut inside blocks, into this many shards (or one per row if fewer).
 MIN_SHARDS = 8
-# Rows of a table the builder yields, at most: also the rows of a record batch in the built files,
-# so a shard of up to this many rows is one record batch. Opening a built split maps into memory
-# the page cache around the header of each of its record batches (64 KB to a few MB each, as the
-# kernel caches the file), so that one-block batches made ``as_dataset`` of 10 million rows about
-# a gigabyte resident; a table is held whole, several times over, while it is written. Measured
-# from 1 to 10 million rows (benchmarks/hf_build.py): 8 blocks let the first grow, 32 the second.
+# Rows of a table the builder yields, at most: a shard is cut into equal tables of at most this
+# many rows, and a table is one record batch in the built files. Opening a built split maps into
+# memory the page cache around the header of each of its record batches (64 KB each, the kernel's
+# fault-around), and a table is held about three times over while it is generated and written
+# (its pieces, the copy ``datasets`` combines them into, a batch's temporaries). So fewer, larger
+# tables trade the first for the second; measured from 1 to 10 million rows
+# (benchmarks/hf_build.py), 16 blocks balances them.
 TABLE_ROWS = 16 * BLOCK_SIZE
 FINGERPRINTS_HEADER = "Split fingerprints (sha256 of the rows, as lime_datasets.fingerprint):"
 
@@ -203,8 +204,9 @@ class Lime(datasets.ArrowBasedBuilder):
                          ) -> Iterator[tuple[Any, pa.Table]]:
         config = self.config.lime
         for shard, (start, stop) in enumerate(ranges):
-            for index, begin in enumerate(range(start, stop, TABLE_ROWS)):
-                end = min(stop, begin + TABLE_ROWS)
+            count = -(-(stop - start) // TABLE_ROWS)
+            bounds = [start + (stop - start) * i // count for i in range(count + 1)]
+            for index, (begin, end) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
                 yield _key(shard, index), pa.Table.from_batches(
                     list(iter_batches(config, split, begin, end)), schema=SCHEMA
                 )
@@ -221,7 +223,7 @@ class Lime(datasets.ArrowBasedBuilder):
                               **prepare_split_kwargs: Any) -> None:
         _clear_killed_build(self)
         super()._download_and_prepare(dl_manager, verification_mode, **prepare_split_kwargs)
-        _release_pool_memory()  # of the tables written here (all of them if num_proc=1)
+        release_freed_memory()  # of the tables written here (all of them if num_proc=1)
         file_format = prepare_split_kwargs.get("file_format", "arrow")
         fingerprints = {
             split: self._written_fingerprint(split, file_format) for split in self.info.splits
@@ -243,7 +245,7 @@ class Lime(datasets.ArrowBasedBuilder):
                     batches = pa.ipc.open_stream(handle)
                 for batch in batches:
                     hasher.update(batch)
-        _release_pool_memory()
+        release_freed_memory()
         return hasher.hexdigest()
 
 
@@ -274,12 +276,6 @@ def _clear_killed_build(builder: datasets.DatasetBuilder) -> None:
 def _splits(config: LimeConfig) -> list[str]:
     """The splits a dataset has: ``datasets`` cannot read back a split of no rows."""
     return [split for split in SPLITS if config.split_size(split)]
-
-
-def _release_pool_memory() -> None:
-    """Give back to the system what pyarrow's memory pool kept of the tables freed so far: it
-    keeps freed memory for reuse, and a build's tables are tens of megabytes each."""
-    pa.default_memory_pool().release_unused()
 
 
 def _key(shard: int, index: int) -> Any:
