@@ -49,10 +49,9 @@ MIN_SHARDS = 8
 # Rows of a table the builder yields, at most: a shard is cut into equal tables of at most this
 # many rows, and a table is one record batch in the built files. Opening a built split maps into
 # memory the page cache around the header of each of its record batches (64 KB each, the kernel's
-# fault-around), and a table is held about three times over while it is generated and written
-# (its pieces, the copy ``datasets`` combines them into, a batch's temporaries). So fewer, larger
-# tables trade the first for the second; measured from 1 to 10 million rows
-# (benchmarks/hf_build.py), 16 blocks balances them.
+# fault-around), while a table is held about three times over as it is generated and written (its
+# pieces, their combined copy, a batch's temporaries). Fewer, larger tables trade the first for the
+# second; measured from 1 to 10 million rows (benchmarks/hf_build.py), 16 blocks balances them.
 TABLE_ROWS = 16 * BLOCK_SIZE
 FINGERPRINTS_HEADER = "Split fingerprints (sha256 of the rows, as lime_datasets.fingerprint):"
 
@@ -207,9 +206,7 @@ class Lime(datasets.ArrowBasedBuilder):
             count = -(-(stop - start) // TABLE_ROWS)
             bounds = [start + (stop - start) * i // count for i in range(count + 1)]
             for index, (begin, end) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
-                yield _key(shard, index), pa.Table.from_batches(
-                    list(iter_batches(config, split, begin, end)), schema=SCHEMA
-                )
+                yield _key(shard, index), _one_chunk_table(iter_batches(config, split, begin, end))
 
     def _generate_more_gen_kwargs(self, split: str, ranges: list[tuple[int, int]]
                                   ) -> Iterator[dict[str, Any]]:
@@ -276,6 +273,22 @@ def _clear_killed_build(builder: datasets.DatasetBuilder) -> None:
 def _splits(config: LimeConfig) -> list[str]:
     """The splits a dataset has: ``datasets`` cannot read back a split of no rows."""
     return [split for split in SPLITS if config.split_size(split)]
+
+
+def _one_chunk_table(batches: Iterator[pa.RecordBatch]) -> pa.Table:
+    """The rows of ``batches`` as a table of one chunk per column.
+
+    ``datasets`` combines the chunks of every table it writes, in pyarrow's default pool. Combined
+    here in the system allocator's heap instead, the copy reuses the memory that the batches'
+    numpy temporaries just freed, and each column's pieces are freed once copied.
+    """
+    columns = list(zip(*(batch.columns for batch in batches), strict=True))
+    combined = []
+    for index, pieces in enumerate(columns):
+        columns[index] = None  # leaves ``pieces`` the only reference to this column's pieces
+        combined.append(pieces[0] if len(pieces) == 1 else
+                        pa.concat_arrays(pieces, memory_pool=pa.system_memory_pool()))
+    return pa.Table.from_arrays(combined, schema=SCHEMA)
 
 
 def _key(shard: int, index: int) -> Any:
