@@ -161,6 +161,20 @@ def load_results() -> dict:
     return results
 
 
+def _growth(hf_results: list[dict]) -> str:
+    """How the peak memory of a build grows from the smallest N to the largest."""
+    small, large = hf_results[0], hf_results[-1]
+    ratios = []
+    for before, after in zip(small["builds"], large["builds"], strict=True):
+        ratios.append(f"`num_proc={before['num_proc']}` main process "
+                      f"{after['peak_rss_main_mb'] / before['peak_rss_main_mb']:.2f}")
+        if before["num_proc"] > 1:
+            ratios.append(f"its workers "
+                          f"{after['peak_rss_worker_mb'] / before['peak_rss_worker_mb']:.2f}")
+    return (f"Peak memory at {large['rows']:,} over {small['rows']:,} train examples: "
+            + ", ".join(ratios) + ".")
+
+
 def render(results: dict) -> str:
     m = results["machine"]
     lines = ["# Benchmark results", "",
@@ -207,7 +221,7 @@ def render(results: dict) -> str:
                              f"{b['build_s']} | {b['peak_rss_main_mb']}{parts} | "
                              f"{b['peak_rss_worker_mb'] if b['num_proc'] > 1 else '-'} | "
                              f"{b['arrow_mb']} |")
-        lines.append("")
+        lines += ["", _growth(results["hf"]), ""]
     if "tfds" in results:
         lines += ["## TFDS build (mixed, train split)", "",
                   "| mode | examples | seconds | examples/s | peak RSS MB | workers MB | done |",
