@@ -232,7 +232,6 @@ def test_a_span_is_clipped_to_a_string_shorter_than_its_drawn_length() -> None:
         count=np.array([3, 3, 3]),
         maths=x + np.arange(rewrite.MAX_STEP_MATH)[None, :].repeat(3, 0),
         shuffle_words=words[:, 1 : rewrite.MAX_STEP_RIGHT],
-        active=np.array([True, True, True]),
     )
     assert step.span_length.tolist() == [3, 5, 4]
     assert step.left[0, :3].tolist() == [0, x, 1]  # the whole string, letters abstracted

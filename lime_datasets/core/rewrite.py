@@ -30,7 +30,17 @@ import numpy as np
 
 from . import vocab
 from .rng import SlotReader, shuffle_prefixes, uniform_below, uniform_between
-from .sequences import ID_DTYPE, Part, prefix, runs, span, symbol_ids, token
+from .sequences import (
+    ID_DTYPE,
+    Part,
+    in_rows,
+    prefix,
+    reorder_rows,
+    runs,
+    span,
+    symbol_ids,
+    token,
+)
 from .symbols import (
     MATH_START,
     MATH_SYMBOLS,
@@ -173,27 +183,25 @@ def splice(
     m: np.ndarray,
     replacement: np.ndarray,
     replacement_length: np.ndarray,
-    active: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``string[:start] + replacement + string[start+m:]`` in active rows; others unchanged.
+    """``string[:start] + replacement + string[start+m:]`` per row: ``(string, length)``.
 
     Entries past a row's new length are unspecified (callers mask by length).
     """
     rows, old_width = string.shape
-    new_length = np.where(active, length - m + replacement_length, length)
+    new_length = length - m + replacement_length
     width = int(new_length.max(initial=1))
     combined = np.concatenate([string, replacement], axis=1)
     # Flat index into ``combined``: position + a shift that jumps at the start and the end of
-    # the replacement (inactive rows jump past the last column, so they copy their string).
-    # Past a row's new length the index is junk but stays inside the row: a step grows a row by
-    # at most 7 and shrinks it by at most 4, so it stays below old_width + 11 <= combined width.
+    # the replacement. Past a row's new length the index is junk but stays inside the row: a step
+    # grows a row by at most 7 and shrinks it by at most 4, so it stays below old_width + 11 <=
+    # combined width.
     jumps = np.zeros((rows, width + 1), dtype=np.int64)
     row = np.arange(rows)
     jumps[:, 0] = row * combined.shape[1]
-    begin = np.where(active, start, width)
-    end = np.minimum(begin + replacement_length, width)
-    jumps[row, begin] += old_width - begin
-    jumps[row, end] += m - replacement_length - (old_width - begin)
+    end = start + replacement_length  # <= new_length <= width
+    jumps[row, start] += old_width - start
+    jumps[row, end] += m - replacement_length - (old_width - start)
     index = row_cumsum(jumps)[:, :width] + np.arange(width)
     return combined.ravel().take(index), new_length
 
@@ -286,9 +294,8 @@ def rewrite_step(
     count: np.ndarray,
     maths: np.ndarray,
     shuffle_words: np.ndarray,
-    active: np.ndarray,
 ) -> Step:
-    """One rewrite of every active row (inactive rows keep their string).
+    """One rewrite of every row.
 
     Inputs per row: the drawn span length (``U{3..7}``, clipped here), the word that draws the
     start, the right side's math count and draws, and the words of its shuffle.
@@ -298,15 +305,16 @@ def rewrite_step(
     left, letters, k = abstract(take_span(string, start, m, MAX_STEP_SPAN))
     right, right_length = compose_right(count, maths, k, shuffle_words)
     replacement = instantiate(right, letters)
-    new_string, new_length = splice(string, length, start, m, replacement, right_length, active)
+    new_string, new_length = splice(string, length, start, m, replacement, right_length)
     return Step(left, m, right, right_length, new_string, new_length)
 
 
 class MultistepDraw:
     """The random choices of a batch of multi-step rewrite examples, and their rendered parts.
 
-    ``strings[s]`` (with ``lengths[s]``) is the string after step ``s + 1``; rows with fewer steps
-    keep their last string. Rule ``s`` of a row exists where ``s < steps``.
+    The steps run on the rows sorted by step count, most first (``order``), so step ``s`` rewrites
+    the first ``made[s]`` sorted rows and no others. ``done[s]`` is that step's ``Step`` (arrays of
+    ``made[s]`` rows). The parts are returned in the original row order.
     """
 
     def __init__(
@@ -319,74 +327,82 @@ class MultistepDraw:
         self.start_string, self.start_length = draw_string(
             reader, n, ROUND_1_5[n], MAX_START_LENGTH
         )
-        self.steps = uniform_between(reader.take_one(), min_steps, max_steps)
+        steps = uniform_between(reader.take_one(), min_steps, max_steps)
+        self.order = np.argsort(-steps, kind="stable")
+        self.sorted_steps = steps[self.order]
+        self.sorted_ids = sample_ids[self.order]
+        self.made = [int(np.count_nonzero(steps > step)) for step in range(max_steps)]
         # Per step: span length, start, right-side math count, math draws, shuffle words.
-        words = reader.take(STEP_SLOTS * max_steps).reshape(self.rows, max_steps, STEP_SLOTS)
-        drawn_spans = uniform_between(words[:, :, 0], MIN_STEP_SPAN, MAX_STEP_SPAN)
-        counts = uniform_between(words[:, :, 2], MIN_STEP_MATH, MAX_STEP_MATH)
-        maths = MATH_START + uniform_below(words[:, :, 3 : 3 + MAX_STEP_MATH], MATH_SYMBOLS)
-        self.lefts, self.spans, self.rights, self.right_lengths = [], [], [], []
-        self.strings, self.lengths = [], []
-        string, length = self.start_string, self.start_length
-        for step in range(max_steps):
-            active = step < self.steps
-            done = rewrite_step(
-                string,
-                length,
-                drawn_spans[:, step],
-                words[:, step, 1],
-                counts[:, step],
-                maths[:, step],
-                words[:, step, 3 + MAX_STEP_MATH :],
-                active,
+        words = reader.take(STEP_SLOTS * max_steps)[self.order]
+        words = words.reshape(self.rows, max_steps, STEP_SLOTS)
+        self.done: list[Step] = []
+        string, length = self.start_string[self.order], self.start_length[self.order]
+        for step, rows in enumerate(self.made):
+            step_words = words[:rows, step]
+            self.done.append(
+                rewrite_step(
+                    string[:rows],
+                    length[:rows],
+                    uniform_between(step_words[:, 0], MIN_STEP_SPAN, MAX_STEP_SPAN),
+                    step_words[:, 1],
+                    uniform_between(step_words[:, 2], MIN_STEP_MATH, MAX_STEP_MATH),
+                    MATH_START + uniform_below(step_words[:, 3 : 3 + MAX_STEP_MATH], MATH_SYMBOLS),
+                    step_words[:, 3 + MAX_STEP_MATH :],
+                )
             )
-            self.lefts.append(done.left)
-            self.spans.append(np.where(active, done.span_length, 0))
-            self.rights.append(done.right)
-            self.right_lengths.append(np.where(active, done.right_length, 0))
-            string, length = done.string, done.length
-            self.strings.append(string)
-            self.lengths.append(length)
+            string, length = self.done[-1].string, self.done[-1].length
 
     def _ids(self, indices: np.ndarray) -> np.ndarray:
-        return symbol_ids(self.sample_ids, indices)
+        """Token ids of the sample indices of the first ``len(indices)`` sorted rows."""
+        return symbol_ids(self.sorted_ids[: indices.shape[0]], indices)
+
+    def _restore(self, parts: list[Part]) -> list[Part]:
+        """Parts of the sorted rows, in the original row order."""
+        return [reorder_rows(part, np.argsort(self.order)) for part in parts]
 
     def source(self) -> list[Part]:
         """Header (all 24 rule symbols), then ``left -> right <space>`` per step, then the start."""
         rows, steps = self.rows, self.max_steps
         piece = MAX_STEP_SPAN + 1 + MAX_STEP_RIGHT + 1
-        ids = np.empty((rows, steps, piece), dtype=ID_DTYPE)
         arrow, right_end = MAX_STEP_SPAN, MAX_STEP_SPAN + 1 + MAX_STEP_RIGHT
-        ids[:, :, :arrow] = self._ids(np.stack(self.lefts, axis=1))
+        # Entries of steps a row does not make are never read (their runs are empty).
+        ids = np.empty((rows, steps, piece), dtype=ID_DTYPE)
         ids[:, :, arrow] = vocab.ARROW
-        ids[:, :, arrow + 1 : right_end] = self._ids(np.stack(self.rights, axis=1))
         ids[:, :, right_end] = vocab.SPACE
         # Four runs per step: the left side, ``->``, the right side, ``<space>``.
-        length = np.empty((rows, steps, 4), dtype=np.intp)
-        active = np.arange(steps) < self.steps[:, None]
-        length[:, :, 0] = np.stack(self.spans, axis=1)
-        length[:, :, 1] = active
-        length[:, :, 2] = np.stack(self.right_lengths, axis=1)
-        length[:, :, 3] = active
+        length = np.zeros((rows, steps, 4), dtype=np.intp)
+        for step, (made, done) in enumerate(zip(self.made, self.done, strict=True)):
+            ids[:made, step, :arrow] = self._ids(done.left)
+            ids[:made, step, arrow + 1 : right_end] = self._ids(done.right)
+            length[:made, step] = np.stack(
+                [done.span_length, np.ones(made), done.right_length, np.ones(made)], axis=1
+            )
         begin = (np.arange(steps)[:, None] * piece + [0, arrow, arrow + 1, right_end]).reshape(-1)
         return [
             *header(self.sample_ids, RULE_SYMBOLS),
-            runs(ids.reshape(rows, -1), begin, length.reshape(rows, -1)),
-            prefix(self._ids(self.start_string), self.start_length),
+            *self._restore([runs(ids.reshape(rows, -1), begin, length.reshape(rows, -1))]),
+            prefix(symbol_ids(self.sample_ids, self.start_string), self.start_length),
         ]
 
+    def _string(self, step: int, first: int = 0) -> Part:
+        """The string after step ``step`` in sorted rows ``first .. made[step] - 1`` (of all)."""
+        done = self.done[step]
+        ids = self._ids(done.string)[first:]
+        return in_rows(prefix(ids, done.length[first:]), first, self.rows)
+
     def final(self) -> list[Part]:
-        return [prefix(self._ids(self.strings[-1]), self.lengths[-1])]
+        """The string after each row's last step (rows with ``s + 1`` steps end at step ``s``)."""
+        ends = [*self.made[1:], 0]
+        return self._restore([self._string(step, ends[step]) for step in range(self.max_steps)])
 
     def intermediates(self) -> list[Part]:
         """The string after every step, the final one included, joined by ``<space>``."""
         parts = []
-        for step, (string, length) in enumerate(zip(self.strings, self.lengths, strict=True)):
-            active = step < self.steps
-            parts.append(prefix(self._ids(string), length * active))
+        for step in range(self.max_steps):
+            parts.append(self._string(step))
             if step + 1 < self.max_steps:
-                parts.append(token(self.rows, vocab.SPACE, present=step + 1 < self.steps))
-        return parts
+                parts.append(token(self.rows, vocab.SPACE, present=step + 1 < self.sorted_steps))
+        return self._restore(parts)
 
 
 def rewrite_multistep(draw: MultistepDraw) -> tuple[list[Part], list[Part]]:

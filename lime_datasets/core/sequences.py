@@ -59,6 +59,21 @@ def prefix(ids: np.ndarray, lengths: np.ndarray) -> Part:
     return span(ids, 0, lengths)
 
 
+def in_rows(part: Part, first: int, rows: int) -> Part:
+    """``part``, whose rows are rows ``first ..`` of a batch of ``rows``, absent from the others."""
+    count, width = part.start.shape
+    start = np.zeros((rows, width), dtype=np.intp)
+    length = np.zeros((rows, width), dtype=np.intp)
+    start[first : first + count] = part.start
+    length[first : first + count] = part.length
+    return Part(part.table, start, length)
+
+
+def reorder_rows(part: Part, order: np.ndarray) -> Part:
+    """``part`` with row ``r`` of the result being row ``order[r]`` of ``part``."""
+    return Part(part.table, part.start[order], part.length[order])
+
+
 def pack(parts: list[Part]) -> tuple[np.ndarray, np.ndarray]:
     """Concatenate parts row by row: ``(flat_ids, offsets)`` with ``rows + 1`` offsets."""
     tables: dict[tuple[int, int], int] = {}  # (address, size) of a table -> its offset
