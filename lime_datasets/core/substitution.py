@@ -16,6 +16,8 @@ Entries of a rule are indices into the example's 68-symbol sample (``0..23`` rul
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from . import vocab
@@ -120,24 +122,36 @@ class SubstitutionDraw:
         length[:, :, 2] = used * (1 + (np.arange(MAX_RULE_SYMBOLS) < last_used[:, None]))
         return runs(entry_ids.reshape(rows, -1), _ENTRY_RUN_BEGINS, length.reshape(rows, -1))
 
+    @functools.cached_property
+    def _result_runs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The runs every result shares, one per rule entry: ``(table, start, is_value, source)``.
+
+        ``table`` holds the value ids of each case, then the rule ids; ``start`` is where each
+        run begins for case 0 (a value run of case ``c`` begins ``c`` cases later); ``source``
+        indexes a case's flat value lengths followed by ``1`` (a rule entry kept as it is) and
+        ``0`` (past the rule).
+        """
+        rows, rule = self.rows, self.rule
+        values = [value_ids.reshape(-1) for _, value_ids in self.cases]
+        table = np.concatenate([*values, self.rule_ids.reshape(-1)])
+        is_value = (rule >= 0) & (rule < MAX_RULE_SYMBOLS)
+        row = np.arange(rows, dtype=np.intp)[:, None]
+        entry = row * MAX_RULE_SYMBOLS + np.where(is_value, rule, 0)
+        position = np.arange(MAX_RULE_LENGTH)
+        rule_start = len(values) * values[0].size + row * MAX_RULE_LENGTH + position
+        start = np.where(is_value, entry * MAX_VALUE_LENGTH, rule_start)
+        past_rule = position >= self.rule_length[:, None]
+        source = np.where(is_value, entry, rows * MAX_RULE_SYMBOLS + past_rule)
+        return table, start, is_value, source
+
     def result_part(self, which: int) -> Part:
         """The rule with every rule symbol replaced by its value under case ``which``."""
+        table, start, is_value, source = self._result_runs
         lengths, value_ids = self.cases[which]
-        rows = self.rows
-        rule = self.rule
-        is_symbol = (rule >= 0) & (rule < MAX_RULE_SYMBOLS)
-        # One table: the values of every row, then the rule ids of every row.
-        table = np.concatenate([value_ids.reshape(-1), self.rule_ids.reshape(-1)])
-        row = np.arange(rows, dtype=np.intp)[:, None]
-        entry = row * MAX_RULE_SYMBOLS + np.where(is_symbol, rule, 0)
-        start = np.where(
-            is_symbol,
-            entry * MAX_VALUE_LENGTH,
-            value_ids.size + row * MAX_RULE_LENGTH + np.arange(MAX_RULE_LENGTH),
-        )
-        length = np.where(is_symbol, lengths.reshape(-1)[entry], 1)
-        length[np.arange(MAX_RULE_LENGTH) >= self.rule_length[:, None]] = 0
-        return Part(table, start, length)
+        if which:
+            start = start + which * value_ids.size * is_value
+        run_lengths = np.concatenate([lengths.reshape(-1), [1, 0]]).take(source)
+        return Part(table, start, run_lengths)
 
 
 def _space(draw: SubstitutionDraw) -> Part:
