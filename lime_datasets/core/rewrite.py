@@ -108,11 +108,12 @@ def abstract(span: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     # The first position of each entry's value: a per-row table over the 68 sample indices
     # (pads count as index 0, a rule symbol, which is never a letter).
     slot = _row_base(rows, SYMBOLS_PER_EXAMPLE) + np.maximum(span, 0)
-    first_seen = np.full(rows * SYMBOLS_PER_EXAMPLE, width, dtype=np.int64)
-    positions = np.broadcast_to(np.arange(width, dtype=np.int64), (rows, width))
+    position_type = np.int8 if width < 128 else np.int64  # the table is filled for every call
+    first_seen = np.full(rows * SYMBOLS_PER_EXAMPLE, width, dtype=position_type)
+    positions = np.broadcast_to(np.arange(width, dtype=position_type), (rows, width))
     np.minimum.at(first_seen, slot.ravel(), positions.ravel())
     first_index = first_seen[slot]
-    is_first = is_letter & (first_index == np.arange(width))
+    is_first = is_letter & (first_index == positions)
     rank = row_cumsum(is_first) - 1
     left = np.where(is_letter, gather(rank, first_index), span)
     # Scatter each first letter to its rank; every other entry to a spare last column.
@@ -358,7 +359,8 @@ class MultistepDraw:
 
     def _restore(self, parts: list[Part]) -> list[Part]:
         """Parts of the sorted rows, in the original row order."""
-        return [reorder_rows(part, np.argsort(self.order)) for part in parts]
+        original = np.argsort(self.order)  # the sorted position of each original row
+        return [reorder_rows(part, original) for part in parts]
 
     def source(self) -> list[Part]:
         """Header (all 24 rule symbols), then ``left -> right <space>`` per step, then the start."""
@@ -387,7 +389,7 @@ class MultistepDraw:
     def _string(self, step: int, first: int = 0) -> Part:
         """The string after step ``step`` in sorted rows ``first .. made[step] - 1`` (of all)."""
         done = self.done[step]
-        ids = self._ids(done.string)[first:]
+        ids = symbol_ids(self.sorted_ids[first : self.made[step]], done.string[first:])
         return in_rows(prefix(ids, done.length[first:]), first, self.rows)
 
     def final(self) -> list[Part]:
