@@ -376,9 +376,9 @@ class MultistepDraw:
         for step, (made, done) in enumerate(zip(self.made, self.done, strict=True)):
             ids[:made, step, :arrow] = self._ids(done.left)
             ids[:made, step, arrow + 1 : right_end] = self._ids(done.right)
-            length[:made, step] = np.stack(
-                [done.span_length, np.ones(made), done.right_length, np.ones(made)], axis=1
-            )
+            length[:made, step, 0] = done.span_length
+            length[:made, step, 1:4:2] = 1
+            length[:made, step, 2] = done.right_length
         begin = (np.arange(steps)[:, None] * piece + [0, arrow, arrow + 1, right_end]).reshape(-1)
         return [
             *header(self.sample_ids, RULE_SYMBOLS),
