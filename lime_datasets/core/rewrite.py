@@ -129,16 +129,12 @@ def compose_right(
 
     The right side is ``shuffle_words.shape[1] + 1`` wide.
     """
-    rows, drawn = maths.shape
-    width = shuffle_words.shape[1] + 1
-    maths = np.concatenate([maths, np.full((rows, width - drawn), -1, dtype=np.int64)], axis=1)
-    position = np.arange(width)
+    drawn = maths.shape[1]
+    position = np.arange(shuffle_words.shape[1] + 1)
     length = count + k
-    unshuffled = np.where(
-        position < count[:, None],
-        maths,
-        np.where(position < length[:, None], position - count[:, None], -1),
-    )
+    # Rule symbol c at position count + c, then pads; the maths go before them.
+    unshuffled = np.where(position < length[:, None], position - count[:, None], -1)
+    np.copyto(unshuffled[:, :drawn], maths, where=position[:drawn] < count[:, None])
     return shuffle_prefixes(unshuffled, length, shuffle_words), length
 
 
@@ -196,14 +192,16 @@ def splice(
     # Flat index into ``combined``: position + a shift that jumps at the start and the end of
     # the replacement. Past a row's new length the index is junk but stays inside the row: a step
     # grows a row by at most 7 and shrinks it by at most 4, so it stays below old_width + 11 <=
-    # combined width.
+    # combined width. One running sum over all rows: each row's first entry steps to the next
+    # row of ``combined`` and its spare last entry takes its two jumps back.
     jumps = np.zeros((rows, width + 1), dtype=np.int64)
     row = np.arange(rows)
-    jumps[:, 0] = row * combined.shape[1]
+    jumps[1:, 0] = combined.shape[1]
     end = start + replacement_length  # <= new_length <= width
     jumps[row, start] += old_width - start
     jumps[row, end] += m - replacement_length - (old_width - start)
-    index = row_cumsum(jumps)[:, :width] + np.arange(width)
+    jumps[:, width] += replacement_length - m
+    index = np.cumsum(jumps.reshape(-1)).reshape(rows, width + 1)[:, :width] + np.arange(width)
     return combined.ravel().take(index), new_length
 
 
