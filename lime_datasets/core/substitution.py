@@ -80,11 +80,11 @@ class SubstitutionDraw:
     def _draw_case(self, reader: SlotReader) -> tuple[np.ndarray, np.ndarray]:
         """A case's value lengths ``(rows, 5)`` and value token ids ``(rows, 5, 8)``."""
         lengths = uniform_between(reader.take(MAX_RULE_SYMBOLS), MIN_VALUE_LENGTH, MAX_VALUE_LENGTH)
-        values = STRING_START + uniform_below(
-            reader.take(MAX_RULE_SYMBOLS * MAX_VALUE_LENGTH), VALUE_ALPHABET
-        )
-        value_ids = symbol_ids(self.sample_ids, values.reshape(self.rows, MAX_RULE_SYMBOLS, -1))
-        return lengths, value_ids
+        values = uniform_below(reader.take(MAX_RULE_SYMBOLS * MAX_VALUE_LENGTH), VALUE_ALPHABET)
+        # Value v of a row is its sample index STRING_START + v: an index into the flat sample ids.
+        values += np.arange(STRING_START, self.sample_ids.size, SYMBOLS_PER_EXAMPLE)[:, None]
+        value_ids = self.sample_ids.ravel().take(values)
+        return lengths, value_ids.reshape(self.rows, MAX_RULE_SYMBOLS, MAX_VALUE_LENGTH)
 
     def header(self) -> list[Part]:
         """``<UPPER> used rule symbols <LOWER> 24 string <MATH> 20 math <space>``."""
