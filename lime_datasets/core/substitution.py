@@ -102,25 +102,40 @@ class SubstitutionDraw:
     def rule_part(self) -> Part:
         return prefix(self.rule_ids, self.rule_length)
 
-    def case_part(self, which: int) -> Part:
-        """``A : [ v v ] , B : [ v v v ]`` over the used rule symbols, in header order."""
-        lengths, value_ids = self.cases[which]
+    @functools.cached_property
+    def _case_runs(self) -> tuple[np.ndarray, np.ndarray]:
+        """What every case shares: ``(table, length)``.
+
+        ``table`` lays out each entry of each case as ``A : [ v1 .. v8 ] ,`` (case after case in
+        a row); ``length`` ``(rows, 5, 3)`` holds the lengths of the three runs written of an
+        entry, ``A : [``, the values and ``] ,`` (``]`` alone after the last used symbol), with
+        the values' left 0.
+        """
         rows = self.rows
-        # Each entry laid out as ``A : [ v1 .. v8 ] ,``; three runs of it are written.
-        entry_ids = np.empty((rows, MAX_RULE_SYMBOLS, _ENTRY_WIDTH), dtype=ID_DTYPE)
-        entry_ids[:, :, 0] = self.sample_ids[:, :MAX_RULE_SYMBOLS]
-        entry_ids[:, :, 1] = vocab.COLON
-        entry_ids[:, :, 2] = vocab.OPEN
-        entry_ids[:, :, 3 : 3 + MAX_VALUE_LENGTH] = value_ids
-        entry_ids[:, :, -2] = vocab.CLOSE
-        entry_ids[:, :, -1] = vocab.COMMA
+        entry_ids = np.empty(
+            (rows, len(self.cases), MAX_RULE_SYMBOLS, _ENTRY_WIDTH), dtype=ID_DTYPE
+        )
+        entry_ids[..., 0] = self.sample_ids[:, None, :MAX_RULE_SYMBOLS]
+        entry_ids[..., 1] = vocab.COLON
+        entry_ids[..., 2] = vocab.OPEN
+        for which, (_, value_ids) in enumerate(self.cases):
+            entry_ids[:, which, :, 3 : 3 + MAX_VALUE_LENGTH] = value_ids
+        entry_ids[..., -2] = vocab.CLOSE
+        entry_ids[..., -1] = vocab.COMMA
         used = self.used
         last_used = MAX_RULE_SYMBOLS - 1 - np.argmax(used[:, ::-1], axis=1)
-        length = np.empty((rows, MAX_RULE_SYMBOLS, 3), dtype=np.intp)
+        length = np.zeros((rows, MAX_RULE_SYMBOLS, 3), dtype=np.intp)
         length[:, :, 0] = 3 * used
-        length[:, :, 1] = used * lengths
         length[:, :, 2] = used * (1 + (np.arange(MAX_RULE_SYMBOLS) < last_used[:, None]))
-        return runs(entry_ids.reshape(rows, -1), _ENTRY_RUN_BEGINS, length.reshape(rows, -1))
+        return entry_ids.reshape(rows, -1), length
+
+    def case_part(self, which: int) -> Part:
+        """``A : [ v v ] , B : [ v v v ]`` over the used rule symbols, in header order."""
+        table, shared_length = self._case_runs
+        length = shared_length.copy()
+        length[:, :, 1] = self.used * self.cases[which][0]
+        begin = which * MAX_RULE_SYMBOLS * _ENTRY_WIDTH + _ENTRY_RUN_BEGINS
+        return runs(table, begin, length.reshape(self.rows, -1))
 
     @functools.cached_property
     def _result_runs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
