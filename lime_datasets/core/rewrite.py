@@ -329,7 +329,6 @@ class MultistepDraw:
         steps = uniform_between(reader.take_one(), min_steps, max_steps)
         self.order = np.argsort(-steps, kind="stable")
         self.sorted_steps = steps[self.order]
-        self.sorted_ids = sample_ids[self.order]
         self.made = [int(np.count_nonzero(steps > step)) for step in range(max_steps)]
         # Per step: span length, start, right-side math count, math draws, shuffle words.
         words = reader.take(STEP_SLOTS * max_steps)[self.order]
@@ -351,9 +350,11 @@ class MultistepDraw:
             )
             string, length = self.done[-1].string, self.done[-1].length
 
-    def _ids(self, indices: np.ndarray) -> np.ndarray:
-        """Token ids of the sample indices of the first ``len(indices)`` sorted rows."""
-        return symbol_ids(self.sorted_ids[: indices.shape[0]], indices)
+    def _ids(self, indices: np.ndarray, first: int = 0) -> np.ndarray:
+        """Token ids of ``(rows, width)`` sample indices of sorted rows ``first, first + 1, ...``
+        (padding, a negative index, maps to the first symbol)."""
+        sample_start = self.order[first : first + indices.shape[0], None] * SYMBOLS_PER_EXAMPLE
+        return self.sample_ids.ravel().take(sample_start + np.maximum(indices, 0))
 
     def _restore(self, parts: list[Part]) -> list[Part]:
         """Parts of the sorted rows, in the original row order."""
@@ -387,7 +388,7 @@ class MultistepDraw:
     def _string(self, step: int, first: int = 0) -> Part:
         """The string after step ``step`` in sorted rows ``first .. made[step] - 1`` (of all)."""
         done = self.done[step]
-        ids = symbol_ids(self.sorted_ids[first : self.made[step]], done.string[first:])
+        ids = self._ids(done.string[first:], first)
         return in_rows(prefix(ids, done.length[first:]), first, self.rows)
 
     def final(self) -> list[Part]:
