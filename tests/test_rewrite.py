@@ -240,6 +240,25 @@ def test_a_span_is_clipped_to_a_string_shorter_than_its_drawn_length() -> None:
     assert step.length.tolist() == [5, 5, 9 - 4 + 4]
 
 
+
+@pytest.mark.parametrize("seed", range(5))
+def test_splice_replaces_each_rows_span_like_list_slicing(seed) -> None:
+    rng = np.random.default_rng(seed)
+    rows, width = 50, 30
+    length = rng.integers(rewrite.MIN_STEP_SPAN, width + 1, rows)
+    string = np.where(np.arange(width) < length[:, None], rng.integers(0, 68, (rows, width)), -1)
+    m = rng.integers(rewrite.MIN_STEP_SPAN, rewrite.MAX_STEP_SPAN + 1, rows)
+    m = np.minimum(m, length)
+    start = (rng.random(rows) * (length - m + 1)).astype(np.int64)
+    replacement_length = rng.integers(rewrite.MIN_STEP_MATH, rewrite.MAX_STEP_RIGHT + 1, rows)
+    replacement = rng.integers(0, 68, (rows, rewrite.MAX_STEP_RIGHT))
+    new, new_length = rewrite.splice(string, length, start, m, replacement, replacement_length)
+    for r in range(rows):
+        old = string[r, : length[r]].tolist()
+        put = replacement[r, : replacement_length[r]].tolist()
+        expected = old[: start[r]] + put + old[start[r] + m[r] :]
+        assert new[r, : new_length[r]].tolist() == expected
+
 # --- determinism, slicing, parameters ------------------------------------------------------------
 
 
