@@ -34,6 +34,7 @@ from .sequences import (
     ID_DTYPE,
     Part,
     in_rows,
+    pack,
     prefix,
     reorder_rows,
     runs,
@@ -173,36 +174,65 @@ def take_span(string: np.ndarray, start: np.ndarray, m: np.ndarray, width: int) 
     return np.where(offsets < m[:, None], gather(string, index), -1)
 
 
+class Strings(NamedTuple):
+    """Strings of a batch laid end to end: row ``r`` is ``flat[offsets[r] : offsets[r + 1]]``.
+
+    An entry is an index into the batch's flat table of sample ids, ``68 * b + sample index``
+    for the string's row ``b`` of the batch, so its token id is one lookup.
+    """
+
+    flat: np.ndarray
+    offsets: np.ndarray
+
+    def lengths(self) -> np.ndarray:
+        """The length of each string."""
+        return np.diff(self.offsets)
+
+    def first_rows(self, rows: int) -> Strings:
+        """The first ``rows`` strings."""
+        return Strings(self.flat[: self.offsets[rows]], self.offsets[: rows + 1])
+
+
+def to_strings(string: np.ndarray, length: np.ndarray, sample_start: np.ndarray) -> Strings:
+    """``Strings`` of the first ``length`` sample indices of each row of ``string``
+    (``sample_start``: the row's first index in the flat table of sample ids, ``68 * b``)."""
+    offsets = np.zeros(len(length) + 1, dtype=np.int64)
+    np.cumsum(length, out=offsets[1:])
+    inside = np.arange(string.shape[1]) < length[:, None]
+    return Strings((string + sample_start[:, None])[inside], offsets)
+
+
+def take_string_span(
+    strings: Strings, sample_start: np.ndarray, start: np.ndarray, m: np.ndarray, width: int
+) -> np.ndarray:
+    """``string[start:start+m]`` per row as sample indices, padded with ``-1`` to ``width``."""
+    offsets = np.arange(width)
+    first = strings.offsets[:-1] + start
+    index = np.minimum(first[:, None] + offsets, strings.flat.size - 1)
+    span = strings.flat.take(index)
+    span -= sample_start[:, None]
+    return np.where(offsets < m[:, None], span, -1)
+
+
 def splice(
-    string: np.ndarray,
-    length: np.ndarray,
+    strings: Strings,
     start: np.ndarray,
     m: np.ndarray,
     replacement: np.ndarray,
     replacement_length: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """``string[:start] + replacement + string[start+m:]`` per row: ``(string, length)``.
-
-    Entries past a row's new length are unspecified (callers mask by length).
-    """
-    rows, old_width = string.shape
-    new_length = length - m + replacement_length
-    width = int(new_length.max(initial=1))
-    combined = np.concatenate([string, replacement], axis=1)
-    # Flat index into ``combined``: position + a shift that jumps at the start and the end of
-    # the replacement. Past a row's new length the index is junk but stays inside the row: a step
-    # grows a row by at most 7 and shrinks it by at most 4, so it stays below old_width + 11 <=
-    # combined width. One running sum over all rows: each row's first entry steps to the next
-    # row of ``combined`` and its spare last entry takes its two jumps back.
-    jumps = np.zeros((rows, width + 1), dtype=np.int64)
-    row = np.arange(rows)
-    jumps[1:, 0] = combined.shape[1]
-    end = start + replacement_length  # <= new_length <= width
-    jumps[row, start] += old_width - start
-    jumps[row, end] += m - replacement_length - (old_width - start)
-    jumps[:, width] += replacement_length - m
-    index = np.cumsum(jumps.reshape(-1)).reshape(rows, width + 1)[:, :width] + np.arange(width)
-    return combined.ravel().take(index), new_length
+) -> Strings:
+    """``string[:start] + replacement + string[start+m:]`` per row (``replacement``: entries
+    like those of ``strings``, one row per string)."""
+    begin = strings.offsets[:-1]
+    rest = begin + start + m
+    flat, offsets = pack(
+        [
+            Part(strings.flat, begin[:, None], start[:, None]),
+            runs(replacement, 0, replacement_length[:, None]),
+            Part(strings.flat, rest[:, None], (strings.offsets[1:] - rest)[:, None]),
+        ]
+    )
+    return Strings(flat, offsets)
 
 
 def header(sample_ids: np.ndarray, rule_symbols: np.ndarray | int) -> list[Part]:
@@ -281,31 +311,32 @@ class Step(NamedTuple):
     span_length: np.ndarray
     right: np.ndarray  # the rule's right side
     right_length: np.ndarray
-    string: np.ndarray  # the rewritten string (past ``length``: unspecified)
-    length: np.ndarray
+    strings: Strings  # the rewritten strings
 
 
 def rewrite_step(
-    string: np.ndarray,
-    length: np.ndarray,
+    strings: Strings,
+    sample_start: np.ndarray,
     drawn_span: np.ndarray,
     start_word: np.ndarray,
     count: np.ndarray,
     maths: np.ndarray,
     shuffle_words: np.ndarray,
 ) -> Step:
-    """One rewrite of every row.
+    """One rewrite of every row (``sample_start``: each row's position in the flat sample table).
 
     Inputs per row: the drawn span length (``U{3..7}``, clipped here), the word that draws the
     start, the right side's math count and draws, and the words of its shuffle.
     """
+    length = strings.lengths()
     m = np.minimum(drawn_span, length)  # Decided: a span is never longer than the string.
     start = uniform_below(start_word, length - m + 1)
-    left, letters, k = abstract(take_span(string, start, m, MAX_STEP_SPAN))
+    span = take_string_span(strings, sample_start, start, m, MAX_STEP_SPAN)
+    left, letters, k = abstract(span)
     right, right_length = compose_right(count, maths, k, shuffle_words)
-    replacement = instantiate(right, letters)
-    new_string, new_length = splice(string, length, start, m, replacement, right_length)
-    return Step(left, m, right, right_length, new_string, new_length)
+    replacement = instantiate(right, letters) + sample_start[:, None]
+    new_strings = splice(strings, start, m, replacement, right_length)
+    return Step(left, m, right, right_length, new_strings)
 
 
 class MultistepDraw:
@@ -334,13 +365,16 @@ class MultistepDraw:
         words = reader.take(STEP_SLOTS * max_steps)[self.order]
         words = words.reshape(self.rows, max_steps, STEP_SLOTS)
         self.done: list[Step] = []
-        string, length = self.start_string[self.order], self.start_length[self.order]
+        sample_start = self.order * SYMBOLS_PER_EXAMPLE
+        strings = to_strings(
+            self.start_string[self.order], self.start_length[self.order], sample_start
+        )
         for step, rows in enumerate(self.made):
             step_words = words[:rows, step]
             self.done.append(
                 rewrite_step(
-                    string[:rows],
-                    length[:rows],
+                    strings.first_rows(rows),
+                    sample_start[:rows],
                     uniform_between(step_words[:, 0], MIN_STEP_SPAN, MAX_STEP_SPAN),
                     step_words[:, 1],
                     uniform_between(step_words[:, 2], MIN_STEP_MATH, MAX_STEP_MATH),
@@ -348,7 +382,7 @@ class MultistepDraw:
                     step_words[:, 3 + MAX_STEP_MATH :],
                 )
             )
-            string, length = self.done[-1].string, self.done[-1].length
+            strings = self.done[-1].strings
 
     def _ids(self, indices: np.ndarray, first: int = 0) -> np.ndarray:
         """Token ids of ``(rows, width)`` sample indices of sorted rows ``first, first + 1, ...``
@@ -387,9 +421,10 @@ class MultistepDraw:
 
     def _string(self, step: int, first: int = 0) -> Part:
         """The string after step ``step`` in sorted rows ``first .. made[step] - 1`` (of all)."""
-        done = self.done[step]
-        ids = self._ids(done.string[first:], first)
-        return in_rows(prefix(ids, done.length[first:]), first, self.rows)
+        offsets = self.done[step].strings.offsets[first:]
+        ids = self.sample_ids.ravel().take(self.done[step].strings.flat[offsets[0] : offsets[-1]])
+        part = Part(ids, (offsets[:-1] - offsets[0])[:, None], np.diff(offsets)[:, None])
+        return in_rows(part, first, self.rows)
 
     def final(self) -> list[Part]:
         """The string after each row's last step (rows with ``s + 1`` steps end at step ``s``)."""
