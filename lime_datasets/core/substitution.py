@@ -151,7 +151,7 @@ class SubstitutionDraw:
         table = np.concatenate([*values, self.rule_ids.reshape(-1)])
         is_value = (rule >= 0) & (rule < MAX_RULE_SYMBOLS)
         row = np.arange(rows, dtype=np.intp)[:, None]
-        entry = row * MAX_RULE_SYMBOLS + np.where(is_value, rule, 0)
+        entry = row * MAX_RULE_SYMBOLS + rule * is_value  # entry 0 of the row where not a value
         position = np.arange(MAX_RULE_LENGTH)
         rule_start = len(values) * values[0].size + row * MAX_RULE_LENGTH + position
         start = np.where(is_value, entry * MAX_VALUE_LENGTH, rule_start)
