@@ -131,12 +131,13 @@ def compose_right(
     The right side is ``shuffle_words.shape[1] + 1`` wide.
     """
     drawn = maths.shape[1]
-    position = np.arange(shuffle_words.shape[1] + 1)
+    position = np.arange(shuffle_words.shape[1] + 1)[:, None]
     length = count + k
-    # Rule symbol c at position count + c, then pads; the maths go before them.
-    unshuffled = np.where(position < length[:, None], position - count[:, None], -1)
-    np.copyto(unshuffled[:, :drawn], maths, where=position[:drawn] < count[:, None])
-    return shuffle_prefixes(unshuffled, length, shuffle_words), length
+    # Built transposed, a position of every row per line (long, cheap broadcasts; the shuffle
+    # works on that layout). Rule symbol c at position count + c, then pads; the maths before.
+    unshuffled = np.where(position < length, position - count, -1)
+    np.copyto(unshuffled[:drawn], maths.T, where=position[:drawn] < count)
+    return shuffle_prefixes(unshuffled.T, length, shuffle_words), length
 
 
 def instantiate(right: np.ndarray, letters: np.ndarray) -> np.ndarray:

@@ -90,7 +90,8 @@ def shuffle_prefixes(values: np.ndarray, lengths: np.ndarray, words: np.ndarray)
     ``words`` has ``values.shape[1] - 1`` columns; column ``c`` drives the swap at position
     ``t = width - 1 - c`` (from the end down to 1), ``j = U[0, t]``. Rows shorter than ``t + 1``
     skip that step (``j = t``), so each row is an exact uniform permutation of its prefix and the
-    padding stays in place. Returns a new array.
+    padding stays in place. Returns a new array. The shuffle runs on the transpose, so a
+    ``values`` that is the transpose of a C-ordered array is the cheapest to pass.
     """
     rows, width = values.shape
     # Work on transposes, where a position of every row is one contiguous line, and address
@@ -99,7 +100,7 @@ def shuffle_prefixes(values: np.ndarray, lengths: np.ndarray, words: np.ndarray)
     flat_j = np.where(t < lengths, uniform_below(np.ascontiguousarray(words.T), t + 1), t)
     flat_j *= rows
     flat_j += np.arange(rows)
-    out = np.ascontiguousarray(values.T)
+    out = values.T.copy()  # C order: one contiguous line per position
     flat = out.reshape(-1)
     for line, position in enumerate(t[:, 0]):
         at_t = out[position].copy()
