@@ -61,14 +61,17 @@ class SubstitutionDraw:
 
         n_chars = 2 * k
         length = n_chars + n_math
-        position = np.arange(MAX_RULE_LENGTH)
-        from_chars = chars[:, np.minimum(position, MAX_PATTERN_CHARS - 1)]
-        math_index = np.clip(position[None, :] - n_chars[:, None], 0, MAX_MATH_DRAWS - 1)
-        math_index += np.arange(0, rows * MAX_MATH_DRAWS, MAX_MATH_DRAWS)[:, None]
-        from_maths = maths.reshape(-1).take(math_index)
-        unshuffled = np.where(position < n_chars[:, None], from_chars, from_maths)
-        unshuffled = np.where(position < length[:, None], unshuffled, -1)
-        self.rule = shuffle_prefixes(unshuffled, length, reader.take(MAX_RULE_LENGTH - 1))
+        # The unshuffled rule, built transposed (a position of every row per line: long, cheap
+        # broadcasts, and the layout the shuffle works on): the chars, then the maths, then pads.
+        position = np.arange(MAX_RULE_LENGTH)[:, None]
+        from_chars = chars.T[np.minimum(position[:, 0], MAX_PATTERN_CHARS - 1)]
+        math_index = np.clip(position - n_chars, 0, MAX_MATH_DRAWS - 1)
+        math_index *= rows
+        math_index += np.arange(rows)
+        from_maths = np.ascontiguousarray(maths.T).reshape(-1).take(math_index)
+        unshuffled = np.where(position < n_chars, from_chars, from_maths)
+        unshuffled = np.where(position < length, unshuffled, -1)
+        self.rule = shuffle_prefixes(unshuffled.T, length, reader.take(MAX_RULE_LENGTH - 1))
         self.rule_length = length
         self.rule_ids = symbol_ids(sample_ids, self.rule)
 
