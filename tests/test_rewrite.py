@@ -224,22 +224,42 @@ def test_a_span_is_clipped_to_a_string_shorter_than_its_drawn_length() -> None:
     length = np.array([3, 5, 9])
     words = np.random.default_rng(0).integers(0, 2**32, (3, 1 + rewrite.MAX_STEP_RIGHT))
     words = words.astype(np.uint32)
+    sample_start = np.array([0, 68, 136])
     step = rewrite.rewrite_step(
-        string,
-        length,
+        rewrite.to_strings(string, length, sample_start),
+        sample_start,
         drawn_span=np.array([7, 7, 4]),
         start_word=words[:, 0],
         count=np.array([3, 3, 3]),
         maths=x + np.arange(rewrite.MAX_STEP_MATH)[None, :].repeat(3, 0),
         shuffle_words=words[:, 1 : rewrite.MAX_STEP_RIGHT],
-        active=np.array([True, True, True]),
     )
     assert step.span_length.tolist() == [3, 5, 4]
     assert step.left[0, :3].tolist() == [0, x, 1]  # the whole string, letters abstracted
     assert step.left[1, :5].tolist() == [x, 0, x, 0, 1]
     # Two letters in rows 0 and 1 (so 3 + 2 on the right), one in row 2.
-    assert step.length.tolist() == [5, 5, 9 - 4 + 4]
+    assert step.strings.lengths().tolist() == [5, 5, 9 - 4 + 4]
 
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_splice_replaces_each_rows_span_like_list_slicing(seed) -> None:
+    rng = np.random.default_rng(seed)
+    rows, width = 50, 30
+    length = rng.integers(rewrite.MIN_STEP_SPAN, width + 1, rows)
+    string = rng.integers(0, 68, (rows, width))
+    m = rng.integers(rewrite.MIN_STEP_SPAN, rewrite.MAX_STEP_SPAN + 1, rows)
+    m = np.minimum(m, length)
+    start = (rng.random(rows) * (length - m + 1)).astype(np.int64)
+    replacement_length = rng.integers(rewrite.MIN_STEP_MATH, rewrite.MAX_STEP_RIGHT + 1, rows)
+    replacement = rng.integers(0, 68, (rows, rewrite.MAX_STEP_RIGHT))
+    strings = rewrite.to_strings(string, length, np.zeros(rows, dtype=np.int64))
+    new = rewrite.splice(strings, start, m, replacement, replacement_length)
+    for r in range(rows):
+        old = string[r, : length[r]].tolist()
+        put = replacement[r, : replacement_length[r]].tolist()
+        expected = old[: start[r]] + put + old[start[r] + m[r] :]
+        assert new.flat[new.offsets[r] : new.offsets[r + 1]].tolist() == expected
 
 # --- determinism, slicing, parameters ------------------------------------------------------------
 

@@ -57,3 +57,16 @@ def test_pack_shares_one_table_between_parts_and_keeps_empty_rows() -> None:
     packed, offsets = sequences.pack(none)
     assert packed.size == 0 and offsets.tolist() == [0, 0, 0, 0]
 
+
+
+def test_in_rows_places_a_part_in_a_range_of_rows_of_a_larger_batch() -> None:
+    ids = np.arange(100, 106, dtype=np.int32).reshape(2, 3)
+    part = sequences.in_rows(sequences.prefix(ids, np.array([1, 3])), 2, 5)
+    assert _expected([part]) == [[], [], [100], [103, 104, 105], []]
+
+
+def test_reorder_rows_permutes_the_rows_a_part_writes() -> None:
+    ids = np.arange(100, 109, dtype=np.int32).reshape(3, 3)
+    part = sequences.prefix(ids, np.array([1, 2, 3]))
+    reordered = sequences.reorder_rows(part, np.array([2, 0, 1]))
+    assert _expected([reordered]) == [[106, 107, 108], [100], [103, 104]]

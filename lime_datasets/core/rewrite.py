@@ -30,7 +30,18 @@ import numpy as np
 
 from . import vocab
 from .rng import SlotReader, shuffle_prefixes, uniform_below, uniform_between
-from .sequences import ID_DTYPE, Part, prefix, runs, span, symbol_ids, token
+from .sequences import (
+    ID_DTYPE,
+    Part,
+    in_rows,
+    pack,
+    prefix,
+    reorder_rows,
+    runs,
+    span,
+    symbol_ids,
+    token,
+)
 from .symbols import (
     MATH_START,
     MATH_SYMBOLS,
@@ -98,11 +109,12 @@ def abstract(span: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     # The first position of each entry's value: a per-row table over the 68 sample indices
     # (pads count as index 0, a rule symbol, which is never a letter).
     slot = _row_base(rows, SYMBOLS_PER_EXAMPLE) + np.maximum(span, 0)
-    first_seen = np.full(rows * SYMBOLS_PER_EXAMPLE, width, dtype=np.int64)
-    positions = np.broadcast_to(np.arange(width, dtype=np.int64), (rows, width))
+    position_type = np.int8 if width < 128 else np.int64  # the table is filled for every call
+    first_seen = np.full(rows * SYMBOLS_PER_EXAMPLE, width, dtype=position_type)
+    positions = np.broadcast_to(np.arange(width, dtype=position_type), (rows, width))
     np.minimum.at(first_seen, slot.ravel(), positions.ravel())
     first_index = first_seen[slot]
-    is_first = is_letter & (first_index == np.arange(width))
+    is_first = is_letter & (first_index == positions)
     rank = row_cumsum(is_first) - 1
     left = np.where(is_letter, gather(rank, first_index), span)
     # Scatter each first letter to its rank; every other entry to a spare last column.
@@ -118,17 +130,14 @@ def compose_right(
 
     The right side is ``shuffle_words.shape[1] + 1`` wide.
     """
-    rows, drawn = maths.shape
-    width = shuffle_words.shape[1] + 1
-    maths = np.concatenate([maths, np.full((rows, width - drawn), -1, dtype=np.int64)], axis=1)
-    position = np.arange(width)
+    drawn = maths.shape[1]
+    position = np.arange(shuffle_words.shape[1] + 1)[:, None]
     length = count + k
-    unshuffled = np.where(
-        position < count[:, None],
-        maths,
-        np.where(position < length[:, None], position - count[:, None], -1),
-    )
-    return shuffle_prefixes(unshuffled, length, shuffle_words), length
+    # Built transposed, a position of every row per line (long, cheap broadcasts; the shuffle
+    # works on that layout). Rule symbol c at position count + c, then pads; the maths before.
+    unshuffled = np.where(position < length, position - count, -1)
+    np.copyto(unshuffled[:drawn], maths.T, where=position[:drawn] < count)
+    return shuffle_prefixes(unshuffled.T, length, shuffle_words), length
 
 
 def instantiate(right: np.ndarray, letters: np.ndarray) -> np.ndarray:
@@ -166,36 +175,65 @@ def take_span(string: np.ndarray, start: np.ndarray, m: np.ndarray, width: int) 
     return np.where(offsets < m[:, None], gather(string, index), -1)
 
 
+class Strings(NamedTuple):
+    """Strings of a batch laid end to end: row ``r`` is ``flat[offsets[r] : offsets[r + 1]]``.
+
+    An entry is an index into the batch's flat table of sample ids, ``68 * b + sample index``
+    for the string's row ``b`` of the batch, so its token id is one lookup.
+    """
+
+    flat: np.ndarray
+    offsets: np.ndarray
+
+    def lengths(self) -> np.ndarray:
+        """The length of each string."""
+        return np.diff(self.offsets)
+
+    def first_rows(self, rows: int) -> Strings:
+        """The first ``rows`` strings."""
+        return Strings(self.flat[: self.offsets[rows]], self.offsets[: rows + 1])
+
+
+def to_strings(string: np.ndarray, length: np.ndarray, sample_start: np.ndarray) -> Strings:
+    """``Strings`` of the first ``length`` sample indices of each row of ``string``
+    (``sample_start``: the row's first index in the flat table of sample ids, ``68 * b``)."""
+    offsets = np.zeros(len(length) + 1, dtype=np.int64)
+    np.cumsum(length, out=offsets[1:])
+    inside = np.arange(string.shape[1]) < length[:, None]
+    return Strings((string + sample_start[:, None])[inside], offsets)
+
+
+def take_string_span(
+    strings: Strings, sample_start: np.ndarray, start: np.ndarray, m: np.ndarray, width: int
+) -> np.ndarray:
+    """``string[start:start+m]`` per row as sample indices, padded with ``-1`` to ``width``."""
+    offsets = np.arange(width)
+    first = strings.offsets[:-1] + start
+    index = np.minimum(first[:, None] + offsets, strings.flat.size - 1)
+    span = strings.flat.take(index)
+    span -= sample_start[:, None]
+    return np.where(offsets < m[:, None], span, -1)
+
+
 def splice(
-    string: np.ndarray,
-    length: np.ndarray,
+    strings: Strings,
     start: np.ndarray,
     m: np.ndarray,
     replacement: np.ndarray,
     replacement_length: np.ndarray,
-    active: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """``string[:start] + replacement + string[start+m:]`` in active rows; others unchanged.
-
-    Entries past a row's new length are unspecified (callers mask by length).
-    """
-    rows, old_width = string.shape
-    new_length = np.where(active, length - m + replacement_length, length)
-    width = int(new_length.max(initial=1))
-    combined = np.concatenate([string, replacement], axis=1)
-    # Flat index into ``combined``: position + a shift that jumps at the start and the end of
-    # the replacement (inactive rows jump past the last column, so they copy their string).
-    # Past a row's new length the index is junk but stays inside the row: a step grows a row by
-    # at most 7 and shrinks it by at most 4, so it stays below old_width + 11 <= combined width.
-    jumps = np.zeros((rows, width + 1), dtype=np.int64)
-    row = np.arange(rows)
-    jumps[:, 0] = row * combined.shape[1]
-    begin = np.where(active, start, width)
-    end = np.minimum(begin + replacement_length, width)
-    jumps[row, begin] += old_width - begin
-    jumps[row, end] += m - replacement_length - (old_width - begin)
-    index = row_cumsum(jumps)[:, :width] + np.arange(width)
-    return combined.ravel().take(index), new_length
+) -> Strings:
+    """``string[:start] + replacement + string[start+m:]`` per row (``replacement``: entries
+    like those of ``strings``, one row per string)."""
+    begin = strings.offsets[:-1]
+    rest = begin + start + m
+    flat, offsets = pack(
+        [
+            Part(strings.flat, begin[:, None], start[:, None]),
+            runs(replacement, 0, replacement_length[:, None]),
+            Part(strings.flat, rest[:, None], (strings.offsets[1:] - rest)[:, None]),
+        ]
+    )
+    return Strings(flat, offsets)
 
 
 def header(sample_ids: np.ndarray, rule_symbols: np.ndarray | int) -> list[Part]:
@@ -274,39 +312,40 @@ class Step(NamedTuple):
     span_length: np.ndarray
     right: np.ndarray  # the rule's right side
     right_length: np.ndarray
-    string: np.ndarray  # the rewritten string (past ``length``: unspecified)
-    length: np.ndarray
+    strings: Strings  # the rewritten strings
 
 
 def rewrite_step(
-    string: np.ndarray,
-    length: np.ndarray,
+    strings: Strings,
+    sample_start: np.ndarray,
     drawn_span: np.ndarray,
     start_word: np.ndarray,
     count: np.ndarray,
     maths: np.ndarray,
     shuffle_words: np.ndarray,
-    active: np.ndarray,
 ) -> Step:
-    """One rewrite of every active row (inactive rows keep their string).
+    """One rewrite of every row (``sample_start``: each row's position in the flat sample table).
 
     Inputs per row: the drawn span length (``U{3..7}``, clipped here), the word that draws the
     start, the right side's math count and draws, and the words of its shuffle.
     """
+    length = strings.lengths()
     m = np.minimum(drawn_span, length)  # Decided: a span is never longer than the string.
     start = uniform_below(start_word, length - m + 1)
-    left, letters, k = abstract(take_span(string, start, m, MAX_STEP_SPAN))
+    span = take_string_span(strings, sample_start, start, m, MAX_STEP_SPAN)
+    left, letters, k = abstract(span)
     right, right_length = compose_right(count, maths, k, shuffle_words)
-    replacement = instantiate(right, letters)
-    new_string, new_length = splice(string, length, start, m, replacement, right_length, active)
-    return Step(left, m, right, right_length, new_string, new_length)
+    replacement = instantiate(right, letters) + sample_start[:, None]
+    new_strings = splice(strings, start, m, replacement, right_length)
+    return Step(left, m, right, right_length, new_strings)
 
 
 class MultistepDraw:
     """The random choices of a batch of multi-step rewrite examples, and their rendered parts.
 
-    ``strings[s]`` (with ``lengths[s]``) is the string after step ``s + 1``; rows with fewer steps
-    keep their last string. Rule ``s`` of a row exists where ``s < steps``.
+    The steps run on the rows sorted by step count, most first (``order``), so step ``s`` rewrites
+    the first ``made[s]`` sorted rows and no others. ``done[s]`` is that step's ``Step`` (arrays of
+    ``made[s]`` rows). The parts are returned in the original row order.
     """
 
     def __init__(
@@ -319,74 +358,88 @@ class MultistepDraw:
         self.start_string, self.start_length = draw_string(
             reader, n, ROUND_1_5[n], MAX_START_LENGTH
         )
-        self.steps = uniform_between(reader.take_one(), min_steps, max_steps)
+        steps = uniform_between(reader.take_one(), min_steps, max_steps)
+        self.order = np.argsort(-steps, kind="stable")
+        self.sorted_steps = steps[self.order]
+        self.made = [int(np.count_nonzero(steps > step)) for step in range(max_steps)]
         # Per step: span length, start, right-side math count, math draws, shuffle words.
-        words = reader.take(STEP_SLOTS * max_steps).reshape(self.rows, max_steps, STEP_SLOTS)
-        drawn_spans = uniform_between(words[:, :, 0], MIN_STEP_SPAN, MAX_STEP_SPAN)
-        counts = uniform_between(words[:, :, 2], MIN_STEP_MATH, MAX_STEP_MATH)
-        maths = MATH_START + uniform_below(words[:, :, 3 : 3 + MAX_STEP_MATH], MATH_SYMBOLS)
-        self.lefts, self.spans, self.rights, self.right_lengths = [], [], [], []
-        self.strings, self.lengths = [], []
-        string, length = self.start_string, self.start_length
-        for step in range(max_steps):
-            active = step < self.steps
-            done = rewrite_step(
-                string,
-                length,
-                drawn_spans[:, step],
-                words[:, step, 1],
-                counts[:, step],
-                maths[:, step],
-                words[:, step, 3 + MAX_STEP_MATH :],
-                active,
+        words = reader.take(STEP_SLOTS * max_steps)[self.order]
+        words = words.reshape(self.rows, max_steps, STEP_SLOTS)
+        self.done: list[Step] = []
+        sample_start = self.order * SYMBOLS_PER_EXAMPLE
+        strings = to_strings(
+            self.start_string[self.order], self.start_length[self.order], sample_start
+        )
+        for step, rows in enumerate(self.made):
+            step_words = words[:rows, step]
+            self.done.append(
+                rewrite_step(
+                    strings.first_rows(rows),
+                    sample_start[:rows],
+                    uniform_between(step_words[:, 0], MIN_STEP_SPAN, MAX_STEP_SPAN),
+                    step_words[:, 1],
+                    uniform_between(step_words[:, 2], MIN_STEP_MATH, MAX_STEP_MATH),
+                    MATH_START + uniform_below(step_words[:, 3 : 3 + MAX_STEP_MATH], MATH_SYMBOLS),
+                    step_words[:, 3 + MAX_STEP_MATH :],
+                )
             )
-            self.lefts.append(done.left)
-            self.spans.append(np.where(active, done.span_length, 0))
-            self.rights.append(done.right)
-            self.right_lengths.append(np.where(active, done.right_length, 0))
-            string, length = done.string, done.length
-            self.strings.append(string)
-            self.lengths.append(length)
+            strings = self.done[-1].strings
 
-    def _ids(self, indices: np.ndarray) -> np.ndarray:
-        return symbol_ids(self.sample_ids, indices)
+    def _ids(self, indices: np.ndarray, first: int = 0) -> np.ndarray:
+        """Token ids of ``(rows, width)`` sample indices of sorted rows ``first, first + 1, ...``
+        (padding, a negative index, maps to the first symbol)."""
+        sample_start = self.order[first : first + indices.shape[0], None] * SYMBOLS_PER_EXAMPLE
+        return self.sample_ids.ravel().take(sample_start + np.maximum(indices, 0))
+
+    def _restore(self, parts: list[Part]) -> list[Part]:
+        """Parts of the sorted rows, in the original row order."""
+        original = np.argsort(self.order)  # the sorted position of each original row
+        return [reorder_rows(part, original) for part in parts]
 
     def source(self) -> list[Part]:
         """Header (all 24 rule symbols), then ``left -> right <space>`` per step, then the start."""
         rows, steps = self.rows, self.max_steps
         piece = MAX_STEP_SPAN + 1 + MAX_STEP_RIGHT + 1
-        ids = np.empty((rows, steps, piece), dtype=ID_DTYPE)
         arrow, right_end = MAX_STEP_SPAN, MAX_STEP_SPAN + 1 + MAX_STEP_RIGHT
-        ids[:, :, :arrow] = self._ids(np.stack(self.lefts, axis=1))
+        # Entries of steps a row does not make are never read (their runs are empty).
+        ids = np.empty((rows, steps, piece), dtype=ID_DTYPE)
         ids[:, :, arrow] = vocab.ARROW
-        ids[:, :, arrow + 1 : right_end] = self._ids(np.stack(self.rights, axis=1))
         ids[:, :, right_end] = vocab.SPACE
         # Four runs per step: the left side, ``->``, the right side, ``<space>``.
-        length = np.empty((rows, steps, 4), dtype=np.intp)
-        active = np.arange(steps) < self.steps[:, None]
-        length[:, :, 0] = np.stack(self.spans, axis=1)
-        length[:, :, 1] = active
-        length[:, :, 2] = np.stack(self.right_lengths, axis=1)
-        length[:, :, 3] = active
+        length = np.zeros((rows, steps, 4), dtype=np.intp)
+        for step, (made, done) in enumerate(zip(self.made, self.done, strict=True)):
+            ids[:made, step, :arrow] = self._ids(done.left)
+            ids[:made, step, arrow + 1 : right_end] = self._ids(done.right)
+            length[:made, step, 0] = done.span_length
+            length[:made, step, 1:4:2] = 1
+            length[:made, step, 2] = done.right_length
         begin = (np.arange(steps)[:, None] * piece + [0, arrow, arrow + 1, right_end]).reshape(-1)
         return [
             *header(self.sample_ids, RULE_SYMBOLS),
-            runs(ids.reshape(rows, -1), begin, length.reshape(rows, -1)),
-            prefix(self._ids(self.start_string), self.start_length),
+            *self._restore([runs(ids.reshape(rows, -1), begin, length.reshape(rows, -1))]),
+            prefix(symbol_ids(self.sample_ids, self.start_string), self.start_length),
         ]
 
+    def _string(self, step: int, first: int = 0) -> Part:
+        """The string after step ``step`` in sorted rows ``first .. made[step] - 1`` (of all)."""
+        offsets = self.done[step].strings.offsets[first:]
+        ids = self.sample_ids.ravel().take(self.done[step].strings.flat[offsets[0] : offsets[-1]])
+        part = Part(ids, (offsets[:-1] - offsets[0])[:, None], np.diff(offsets)[:, None])
+        return in_rows(part, first, self.rows)
+
     def final(self) -> list[Part]:
-        return [prefix(self._ids(self.strings[-1]), self.lengths[-1])]
+        """The string after each row's last step (rows with ``s + 1`` steps end at step ``s``)."""
+        ends = [*self.made[1:], 0]
+        return self._restore([self._string(step, ends[step]) for step in range(self.max_steps)])
 
     def intermediates(self) -> list[Part]:
         """The string after every step, the final one included, joined by ``<space>``."""
         parts = []
-        for step, (string, length) in enumerate(zip(self.strings, self.lengths, strict=True)):
-            active = step < self.steps
-            parts.append(prefix(self._ids(string), length * active))
+        for step in range(self.max_steps):
+            parts.append(self._string(step))
             if step + 1 < self.max_steps:
-                parts.append(token(self.rows, vocab.SPACE, present=step + 1 < self.steps))
-        return parts
+                parts.append(token(self.rows, vocab.SPACE, present=step + 1 < self.sorted_steps))
+        return self._restore(parts)
 
 
 def rewrite_multistep(draw: MultistepDraw) -> tuple[list[Part], list[Part]]:

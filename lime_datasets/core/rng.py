@@ -90,18 +90,20 @@ def shuffle_prefixes(values: np.ndarray, lengths: np.ndarray, words: np.ndarray)
     ``words`` has ``values.shape[1] - 1`` columns; column ``c`` drives the swap at position
     ``t = width - 1 - c`` (from the end down to 1), ``j = U[0, t]``. Rows shorter than ``t + 1``
     skip that step (``j = t``), so each row is an exact uniform permutation of its prefix and the
-    padding stays in place. Returns a new array.
+    padding stays in place. Returns a new array. The shuffle runs on the transpose, so a
+    ``values`` that is the transpose of a C-ordered array is the cheapest to pass.
     """
     rows, width = values.shape
-    t = np.arange(width - 1, 0, -1)  # the position each column of ``words`` swaps
-    j = np.where(t < lengths[:, None], uniform_below(words, t + 1), t)
-    # Work on the transpose, where a position of every row is one contiguous line, and address
+    # Work on transposes, where a position of every row is one contiguous line, and address
     # ``out[j, r]`` as ``j * rows + r``.
-    out = np.ascontiguousarray(values.T)
+    t = np.arange(width - 1, 0, -1)[:, None]  # the position each line of ``words.T`` swaps
+    flat_j = np.where(t < lengths, uniform_below(np.ascontiguousarray(words.T), t + 1), t)
+    flat_j *= rows
+    flat_j += np.arange(rows)
+    out = values.T.copy()  # C order: one contiguous line per position
     flat = out.reshape(-1)
-    flat_j = (j * rows + np.arange(rows)[:, None]).T.copy()
-    for column, position in enumerate(t):
+    for line, position in enumerate(t[:, 0]):
         at_t = out[position].copy()
-        out[position] = flat.take(flat_j[column])
-        flat[flat_j[column]] = at_t
+        out[position] = flat.take(flat_j[line])
+        flat[flat_j[line]] = at_t
     return np.ascontiguousarray(out.T)

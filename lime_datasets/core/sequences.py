@@ -59,6 +59,21 @@ def prefix(ids: np.ndarray, lengths: np.ndarray) -> Part:
     return span(ids, 0, lengths)
 
 
+def in_rows(part: Part, first: int, rows: int) -> Part:
+    """``part``, whose rows are rows ``first ..`` of a batch of ``rows``, absent from the others."""
+    count, width = part.start.shape
+    start = np.zeros((rows, width), dtype=np.intp)
+    length = np.zeros((rows, width), dtype=np.intp)
+    start[first : first + count] = part.start
+    length[first : first + count] = part.length
+    return Part(part.table, start, length)
+
+
+def reorder_rows(part: Part, order: np.ndarray) -> Part:
+    """``part`` with row ``r`` of the result being row ``order[r]`` of ``part``."""
+    return Part(part.table, part.start[order], part.length[order])
+
+
 def pack(parts: list[Part]) -> tuple[np.ndarray, np.ndarray]:
     """Concatenate parts row by row: ``(flat_ids, offsets)`` with ``rows + 1`` offsets."""
     tables: dict[tuple[int, int], int] = {}  # (address, size) of a table -> its offset
@@ -88,13 +103,15 @@ def _run_indices(start: np.ndarray, length: np.ndarray, run_end: np.ndarray) -> 
     """``concatenate([arange(s, s + n) for s, n in zip(start, length)])``, as the running sum of
     steps that are 1 inside a run and jump to the next run's start between runs."""
     total = int(run_end[-1]) if run_end.size else 0
-    present = length > 0
-    start, run_begin = start[present], (run_end - length)[present]
-    steps = np.ones(total, dtype=np.intp)
-    if total:
-        steps[0] = start[0]
-        steps[run_begin[1:]] = start[1:] - start[:-1] - length[present][:-1] + 1
-    return np.cumsum(steps, out=steps)
+    # Run i's jump, from one past the end of run i - 1 to its own start, lands on its first
+    # token. The empty runs before a run land on the same token and their jumps add up to the
+    # jump from the last non-empty run, so no run needs to be left out.
+    jump = start.copy()
+    jump[1:] -= start[:-1] + length[:-1]
+    steps = np.ones(total + 1, dtype=np.intp)  # one spare entry: empty runs may end the table
+    steps[0] = 0
+    np.add.at(steps, run_end - length, jump)
+    return np.cumsum(steps[:total], out=steps[:total])
 
 
 def symbol_ids(symbol_ids_row: np.ndarray, indices: np.ndarray) -> np.ndarray:

@@ -16,6 +16,8 @@ Entries of a rule are indices into the example's 68-symbol sample (``0..23`` rul
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from . import vocab
@@ -59,14 +61,17 @@ class SubstitutionDraw:
 
         n_chars = 2 * k
         length = n_chars + n_math
-        position = np.arange(MAX_RULE_LENGTH)
-        from_chars = chars[:, np.minimum(position, MAX_PATTERN_CHARS - 1)]
-        math_index = np.clip(position[None, :] - n_chars[:, None], 0, MAX_MATH_DRAWS - 1)
-        math_index += np.arange(0, rows * MAX_MATH_DRAWS, MAX_MATH_DRAWS)[:, None]
-        from_maths = maths.reshape(-1).take(math_index)
-        unshuffled = np.where(position < n_chars[:, None], from_chars, from_maths)
-        unshuffled = np.where(position < length[:, None], unshuffled, -1)
-        self.rule = shuffle_prefixes(unshuffled, length, reader.take(MAX_RULE_LENGTH - 1))
+        # The unshuffled rule, built transposed (a position of every row per line: long, cheap
+        # broadcasts, and the layout the shuffle works on): the chars, then the maths, then pads.
+        position = np.arange(MAX_RULE_LENGTH)[:, None]
+        from_chars = chars.T[np.minimum(position[:, 0], MAX_PATTERN_CHARS - 1)]
+        math_index = np.clip(position - n_chars, 0, MAX_MATH_DRAWS - 1)
+        math_index *= rows
+        math_index += np.arange(rows)
+        from_maths = np.ascontiguousarray(maths.T).reshape(-1).take(math_index)
+        unshuffled = np.where(position < n_chars, from_chars, from_maths)
+        unshuffled = np.where(position < length, unshuffled, -1)
+        self.rule = shuffle_prefixes(unshuffled.T, length, reader.take(MAX_RULE_LENGTH - 1))
         self.rule_length = length
         self.rule_ids = symbol_ids(sample_ids, self.rule)
 
@@ -78,11 +83,11 @@ class SubstitutionDraw:
     def _draw_case(self, reader: SlotReader) -> tuple[np.ndarray, np.ndarray]:
         """A case's value lengths ``(rows, 5)`` and value token ids ``(rows, 5, 8)``."""
         lengths = uniform_between(reader.take(MAX_RULE_SYMBOLS), MIN_VALUE_LENGTH, MAX_VALUE_LENGTH)
-        values = STRING_START + uniform_below(
-            reader.take(MAX_RULE_SYMBOLS * MAX_VALUE_LENGTH), VALUE_ALPHABET
-        )
-        value_ids = symbol_ids(self.sample_ids, values.reshape(self.rows, MAX_RULE_SYMBOLS, -1))
-        return lengths, value_ids
+        values = uniform_below(reader.take(MAX_RULE_SYMBOLS * MAX_VALUE_LENGTH), VALUE_ALPHABET)
+        # Value v of a row is its sample index STRING_START + v: an index into the flat sample ids.
+        values += np.arange(STRING_START, self.sample_ids.size, SYMBOLS_PER_EXAMPLE)[:, None]
+        value_ids = self.sample_ids.ravel().take(values)
+        return lengths, value_ids.reshape(self.rows, MAX_RULE_SYMBOLS, MAX_VALUE_LENGTH)
 
     def header(self) -> list[Part]:
         """``<UPPER> used rule symbols <LOWER> 24 string <MATH> 20 math <space>``."""
@@ -100,44 +105,71 @@ class SubstitutionDraw:
     def rule_part(self) -> Part:
         return prefix(self.rule_ids, self.rule_length)
 
-    def case_part(self, which: int) -> Part:
-        """``A : [ v v ] , B : [ v v v ]`` over the used rule symbols, in header order."""
-        lengths, value_ids = self.cases[which]
+    @functools.cached_property
+    def _case_runs(self) -> tuple[np.ndarray, np.ndarray]:
+        """What every case shares: ``(table, length)``.
+
+        ``table`` lays out each entry of each case as ``A : [ v1 .. v8 ] ,`` (case after case in
+        a row); ``length`` ``(rows, 5, 3)`` holds the lengths of the three runs written of an
+        entry, ``A : [``, the values and ``] ,`` (``]`` alone after the last used symbol), with
+        the values' left 0.
+        """
         rows = self.rows
-        # Each entry laid out as ``A : [ v1 .. v8 ] ,``; three runs of it are written.
-        entry_ids = np.empty((rows, MAX_RULE_SYMBOLS, _ENTRY_WIDTH), dtype=ID_DTYPE)
-        entry_ids[:, :, 0] = self.sample_ids[:, :MAX_RULE_SYMBOLS]
-        entry_ids[:, :, 1] = vocab.COLON
-        entry_ids[:, :, 2] = vocab.OPEN
-        entry_ids[:, :, 3 : 3 + MAX_VALUE_LENGTH] = value_ids
-        entry_ids[:, :, -2] = vocab.CLOSE
-        entry_ids[:, :, -1] = vocab.COMMA
+        entry_ids = np.empty(
+            (rows, len(self.cases), MAX_RULE_SYMBOLS, _ENTRY_WIDTH), dtype=ID_DTYPE
+        )
+        entry_ids[..., 0] = self.sample_ids[:, None, :MAX_RULE_SYMBOLS]
+        entry_ids[..., 1] = vocab.COLON
+        entry_ids[..., 2] = vocab.OPEN
+        for which, (_, value_ids) in enumerate(self.cases):
+            entry_ids[:, which, :, 3 : 3 + MAX_VALUE_LENGTH] = value_ids
+        entry_ids[..., -2] = vocab.CLOSE
+        entry_ids[..., -1] = vocab.COMMA
         used = self.used
         last_used = MAX_RULE_SYMBOLS - 1 - np.argmax(used[:, ::-1], axis=1)
-        length = np.empty((rows, MAX_RULE_SYMBOLS, 3), dtype=np.intp)
+        length = np.zeros((rows, MAX_RULE_SYMBOLS, 3), dtype=np.intp)
         length[:, :, 0] = 3 * used
-        length[:, :, 1] = used * lengths
         length[:, :, 2] = used * (1 + (np.arange(MAX_RULE_SYMBOLS) < last_used[:, None]))
-        return runs(entry_ids.reshape(rows, -1), _ENTRY_RUN_BEGINS, length.reshape(rows, -1))
+        return entry_ids.reshape(rows, -1), length
+
+    def case_part(self, which: int) -> Part:
+        """``A : [ v v ] , B : [ v v v ]`` over the used rule symbols, in header order."""
+        table, shared_length = self._case_runs
+        length = shared_length.copy()
+        length[:, :, 1] = self.used * self.cases[which][0]
+        begin = which * MAX_RULE_SYMBOLS * _ENTRY_WIDTH + _ENTRY_RUN_BEGINS
+        return runs(table, begin, length.reshape(self.rows, -1))
+
+    @functools.cached_property
+    def _result_runs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The runs every result shares, one per rule entry: ``(table, start, is_value, source)``.
+
+        ``table`` holds the value ids of each case, then the rule ids; ``start`` is where each
+        run begins for case 0 (a value run of case ``c`` begins ``c`` cases later); ``source``
+        indexes a case's flat value lengths followed by ``1`` (a rule entry kept as it is) and
+        ``0`` (past the rule).
+        """
+        rows, rule = self.rows, self.rule
+        values = [value_ids.reshape(-1) for _, value_ids in self.cases]
+        table = np.concatenate([*values, self.rule_ids.reshape(-1)])
+        is_value = (rule >= 0) & (rule < MAX_RULE_SYMBOLS)
+        row = np.arange(rows, dtype=np.intp)[:, None]
+        entry = row * MAX_RULE_SYMBOLS + rule * is_value  # entry 0 of the row where not a value
+        position = np.arange(MAX_RULE_LENGTH)
+        rule_start = len(values) * values[0].size + row * MAX_RULE_LENGTH + position
+        start = np.where(is_value, entry * MAX_VALUE_LENGTH, rule_start)
+        past_rule = position >= self.rule_length[:, None]
+        source = np.where(is_value, entry, rows * MAX_RULE_SYMBOLS + past_rule)
+        return table, start, is_value, source
 
     def result_part(self, which: int) -> Part:
         """The rule with every rule symbol replaced by its value under case ``which``."""
+        table, start, is_value, source = self._result_runs
         lengths, value_ids = self.cases[which]
-        rows = self.rows
-        rule = self.rule
-        is_symbol = (rule >= 0) & (rule < MAX_RULE_SYMBOLS)
-        # One table: the values of every row, then the rule ids of every row.
-        table = np.concatenate([value_ids.reshape(-1), self.rule_ids.reshape(-1)])
-        row = np.arange(rows, dtype=np.intp)[:, None]
-        entry = row * MAX_RULE_SYMBOLS + np.where(is_symbol, rule, 0)
-        start = np.where(
-            is_symbol,
-            entry * MAX_VALUE_LENGTH,
-            value_ids.size + row * MAX_RULE_LENGTH + np.arange(MAX_RULE_LENGTH),
-        )
-        length = np.where(is_symbol, lengths.reshape(-1)[entry], 1)
-        length[np.arange(MAX_RULE_LENGTH) >= self.rule_length[:, None]] = 0
-        return Part(table, start, length)
+        if which:
+            start = start + which * value_ids.size * is_value
+        run_lengths = np.concatenate([lengths.reshape(-1), [1, 0]]).take(source)
+        return Part(table, start, run_lengths)
 
 
 def _space(draw: SubstitutionDraw) -> Part:

@@ -64,13 +64,13 @@ def _sample_chunk(words: np.ndarray, vocab_size: int) -> np.ndarray:
     first_seen = np.full(rows * vocab_size, width, dtype=position_type)
     positions = np.broadcast_to(np.arange(width, dtype=position_type), (rows, width))
     np.minimum.at(first_seen, flat.ravel(), positions.ravel())
-    is_first = first_seen[flat] == positions
+    is_first = first_seen.take(flat) == positions
     counts = np.count_nonzero(is_first, axis=1)
     firsts = candidates[is_first]  # every row's distinct candidates in draw order, row after row
     row_begin = np.cumsum(counts) - counts
     complete = counts >= SYMBOLS_PER_EXAMPLE
     if complete.all():
-        return firsts[row_begin[:, None] + np.arange(SYMBOLS_PER_EXAMPLE)]
+        return firsts.take(row_begin[:, None] + np.arange(SYMBOLS_PER_EXAMPLE))
     out = np.empty((rows, SYMBOLS_PER_EXAMPLE), dtype=np.int64)
     out[complete] = firsts[row_begin[complete, None] + np.arange(SYMBOLS_PER_EXAMPLE)]
     for row in np.flatnonzero(~complete):
