@@ -17,7 +17,7 @@ from collections.abc import Iterator
 import numpy as np
 import pyarrow as pa
 
-from . import vocab
+from . import arrays, vocab
 from .config import LimeConfig, check_split
 from .records import SCHEMA
 from .rng import WORDS_PER_COUNTER, SlotReader, row_words, stream_key
@@ -169,7 +169,7 @@ def _build_batch(config: LimeConfig, first_id: int, words: np.ndarray) -> pa.Rec
     source_ids, source_offsets = _merge(sources, groups, rows)
     target_ids, target_offsets = _merge(targets, groups, rows)
     columns = [
-        pa.array(np.arange(first_id, first_id + rows, dtype=np.int64)),
+        arrays.numbers(np.arange(first_id, first_id + rows, dtype=np.int64)),
         _task_column(tasks, task_index),
         vocab.render(source_ids, source_offsets, config.vocab_size),
         vocab.render(target_ids, target_offsets, config.vocab_size),
@@ -201,7 +201,7 @@ def _merge(
 def _task_column(tasks: tuple[str, ...], task_index: np.ndarray) -> pa.StringArray:
     """The task name of every row."""
     if len(tasks) > 1:
-        return pa.array(tasks, type=pa.string()).take(pa.array(task_index))
+        return arrays.strings(tasks).take(arrays.numbers(task_index))
     # One task: its name repeated, built directly (Arrow's take is slow on a one-entry array).
     name = tasks[0].encode()
     rows = len(task_index)
@@ -211,5 +211,5 @@ def _task_column(tasks: tuple[str, ...], task_index: np.ndarray) -> pa.StringArr
 
 def _ids_array(ids: np.ndarray, offsets: np.ndarray) -> pa.Array:
     return pa.ListArray.from_arrays(
-        pa.array(offsets.astype(np.int32)), pa.array(ids.astype(np.int32, copy=False))
+        arrays.numbers(offsets.astype(np.int32)), arrays.numbers(ids.astype(np.int32, copy=False))
     )
