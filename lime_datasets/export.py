@@ -52,11 +52,7 @@ from .core.fingerprint import SplitHasher
 from .core.generate import BLOCK_SIZE, iter_batches
 from .core.records import SCHEMA
 from .core.version import DATA_VERSION
-
-try:
-    import fcntl
-except ImportError:  # not POSIX: no locks, so no stale temporary file is ever removed
-    fcntl = None  # type: ignore[assignment]
+from .locks import lock, remove_unlocked
 
 FORMATS = ("jsonl", "parquet", "fairseq")
 FAIRSEQ_NAMES = {"train": "train", "validation": "valid", "test": "test"}
@@ -282,7 +278,7 @@ class AtomicFiles:
                 handle = os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
             except FileExistsError:
                 continue
-            if _lock(handle, temp):
+            if lock(handle, temp):
                 self._locks.append(handle)
                 self._temps[name] = temp
                 return temp
@@ -324,49 +320,9 @@ def remove_stale_temporaries(directory: Path, names: Iterable[str]) -> list[Path
     for entry in os.scandir(directory):
         match = TEMPORARY.fullmatch(entry.name)
         if match and match["name"] in wanted and entry.is_file(follow_symlinks=False):
-            if _remove_unlocked(Path(entry.path)):
+            if remove_unlocked(Path(entry.path), Path.unlink):
                 removed.append(Path(entry.path))
     return removed
-
-
-def _lock(handle: int, path: Path) -> bool:
-    """Lock the file open as ``handle``; False if ``path`` no longer names that file."""
-    if fcntl is not None:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-        except OSError:  # a file system without locks: the file stays unlocked
-            pass
-    return _names(path, handle)
-
-
-def _remove_unlocked(path: Path) -> bool:
-    """Delete ``path`` if no one holds its lock, holding the lock while deleting it."""
-    if fcntl is None:
-        return False
-    try:
-        handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:
-        return False
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        if not _names(path, handle):  # replaced since we opened it
-            return False
-        path.unlink()
-        return True
-    except OSError:  # locked by a running writer, no locks here, or not ours to delete
-        return False
-    finally:
-        os.close(handle)
-
-
-def _names(path: Path, handle: int) -> bool:
-    """Does ``path`` name the file open as ``handle``?"""
-    try:
-        named = os.stat(path, follow_symlinks=False)
-    except FileNotFoundError:
-        return False
-    opened = os.fstat(handle)
-    return (named.st_dev, named.st_ino) == (opened.st_dev, opened.st_ino)
 
 
 def _rename(temp: Path, final: Path, overwrite: bool) -> None:

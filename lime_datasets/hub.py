@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -32,7 +30,7 @@ from .configs import get_config
 from .core.config import SPLITS, LimeConfig
 from .core.records import SCHEMA
 from .core.version import DATA_VERSION
-from .folders import move_into_place
+from .folders import move_into_place, staging_folder
 
 DATA_DIR = "data"
 README = "README.md"
@@ -73,10 +71,8 @@ def export_hub(
         raise ValueError(f"{target} exists and is not a folder")
     if target.exists() and not overwrite:
         raise ValueError(f"{target} exists; pass overwrite=True to replace it")
-    target.parent.mkdir(parents=True, exist_ok=True)
 
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
-    try:
+    with staging_folder(target) as staging:
         files: dict[str, dict[str, list[str]]] = {}
         for config in configs:
             folder = Path(DATA_DIR, config.name)
@@ -89,8 +85,6 @@ def export_hub(
         text = render_readme(configs, files, default_body(configs) if body is None else body)
         (staging / README).write_text(text, encoding="utf-8")
         move_into_place(staging, target, overwrite)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return target
 
 

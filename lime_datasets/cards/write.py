@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ..configs import CONFIGS
-from ..folders import move_into_place
+from ..folders import move_into_place, staging_folder
 from . import render, svg
 from .stats import AMBIGUITY_SAMPLE, SAMPLE_SIZE, ConfigStats, measure
 
@@ -56,14 +54,10 @@ def write_cards(
         throughput,
         None if throughput_file is None or not throughput else Path(throughput_file).as_posix(),
     )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
-    try:
+    with staging_folder(target) as staging:
         for name, content in files.items():
             (staging / name).write_text(content, encoding="utf-8")
         move_into_place(staging, target, overwrite)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return target
 
 

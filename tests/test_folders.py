@@ -1,0 +1,75 @@
+"""Folders built beside their place: what a killed run leaves is removed, a running one's kept."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lime_datasets import folders, locks
+
+pytestmark = pytest.mark.skipif(locks.fcntl is None, reason="needs flock")
+
+# Makes a hidden folder for the target, writes into it, prints its path, then dies or waits.
+_HOLDER = """
+import os, signal, sys
+from pathlib import Path
+from lime_datasets import folders, locks
+target, suffix, fate = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
+folder, handle = folders._locked_folder(target, suffix)
+(folder / "part.parquet").write_bytes(b"half written")
+print(folder, flush=True)
+if fate == "killed":
+    os.kill(os.getpid(), signal.SIGKILL)
+sys.stdin.read()
+"""
+
+
+def _holder(target: Path, suffix: str, fate: str) -> tuple[subprocess.Popen, Path]:
+    process = subprocess.Popen([sys.executable, "-c", _HOLDER, str(target), suffix, fate],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    return process, Path(process.stdout.readline().strip())
+
+
+@pytest.mark.parametrize("suffix", [folders.STAGING, folders.ASIDE])
+def test_a_killed_runs_folder_is_removed_by_the_next_run(tmp_path: Path, suffix: str) -> None:
+    target = tmp_path / "lime-hub"
+    process, left = _holder(target, suffix, "killed")
+    assert process.wait() < 0 and (left / "part.parquet").exists()
+    with folders.staging_folder(target) as staging:
+        assert not left.exists()
+        (staging / "README.md").write_text("done")
+        folders.move_into_place(staging, target, overwrite=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["lime-hub"]
+
+
+def test_a_running_builds_folder_is_kept(tmp_path: Path) -> None:
+    target = tmp_path / "cards"
+    process, live = _holder(target, folders.STAGING, "waits")
+    try:
+        assert folders.remove_leftovers(target) == []
+        assert (live / "part.parquet").exists()
+    finally:
+        process.communicate("")
+    assert folders.remove_leftovers(target) == [live]
+
+
+def test_other_hidden_folders_are_kept(tmp_path: Path) -> None:
+    others = [".cards.abcdefgh.keep", ".cards-x.abcdefgh.tmp", ".card.abcdefgh.tmp",
+              ".cards.abc.tmp"]
+    for name in others:
+        (tmp_path / name).mkdir()
+    assert folders.remove_leftovers(tmp_path / "cards") == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(others)
+
+
+def test_replacing_a_folder_leaves_nothing_beside_it(tmp_path: Path) -> None:
+    target = tmp_path / "out"
+    for text in ("old", "new"):
+        with folders.staging_folder(target) as staging:
+            (staging / "file").write_text(text)
+            folders.move_into_place(staging, target, overwrite=True)
+    assert (target / "file").read_text() == "new"
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
