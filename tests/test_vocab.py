@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pyarrow as pa
 import pytest
 
 import lime_datasets
@@ -35,10 +36,13 @@ def test_unknown_tokens() -> None:
 
 @pytest.mark.parametrize("views", [True, False], ids=["string-views", "arrow-take"])
 def test_render_joins_tokens(views: bool, monkeypatch: pytest.MonkeyPatch) -> None:
-    if views and vocab._token_views(1000) is None:
-        pytest.skip("this pyarrow cannot cast string views to strings")
+    """Both ways of looking the tokens up give the tokens joined by single spaces."""
     if not views:
         monkeypatch.setattr(vocab, "_token_views", lambda vocab_size: None)
+    elif int(pa.__version__.split(".")[0]) < 16:
+        pytest.skip("string views came in pyarrow 16")
+    else:
+        assert vocab._token_views(1000) is not None  # the views pass their own check
     rng = np.random.default_rng(7)
     lengths = rng.integers(1, 30, size=300)
     lengths[:3] = 1  # rows of one token have no separator at all

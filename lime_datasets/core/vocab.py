@@ -78,30 +78,42 @@ _INLINE_BYTES = 12  # an Arrow string view holds a string of up to 12 bytes insi
 @functools.lru_cache(maxsize=8)
 def _token_views(vocab_size: int) -> np.ndarray | None:
     """The Arrow string views of ``_token_strings``: ``(strings, 2)`` uint64, each row the 16
-    bytes of one view (int32 length, then the string padded with zeros). None when pyarrow has no
-    string views it can cast to strings, or a string does not fit inside its view."""
-    encoded = [text.encode("utf-8") for text in _token_strings(vocab_size)]
-    if not _casts_string_views() or max(map(len, encoded)) > _INLINE_BYTES:
+    bytes of one view (int32 length, then the string padded with zeros).
+
+    None where a string does not fit inside its view, or where this pyarrow cannot cast the views
+    to exactly the strings (string views came in pyarrow 16).
+    """
+    texts = _token_strings(vocab_size)
+    encoded = [text.encode("utf-8") for text in texts]
+    if max(map(len, encoded)) > _INLINE_BYTES:
         return None
     views = np.zeros((len(encoded), 16), dtype=np.uint8)
     for row, text in enumerate(encoded):
         views[row, :4] = np.array([len(text)], dtype="<i4").view(np.uint8)
         views[row, 4 : 4 + len(text)] = np.frombuffer(text, np.uint8)
-    return views.view(np.uint64)
-
-
-@functools.cache
-def _casts_string_views() -> bool:
-    """Whether this pyarrow has string views and casts them to strings (pyarrow 16 on)."""
+    views = views.view(np.uint64)
     try:
-        return pa.array(["a"], type=pa.string_view()).cast(pa.string()).to_pylist() == ["a"]
-    except (AttributeError, pa.ArrowNotImplementedError, TypeError):
-        return False
+        cast = _cast_views(views)
+    except (AttributeError, TypeError, pa.ArrowNotImplementedError):
+        return None
+    return views if cast.to_pylist() == list(texts) else None
+
+
+def _cast_views(views: np.ndarray) -> pa.StringArray:
+    """The string array of ``(strings, 2)`` uint64 string views."""
+    array = pa.Array.from_buffers(pa.string_view(), len(views), [None, pa.py_buffer(views)])
+    return array.cast(pa.string())
 
 
 @functools.lru_cache(maxsize=8)
 def _token_array(vocab_size: int) -> pa.StringArray:
-    return pa.array(_token_strings(vocab_size), type=pa.string())
+    """``_token_strings`` as an Arrow string array."""
+    encoded = [text.encode("utf-8") for text in _token_strings(vocab_size)]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int32)
+    np.cumsum([len(text) for text in encoded], out=offsets[1:])
+    return pa.StringArray.from_buffers(
+        len(encoded), pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))
+    )
 
 
 def render(ids: np.ndarray, offsets: np.ndarray, vocab_size: int) -> pa.StringArray:
@@ -127,8 +139,8 @@ def _look_up(index: np.ndarray, vocab_size: int) -> pa.StringArray:
     cheaper than Arrow's take over the strings.
     """
     views = _token_views(vocab_size)
-    if views is None:
-        return _token_array(vocab_size).take(pa.array(index))
-    gathered = views.take(index, axis=0)
-    pieces = pa.Array.from_buffers(pa.string_view(), len(index), [None, pa.py_buffer(gathered)])
-    return pieces.cast(pa.string())
+    if views is not None:
+        return _cast_views(views.take(index, axis=0))
+    index = index.astype(np.int64, copy=False)
+    arrow_index = pa.Array.from_buffers(pa.int64(), len(index), [None, pa.py_buffer(index)])
+    return _token_array(vocab_size).take(arrow_index)
