@@ -66,10 +66,54 @@ def decode(ids, vocab_size: int) -> str:
 
 
 @functools.lru_cache(maxsize=8)
-def _token_strings(vocab_size: int) -> pa.Array:
+def _token_strings(vocab_size: int) -> tuple[str, ...]:
     """Every token followed by a space (at its id), then every token alone (at id + size)."""
     tokens = vocab_tokens(vocab_size)
-    return pa.array([token + " " for token in tokens] + tokens, type=pa.string())
+    return (*(token + " " for token in tokens), *tokens)
+
+
+_INLINE_BYTES = 12  # an Arrow string view holds a string of up to 12 bytes inside the view
+
+
+@functools.lru_cache(maxsize=8)
+def _token_views(vocab_size: int) -> np.ndarray | None:
+    """The Arrow string views of ``_token_strings``: ``(strings, 2)`` uint64, each row the 16
+    bytes of one view (int32 length, then the string padded with zeros).
+
+    None where a string does not fit inside its view, or where this pyarrow cannot cast the views
+    to exactly the strings (string views came in pyarrow 16).
+    """
+    texts = _token_strings(vocab_size)
+    encoded = [text.encode("utf-8") for text in texts]
+    if max(map(len, encoded)) > _INLINE_BYTES:
+        return None
+    views = np.zeros((len(encoded), 16), dtype=np.uint8)
+    for row, text in enumerate(encoded):
+        views[row, :4] = np.array([len(text)], dtype="<i4").view(np.uint8)
+        views[row, 4 : 4 + len(text)] = np.frombuffer(text, np.uint8)
+    views = views.view(np.uint64)
+    try:
+        cast = _cast_views(views)
+    except (AttributeError, TypeError, pa.ArrowNotImplementedError):
+        return None
+    return views if cast.to_pylist() == list(texts) else None
+
+
+def _cast_views(views: np.ndarray) -> pa.StringArray:
+    """The string array of ``(strings, 2)`` uint64 string views."""
+    array = pa.Array.from_buffers(pa.string_view(), len(views), [None, pa.py_buffer(views)])
+    return array.cast(pa.string())
+
+
+@functools.lru_cache(maxsize=8)
+def _token_array(vocab_size: int) -> pa.StringArray:
+    """``_token_strings`` as an Arrow string array."""
+    encoded = [text.encode("utf-8") for text in _token_strings(vocab_size)]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int32)
+    np.cumsum([len(text) for text in encoded], out=offsets[1:])
+    return pa.StringArray.from_buffers(
+        len(encoded), pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))
+    )
 
 
 def render(ids: np.ndarray, offsets: np.ndarray, vocab_size: int) -> pa.StringArray:
@@ -79,11 +123,24 @@ def render(ids: np.ndarray, offsets: np.ndarray, vocab_size: int) -> pa.StringAr
     must be non-empty. Each token is looked up with its separator, except the last of a row, so the
     looked-up strings laid end to end are exactly the texts, one after the other.
     """
-    strings = _token_strings(vocab_size)
-    index = ids.astype(np.int64)
-    index[offsets[1:] - 1] += len(strings) // 2
-    pieces = strings.take(pa.array(index))
+    index = ids.astype(np.intp)
+    index[offsets[1:] - 1] += len(_token_strings(vocab_size)) // 2
+    pieces = _look_up(index, vocab_size)
     _, piece_offsets, data = pieces.buffers()
     starts = np.frombuffer(piece_offsets, dtype=np.int32)[: len(pieces) + 1]
     row_offsets = starts[offsets].astype(np.int32)
     return pa.StringArray.from_buffers(len(offsets) - 1, pa.py_buffer(row_offsets), data)
+
+
+def _look_up(index: np.ndarray, vocab_size: int) -> pa.StringArray:
+    """``_token_strings(vocab_size)[i]`` for each ``i`` in ``index``, as a string array.
+
+    Gathering the strings' views with numpy and letting Arrow copy them out is about a fifth
+    cheaper than Arrow's take over the strings.
+    """
+    views = _token_views(vocab_size)
+    if views is not None:
+        return _cast_views(views.take(index, axis=0))
+    index = index.astype(np.int64, copy=False)
+    arrow_index = pa.Array.from_buffers(pa.int64(), len(index), [None, pa.py_buffer(index)])
+    return _token_array(vocab_size).take(arrow_index)
