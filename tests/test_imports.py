@@ -44,3 +44,14 @@ def test_core_imports_nothing_outside_numpy_pyarrow_and_stdlib() -> None:
     )
     third_party = {m for m in ours - theirs if m not in sys.stdlib_module_names}
     assert third_party <= {"lime_datasets"}, third_party
+
+
+def test_generating_imports_nothing_outside_numpy_pyarrow_and_stdlib() -> None:
+    """pyarrow's ``pa.array`` would import pandas, where installed, on its first call."""
+    theirs = _top_level_modules_imported_by("import numpy, pyarrow, pyarrow.compute")
+    ours = _top_level_modules_imported_by(
+        "import lime_datasets; "
+        "[lime_datasets.generate(name, 'train', 0, 3) for name in lime_datasets.CONFIGS]"
+    )
+    third_party = {m for m in ours - theirs if m not in sys.stdlib_module_names}
+    assert third_party <= {"lime_datasets"}, third_party

@@ -18,6 +18,8 @@ import functools
 import numpy as np
 import pyarrow as pa
 
+from . import arrays
+
 SPECIAL_TOKENS = ("<pad>", "<s>", "</s>", "<unk>")
 STRUCTURAL_TOKENS = ("<UPPER>", "<LOWER>", "<MATH>", "<space>", ":", "[", "]", ",", "->")
 PAD_ID, BOS_ID, EOS_ID, UNK_ID = range(len(SPECIAL_TOKENS))
@@ -108,12 +110,7 @@ def _cast_views(views: np.ndarray) -> pa.StringArray:
 @functools.lru_cache(maxsize=8)
 def _token_array(vocab_size: int) -> pa.StringArray:
     """``_token_strings`` as an Arrow string array."""
-    encoded = [text.encode("utf-8") for text in _token_strings(vocab_size)]
-    offsets = np.zeros(len(encoded) + 1, dtype=np.int32)
-    np.cumsum([len(text) for text in encoded], out=offsets[1:])
-    return pa.StringArray.from_buffers(
-        len(encoded), pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))
-    )
+    return arrays.strings(_token_strings(vocab_size))
 
 
 def render(ids: np.ndarray, offsets: np.ndarray, vocab_size: int) -> pa.StringArray:
@@ -141,6 +138,4 @@ def _look_up(index: np.ndarray, vocab_size: int) -> pa.StringArray:
     views = _token_views(vocab_size)
     if views is not None:
         return _cast_views(views.take(index, axis=0))
-    index = index.astype(np.int64, copy=False)
-    arrow_index = pa.Array.from_buffers(pa.int64(), len(index), [None, pa.py_buffer(index)])
-    return _token_array(vocab_size).take(arrow_index)
+    return _token_array(vocab_size).take(arrays.numbers(index))
