@@ -31,7 +31,7 @@ def staging_folder(target: Path) -> Iterator[Path]:
         yield staging
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-        os.close(handle)
+        _release(handle)
 
 
 def move_into_place(staging: Path, target: Path, overwrite: bool) -> None:
@@ -51,7 +51,7 @@ def move_into_place(staging: Path, target: Path, overwrite: bool) -> None:
         os.rename(staging, target)
         shutil.rmtree(old, ignore_errors=True)
     finally:
-        os.close(handle)
+        _release(handle)
 
 
 def remove_leftovers(target: Path) -> list[Path]:
@@ -70,11 +70,20 @@ def remove_leftovers(target: Path) -> list[Path]:
     return removed
 
 
-def _locked_folder(target: Path, suffix: str) -> tuple[Path, int]:
-    """A new hidden folder beside ``target`` and the open descriptor that holds its lock."""
+def _locked_folder(target: Path, suffix: str) -> tuple[Path, int | None]:
+    """A new hidden folder beside ``target`` and the open descriptor that holds its lock (None
+    where folders cannot be opened, as on Windows: then it is never taken for a leftover)."""
     while True:
         folder = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=suffix, dir=target.parent))
-        handle = os.open(folder, os.O_RDONLY)
+        try:
+            handle = os.open(folder, os.O_RDONLY)
+        except OSError:
+            return folder, None
         if lock(handle, folder):
             return folder, handle
         os.close(handle)  # removed between its creation and its lock: make another
+
+
+def _release(handle: int | None) -> None:
+    if handle is not None:
+        os.close(handle)
