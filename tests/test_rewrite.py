@@ -241,7 +241,6 @@ def test_a_span_is_clipped_to_a_string_shorter_than_its_drawn_length() -> None:
     assert step.strings.lengths().tolist() == [5, 5, 9 - 4 + 4]
 
 
-
 @pytest.mark.parametrize("seed", range(5))
 def test_splice_replaces_each_rows_span_like_list_slicing(seed) -> None:
     rng = np.random.default_rng(seed)

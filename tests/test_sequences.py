@@ -58,7 +58,6 @@ def test_pack_shares_one_table_between_parts_and_keeps_empty_rows() -> None:
     assert packed.size == 0 and offsets.tolist() == [0, 0, 0, 0]
 
 
-
 def test_in_rows_places_a_part_in_a_range_of_rows_of_a_larger_batch() -> None:
     ids = np.arange(100, 106, dtype=np.int32).reshape(2, 3)
     part = sequences.in_rows(sequences.prefix(ids, np.array([1, 3])), 2, 5)
