@@ -260,6 +260,7 @@ def test_splice_replaces_each_rows_span_like_list_slicing(seed) -> None:
         expected = old[: start[r]] + put + old[start[r] + m[r] :]
         assert new.flat[new.offsets[r] : new.offsets[r + 1]].tolist() == expected
 
+
 # --- determinism, slicing, parameters ------------------------------------------------------------
 
 
