@@ -9,13 +9,31 @@ PYTEST_ARGS ?=
 
 .PHONY: demo test lint bench cards clean
 
+# The extras installed for the demo, the tests and the benchmarks.
+EXTRAS := all,test,torch,jax
+# Registry downloads are sometimes cut off part-way through a file, and pip's own resumes (pip
+# 25.1 and newer; older pips ignore the setting) can all fall in the same outage. So each install
+# runs up to PIP_ATTEMPTS times, PIP_PAUSE seconds apart; later attempts reuse pip's cache.
+PIP_ATTEMPTS ?= 4
+PIP_PAUSE ?= 30
+define pip_install
+	attempt=1; \
+	until PIP_RESUME_RETRIES=10 $(BIN)/python -m pip install --quiet --retries 10 $(1); do \
+	  if [ $$attempt -ge $(PIP_ATTEMPTS) ]; then \
+	    echo "pip install failed $$attempt times; giving up" >&2; exit 1; \
+	  fi; \
+	  echo "pip install failed (attempt $$attempt); trying again in $(PIP_PAUSE) s" >&2; \
+	  sleep $(PIP_PAUSE); attempt=$$((attempt + 1)); \
+	done
+endef
+
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(call pip_install,--upgrade pip)
 	# torch first and pinned: 2.13.0 is a CPU build kept on these machines' local disk, while an
 	# unpinned torch would pull a CUDA build of several GB.
-	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e ".[all,test,torch,jax]"
+	$(call pip_install,torch==2.13.0)
+	$(call pip_install,-e ".[$(EXTRAS)]")
 	touch $(STAMP)
 
 demo: $(STAMP)
