@@ -36,19 +36,19 @@ class SplitHasher:
 
     def _update_field(self, name: str, array: pa.Array) -> None:
         if pa.types.is_integer(array.type):
-            self._values[name].update(array.to_numpy().astype("<i8").tobytes())
+            self._values[name].update(_little_endian(array.to_numpy(), "<i8"))
             return
         offsets = np.frombuffer(array.buffers()[1], dtype=np.int32)[
             array.offset : array.offset + len(array) + 1
         ]
-        self._lengths[name].update(np.diff(offsets).astype("<u4").tobytes())
+        self._lengths[name].update(_little_endian(np.diff(offsets), "<u4"))
         if pa.types.is_string(array.type):
             data = array.buffers()[2]
             begin, end = int(offsets[0]), int(offsets[-1])
             self._values[name].update(memoryview(data)[begin:end] if data else b"")
         else:
             flat = array.flatten().to_numpy()
-            self._values[name].update(flat.astype("<i4").tobytes())
+            self._values[name].update(_little_endian(flat, "<i4"))
 
     def hexdigest(self) -> str:
         summary = "".join(
@@ -56,6 +56,11 @@ class SplitHasher:
             for name in SCHEMA.names
         )
         return hashlib.sha256(summary.encode("ascii")).hexdigest()
+
+
+def _little_endian(values: np.ndarray, dtype: str) -> np.ndarray:
+    """``values`` as a contiguous array of ``dtype``, copied only if needed (hashed as a buffer)."""
+    return np.ascontiguousarray(values, dtype=dtype)
 
 
 def fingerprint_batches(batches: Iterable[pa.RecordBatch | pa.Table]) -> str:
