@@ -42,17 +42,20 @@ HFDataset = (
     | datasets.IterableDatasetDict | datasets.IterableDataset
 )
 # A power of two, so that 2, 4, 8, ... ranks get equal numbers of shards. A paper-size train split
-# (5,000 blocks) gets 512 shards of 9 or 10 blocks.
+# (5,000 blocks) gets 256 shards of 19 or 20 blocks.
 MAX_SHARDS = 512
 # Splits of fewer blocks are cut inside blocks, into this many shards (or one per row if fewer).
 MIN_SHARDS = 8
-# Rows of a table the builder yields, at most: a shard is cut into equal tables of at most this
-# many rows, and a table is one record batch in the built files. Opening a built split maps into
-# memory the page cache around the header of each of its record batches (64 KB each, the kernel's
-# fault-around), while a table is held about three times over as it is generated and written (its
-# pieces, their combined copy, a batch's temporaries). Fewer, larger tables trade the first for the
-# second; measured from 1 to 10 million rows (benchmarks/hf_build.py), 16 blocks balances them.
-TABLE_ROWS = 16 * BLOCK_SIZE
+# Blocks of a table the builder yields, at most: a shard is cut into equal tables of at most this
+# many blocks, and a table is one record batch in the built files. A table is held about three
+# times over as it is generated and written (its pieces, their combined copy, a batch's
+# temporaries), so the table size sets a build's peak memory; shards are at least a table long
+# where the split allows, so that builds of every size from ``MIN_SHARDS`` tables up hold tables
+# of the same size. Opening a built split maps into memory the page cache around the header of
+# each record batch (64 KB each, the kernel's fault-around): fewer, larger tables trade that for
+# the first; measured from 1 to 10 million rows (benchmarks/hf_build.py), 16 blocks balances them.
+TABLE_BLOCKS = 16
+TABLE_ROWS = TABLE_BLOCKS * BLOCK_SIZE
 FINGERPRINTS_HEADER = "Split fingerprints (sha256 of the rows, as lime_datasets.fingerprint):"
 
 # Everything DatasetBuilder.__init__ takes itself; any other keyword is a registry parameter.
@@ -77,15 +80,17 @@ def parameters_digest(config: LimeConfig) -> str:
 def shard_ranges(size: int) -> list[tuple[int, int]]:
     """The row ranges ``[start, stop)`` that cut a split of ``size`` rows into shards.
 
-    A split of at least ``MIN_SHARDS`` blocks is cut at block boundaries into the largest power of
-    two of shards (at most ``MAX_SHARDS``) that gives every shard a block; a smaller split is cut
-    into ``MIN_SHARDS`` nearly equal ranges (one per row if it has fewer rows).
+    A split of at least ``MIN_SHARDS`` blocks is cut at block boundaries into a power of two of
+    shards: the largest that gives every shard ``TABLE_BLOCKS`` blocks, but at least
+    ``MIN_SHARDS`` and at most ``MAX_SHARDS``. A smaller split is cut into ``MIN_SHARDS`` nearly
+    equal ranges (one per row if it has fewer rows).
     """
     blocks = -(-size // BLOCK_SIZE)
     if size == 0:
         return []
     if blocks >= MIN_SHARDS:
-        count = 1 << (min(blocks, MAX_SHARDS).bit_length() - 1)
+        wanted = min(MAX_SHARDS, max(MIN_SHARDS, blocks // TABLE_BLOCKS))
+        count = 1 << (wanted.bit_length() - 1)
         bounds = [min(size, BLOCK_SIZE * (blocks * i // count)) for i in range(count + 1)]
     else:
         count = min(size, MIN_SHARDS)
@@ -234,8 +239,10 @@ class Lime(datasets.ArrowBasedBuilder):
             shard_lengths=self.info.splits[split].shard_lengths,
         )
         hasher = SplitHasher()
+        local = not is_remote_filesystem(self._fs)
         for path in paths:
-            with self._fs.open(path, "rb") as handle:
+            # Arrow reads a local file itself, without Python's buffered copies of each batch.
+            with pa.OSFile(path) if local else self._fs.open(path, "rb") as handle:
                 if file_format == "parquet":
                     batches = pq.ParquetFile(handle).iter_batches()
                 else:

@@ -288,7 +288,8 @@ def test_reshard_cuts_shards_at_every_block(hf_cache: Path) -> None:
 
 
 SHARD_SIZES = [0, 1, 7, 8, 999, 7 * BLOCK_SIZE, 8 * BLOCK_SIZE - 1, 8 * BLOCK_SIZE,
-               9 * BLOCK_SIZE + 123, 1_000_000, 5_000_000, 10**10]
+               9 * BLOCK_SIZE + 123, 128 * BLOCK_SIZE - 1, 128 * BLOCK_SIZE, 1_000_000,
+               5_000_000, 10**10]
 
 
 @pytest.mark.parametrize("size", SHARD_SIZES)
@@ -302,6 +303,10 @@ def test_shards_cover_a_split_once_in_order(size: int) -> None:
         assert all(start % BLOCK_SIZE == 0 for start, _ in ranges)
         assert hf.MIN_SHARDS <= len(ranges) <= hf.MAX_SHARDS
         assert len(ranges) & (len(ranges) - 1) == 0  # a power of two: any 2^k ranks share it
+        if size >= hf.MIN_SHARDS * hf.TABLE_ROWS:  # every shard holds a whole table ...
+            assert min(stop - start for start, stop in ranges) >= hf.TABLE_ROWS
+            # ... and twice as many shards would not (or would be too many)
+            assert 2 * len(ranges) > min(hf.MAX_SHARDS, blocks // hf.TABLE_BLOCKS)
     else:
         assert len(ranges) == min(size, hf.MIN_SHARDS)
 
