@@ -4,7 +4,8 @@ Generators build each part of a source or target (a header, a rule, a case) as a
 row, a fixed number of runs, each a stretch of consecutive entries of one flat id table (a rule is
 one run of its row of rule ids; a case entry ``A : [ v v ] ,`` is three). A run of length 0 is
 absent. ``pack`` lays the runs of all parts end to end, row by row, and copies them out with one
-gather, so the cost follows the tokens written rather than the padded widths.
+gather, so the cost follows the tokens written rather than the padded widths (or the compiled
+kernel copies them, where there is one: ``kernels``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from . import kernels
 from .vocab import SYMBOL_OFFSET
 
 ID_DTYPE = np.int32
@@ -76,6 +78,28 @@ def reorder_rows(part: Part, order: np.ndarray) -> Part:
 
 def pack(parts: list[Part]) -> tuple[np.ndarray, np.ndarray]:
     """Concatenate parts row by row: ``(flat_ids, offsets)`` with ``rows + 1`` offsets."""
+    if kernels.native is not None:
+        return pack_native(parts)
+    return pack_numpy(parts)
+
+
+def pack_native(parts: list[Part]) -> tuple[np.ndarray, np.ndarray]:
+    """``pack`` by the compiled kernel."""
+    offsets = np.empty(parts[0].start.shape[0] + 1, dtype=np.int64)
+    runs_of_parts = [
+        (
+            np.ascontiguousarray(part.table, dtype=ID_DTYPE),
+            np.asarray(part.start, dtype=np.int64),
+            np.asarray(part.length, dtype=np.int64),
+        )
+        for part in parts
+    ]
+    flat = kernels.native.pack_runs(runs_of_parts, offsets)
+    return np.frombuffer(flat, dtype=ID_DTYPE), offsets
+
+
+def pack_numpy(parts: list[Part]) -> tuple[np.ndarray, np.ndarray]:
+    """``pack`` in numpy: one gather of the runs' entries from the tables laid end to end."""
     tables: dict[tuple[int, int], int] = {}  # (address, size) of a table -> its offset
     pieces, size = [], 0
     starts, lengths = [], []

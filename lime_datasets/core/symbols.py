@@ -6,6 +6,9 @@ fixed
 number of candidate words (``candidate_count(V)``, chosen so that running out is vanishingly rare);
 a row that does run out continues the same procedure with words from a Philox stream keyed by the
 sha256 of its own candidate words, so the result stays a pure function of the row's words.
+
+``sample_symbols`` runs the compiled kernel where there is one (``kernels``), and the numpy code
+of ``sample_symbols_numpy``, its reference, otherwise.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import math
 
 import numpy as np
 
+from . import kernels
 from .rng import uniform_below
 
 RULE_SYMBOLS = 24
@@ -46,7 +50,24 @@ def candidate_count(vocab_size: int) -> int:
 
 
 def sample_symbols(words: np.ndarray, vocab_size: int) -> np.ndarray:
-    """Distinct symbols per row, in draw order: ``(rows, 68)`` int64 from ``(rows, M)`` words."""
+    """Distinct symbols per row, in draw order: ``(rows, 68)`` int64 from ``(rows, M)`` uint32
+    words."""
+    if kernels.native is not None:
+        return sample_symbols_native(words, vocab_size)
+    return sample_symbols_numpy(words, vocab_size)
+
+
+def sample_symbols_native(words: np.ndarray, vocab_size: int) -> np.ndarray:
+    """``sample_symbols`` by the compiled kernel; the rows that run out finish in numpy."""
+    out = np.empty((words.shape[0], SYMBOLS_PER_EXAMPLE), dtype=np.int64)
+    ran_out = kernels.native.first_distinct(words, vocab_size, out)
+    if ran_out:
+        out[ran_out] = _sample_chunk(words[ran_out], vocab_size)
+    return out
+
+
+def sample_symbols_numpy(words: np.ndarray, vocab_size: int) -> np.ndarray:
+    """``sample_symbols`` in numpy."""
     rows = words.shape[0]
     out = np.empty((rows, SYMBOLS_PER_EXAMPLE), dtype=np.int64)
     step = max(1, _SCRATCH_ENTRIES // vocab_size)

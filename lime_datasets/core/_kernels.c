@@ -1,0 +1,513 @@
+/* Compiled versions of three hot loops of generation; optional (see kernels.py).
+ *
+ * Each function computes exactly what its numpy reference computes:
+ *   first_distinct  symbols.sample_symbols (without the continuation of rows that run out)
+ *   pack_runs       sequences.pack
+ *   render_text     vocab.render
+ * Inputs come through the buffer protocol (no numpy headers needed); every index read from an
+ * input is checked before it is used, and the loops run without the GIL.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <stdint.h>
+#include <string.h>
+
+#define ENTRY_BYTES 8 /* render_text: each token's text and its separator, padded */
+#define SHORT_RUN 8   /* pack_runs: runs up to this long are copied at a fixed size */
+
+/* ---- buffers ---------------------------------------------------------------------------- */
+
+/* True when `format` (a struct-module format of one item) is a native-order integer of one of
+ * the kinds in `kinds` ("bhilqn" signed, "BHILQN" unsigned); the size is checked separately. */
+static int
+is_integer_format(const char *format, const char *kinds)
+{
+    if (format == NULL) {
+        format = "B";
+    }
+    if (*format == '@' || *format == '=') {
+        format++;
+    }
+#if PY_LITTLE_ENDIAN
+    else if (*format == '<') {
+        format++;
+    }
+#else
+    else if (*format == '>' || *format == '!') {
+        format++;
+    }
+#endif
+    return format[0] != '\0' && format[1] == '\0' && strchr(kinds, format[0]) != NULL;
+}
+
+/* Get a buffer of `ndim` dimensions whose items are `itemsize`-byte integers of `kinds`. */
+static int
+get_buffer(PyObject *obj, Py_buffer *view, int flags, int ndim, Py_ssize_t itemsize,
+           const char *kinds, const char *name)
+{
+    if (PyObject_GetBuffer(obj, view, flags | PyBUF_FORMAT) < 0) {
+        return -1;
+    }
+    if (view->ndim != ndim || view->itemsize != itemsize ||
+        !is_integer_format(view->format, kinds)) {
+        PyErr_Format(PyExc_TypeError,
+                     "%s must be a %d-dimensional buffer of %zd-byte integers (%s); got format "
+                     "'%s', %d dimensions, %zd-byte items",
+                     name, ndim, itemsize, kinds, view->format ? view->format : "B",
+                     view->ndim, view->itemsize);
+        PyBuffer_Release(view);
+        return -1;
+    }
+    return 0;
+}
+
+static int64_t
+read_i64(const char *p)
+{
+    int64_t value;
+    memcpy(&value, p, sizeof value);
+    return value;
+}
+
+static uint32_t
+read_u32(const char *p)
+{
+    uint32_t value;
+    memcpy(&value, p, sizeof value);
+    return value;
+}
+
+/* ---- first_distinct ----------------------------------------------------------------------- */
+
+PyDoc_STRVAR(first_distinct_doc,
+"first_distinct(words, vocab_size, out) -> list\n\n"
+"For each row of the uint32 matrix `words`, map each word `u` to `(u * vocab_size) >> 32` and\n"
+"write the first `out.shape[1]` distinct values, in order, to the row of the int64 matrix\n"
+"`out`. Returns the rows that have fewer distinct values (their rows of `out` are partial).");
+
+static PyObject *
+first_distinct(PyObject *self, PyObject *args)
+{
+    PyObject *words_obj, *out_obj;
+    Py_ssize_t vocab_size;
+    if (!PyArg_ParseTuple(args, "OnO:first_distinct", &words_obj, &vocab_size, &out_obj)) {
+        return NULL;
+    }
+    if (vocab_size < 1 || (uint64_t)vocab_size > UINT32_MAX) {
+        PyErr_Format(PyExc_ValueError, "vocab_size must be in [1, 2**32 - 1]; got %zd",
+                     vocab_size);
+        return NULL;
+    }
+    Py_buffer words, out;
+    if (get_buffer(words_obj, &words, PyBUF_STRIDES, 2, 4, "BHILQN", "words") < 0) {
+        return NULL;
+    }
+    if (get_buffer(out_obj, &out, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE, 2, 8, "bhilqn",
+                   "out") < 0) {
+        PyBuffer_Release(&words);
+        return NULL;
+    }
+    PyObject *result = NULL;
+    uint64_t *seen = NULL;
+    Py_ssize_t *ran_out = NULL;
+    const Py_ssize_t rows = words.shape[0], width = words.shape[1], keep = out.shape[1];
+    if (out.shape[0] != rows) {
+        PyErr_SetString(PyExc_ValueError, "words and out must have the same number of rows");
+        goto done;
+    }
+    seen = PyMem_RawCalloc(((size_t)vocab_size + 63) / 64, sizeof *seen);
+    ran_out = PyMem_RawMalloc((size_t)(rows ? rows : 1) * sizeof *ran_out);
+    if (seen == NULL || ran_out == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    Py_ssize_t n_ran_out = 0;
+    const uint64_t n = (uint64_t)vocab_size;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t r = 0; r < rows; r++) {
+        const char *row = (const char *)words.buf + r * words.strides[0];
+        int64_t *kept = (int64_t *)out.buf + r * keep;
+        Py_ssize_t count = 0;
+        for (Py_ssize_t j = 0; j < width && count < keep; j++) {
+            const uint64_t value = ((uint64_t)read_u32(row + j * words.strides[1]) * n) >> 32;
+            const uint64_t bit = (uint64_t)1 << (value & 63);
+            if (!(seen[value >> 6] & bit)) {
+                seen[value >> 6] |= bit;
+                kept[count++] = (int64_t)value;
+            }
+        }
+        for (Py_ssize_t i = 0; i < count; i++) { /* leave the table empty for the next row */
+            const uint64_t value = (uint64_t)kept[i];
+            if (value < n) {
+                seen[value >> 6] = 0;
+            }
+        }
+        if (count < keep) {
+            ran_out[n_ran_out++] = r;
+        }
+    }
+    Py_END_ALLOW_THREADS
+    result = PyList_New(n_ran_out);
+    for (Py_ssize_t i = 0; result != NULL && i < n_ran_out; i++) {
+        PyObject *row = PyLong_FromSsize_t(ran_out[i]);
+        if (row == NULL) {
+            Py_CLEAR(result);
+            break;
+        }
+        PyList_SET_ITEM(result, i, row);
+    }
+done:
+    PyMem_RawFree(seen);
+    PyMem_RawFree(ran_out);
+    PyBuffer_Release(&words);
+    PyBuffer_Release(&out);
+    return result;
+}
+
+/* ---- pack_runs ---------------------------------------------------------------------------- */
+
+typedef struct {
+    Py_buffer table, start, length; /* int32 (n,), int64 (rows, runs), int64 (rows, runs) */
+    int held;                       /* how many of the three views are held */
+} Part;
+
+static void
+release_parts(Part *parts, Py_ssize_t count)
+{
+    for (Py_ssize_t i = 0; i < count; i++) {
+        Py_buffer *views[3] = {&parts[i].table, &parts[i].start, &parts[i].length};
+        for (int v = 0; v < parts[i].held; v++) {
+            PyBuffer_Release(views[v]);
+        }
+    }
+    PyMem_Free(parts);
+}
+
+/* Get the views of every (table, start, length) of `seq`; all parts must have `*rows` rows. */
+static Part *
+get_parts(PyObject *seq, Py_ssize_t *count, Py_ssize_t *rows)
+{
+    PyObject *fast = PySequence_Fast(seq, "parts must be a sequence of (table, start, length)");
+    if (fast == NULL) {
+        return NULL;
+    }
+    const Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
+    if (n == 0) {
+        PyErr_SetString(PyExc_ValueError, "parts must not be empty");
+        Py_DECREF(fast);
+        return NULL;
+    }
+    Part *parts = PyMem_Calloc((size_t)n, sizeof *parts);
+    if (parts == NULL) {
+        Py_DECREF(fast);
+        PyErr_NoMemory();
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *item = PySequence_Fast_GET_ITEM(fast, i);
+        PyObject *table, *start, *length;
+        Part *part = &parts[i];
+        if (!PyTuple_Check(item) || !PyArg_ParseTuple(item, "OOO", &table, &start, &length)) {
+            if (!PyErr_Occurred()) {
+                PyErr_SetString(PyExc_TypeError, "each part must be a (table, start, length) tuple");
+            }
+            break;
+        }
+        if (get_buffer(table, &part->table, PyBUF_C_CONTIGUOUS, 1, 4, "bhilqn", "table") < 0) {
+            break;
+        }
+        part->held = 1;
+        if (get_buffer(start, &part->start, PyBUF_STRIDES, 2, 8, "bhilqn", "start") < 0) {
+            break;
+        }
+        part->held = 2;
+        if (get_buffer(length, &part->length, PyBUF_STRIDES, 2, 8, "bhilqn", "length") < 0) {
+            break;
+        }
+        part->held = 3;
+        if (part->start.shape[0] != part->length.shape[0] ||
+            part->start.shape[1] != part->length.shape[1] ||
+            part->start.shape[0] != parts[0].start.shape[0]) {
+            PyErr_SetString(PyExc_ValueError,
+                            "start and length of every part must have one shape, and every "
+                            "part the same number of rows");
+            break;
+        }
+    }
+    Py_DECREF(fast);
+    if (PyErr_Occurred()) {
+        release_parts(parts, n); /* the parts not reached hold no view */
+        return NULL;
+    }
+    *count = n;
+    *rows = parts[0].start.shape[0];
+    return parts;
+}
+
+#define RUN_AT(view, r, j) read_i64((const char *)(view).buf + (r) * (view).strides[0] + \
+                                    (j) * (view).strides[1])
+
+PyDoc_STRVAR(pack_runs_doc,
+"pack_runs(parts, offsets) -> bytearray\n\n"
+"`parts` is a sequence of (table, start, length): an int32 table and int64 (rows, runs) arrays;\n"
+"run j of row r of a part is table[start[r, j] : start[r, j] + length[r, j]]. Writes each row's\n"
+"end in the concatenation of its runs (parts in order) to offsets[1:] (int64, rows + 1, with\n"
+"offsets[0] = 0) and returns the concatenated int32 ids. Empty runs are not read.");
+
+static PyObject *
+pack_runs(PyObject *self, PyObject *args)
+{
+    PyObject *parts_obj, *offsets_obj;
+    if (!PyArg_ParseTuple(args, "OO:pack_runs", &parts_obj, &offsets_obj)) {
+        return NULL;
+    }
+    Py_ssize_t n_parts, rows;
+    Part *parts = get_parts(parts_obj, &n_parts, &rows);
+    if (parts == NULL) {
+        return NULL;
+    }
+    Py_buffer offsets;
+    if (get_buffer(offsets_obj, &offsets, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE, 1, 8, "bhilqn",
+                   "offsets") < 0) {
+        release_parts(parts, n_parts);
+        return NULL;
+    }
+    PyObject *result = NULL;
+    int64_t *ends = offsets.buf;
+    if (offsets.shape[0] != rows + 1) {
+        PyErr_SetString(PyExc_ValueError, "offsets must have one entry more than the rows");
+        goto done;
+    }
+    /* Pass 1: the length of every row. */
+    const int64_t limit = PY_SSIZE_T_MAX / 4;
+    int bad_run = 0;
+    int64_t total = 0;
+    Py_BEGIN_ALLOW_THREADS
+    ends[0] = 0;
+    for (Py_ssize_t r = 0; r < rows && !bad_run; r++) {
+        for (Py_ssize_t p = 0; p < n_parts && !bad_run; p++) {
+            const Part *part = &parts[p];
+            for (Py_ssize_t j = 0; j < part->length.shape[1]; j++) {
+                const int64_t length = RUN_AT(part->length, r, j);
+                if (length < 0 || length > limit - total) {
+                    bad_run = 1;
+                    break;
+                }
+                total += length;
+            }
+        }
+        ends[r + 1] = total;
+    }
+    Py_END_ALLOW_THREADS
+    if (bad_run) {
+        PyErr_SetString(PyExc_ValueError, "a run has a negative length");
+        goto done;
+    }
+    /* Pass 2: check each non-empty run against its table and copy it. A run of up to SHORT_RUN
+     * ids is copied as SHORT_RUN ids where its table has them: a fixed-size copy without branches
+     * on the length, into the room the output keeps for it past its end. */
+    result = PyByteArray_FromStringAndSize(NULL, (Py_ssize_t)(total + SHORT_RUN) * 4);
+    if (result == NULL) {
+        goto done;
+    }
+    int32_t *ids = (int32_t *)PyByteArray_AS_STRING(result);
+    int64_t at = 0;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t r = 0; r < rows && !bad_run; r++) {
+        for (Py_ssize_t p = 0; p < n_parts && !bad_run; p++) {
+            const Part *part = &parts[p];
+            const int64_t size = part->table.shape[0];
+            const int32_t *table = part->table.buf;
+            for (Py_ssize_t j = 0; j < part->start.shape[1]; j++) {
+                const int64_t length = RUN_AT(part->length, r, j);
+                const int64_t start = RUN_AT(part->start, r, j);
+                const int outside = (start < 0) | (length > size) | (start > size - length);
+                if ((length < 0) | (length > total - at) | ((length != 0) & outside)) {
+                    bad_run = 1;
+                    break;
+                }
+                if ((length <= SHORT_RUN) & (start >= 0) & (start <= size - SHORT_RUN)) {
+                    memcpy(ids + at, table + start, SHORT_RUN * sizeof *ids);
+                }
+                else if (length != 0) {
+                    memcpy(ids + at, table + start, (size_t)length * sizeof *ids);
+                }
+                at += length;
+            }
+        }
+    }
+    Py_END_ALLOW_THREADS
+    if (bad_run || at != total) {
+        PyErr_SetString(PyExc_ValueError,
+                        bad_run ? "a run lies outside its table" : "the parts changed meanwhile");
+        Py_CLEAR(result);
+    }
+    else if (PyByteArray_Resize(result, (Py_ssize_t)total * 4) < 0) {
+        Py_CLEAR(result);
+    }
+done:
+    PyBuffer_Release(&offsets);
+    release_parts(parts, n_parts);
+    return result;
+}
+
+/* ---- render_text -------------------------------------------------------------------------- */
+
+PyDoc_STRVAR(render_text_doc,
+"render_text(ids, offsets, entries, widths, text_offsets) -> bytearray\n\n"
+"The UTF-8 texts of the rows of `ids` (int32) bounded by `offsets` (int64, rows + 1): each\n"
+"token's text, tokens separated by one space. `entries` holds 8 bytes per token id: its text, a\n"
+"space, then any padding; `widths` (one byte per id, 1..8) counts its text and the space.\n"
+"Writes each text's end to text_offsets[1:] (int32, rows + 1, with text_offsets[0] = 0).\n"
+"OverflowError where the texts would exceed 2**31 - 1 bytes.");
+
+static PyObject *
+render_text(PyObject *self, PyObject *args)
+{
+    PyObject *ids_obj, *offsets_obj, *entries_obj, *widths_obj, *text_offsets_obj;
+    if (!PyArg_ParseTuple(args, "OOOOO:render_text", &ids_obj, &offsets_obj, &entries_obj,
+                          &widths_obj, &text_offsets_obj)) {
+        return NULL;
+    }
+    Py_buffer views[5];
+    int held = 0;
+    PyObject *result = NULL;
+    if (get_buffer(ids_obj, &views[0], PyBUF_C_CONTIGUOUS, 1, 4, "bhilqn", "ids") < 0) {
+        goto done;
+    }
+    held++;
+    if (get_buffer(offsets_obj, &views[1], PyBUF_C_CONTIGUOUS, 1, 8, "bhilqn", "offsets") < 0) {
+        goto done;
+    }
+    held++;
+    if (get_buffer(entries_obj, &views[2], PyBUF_C_CONTIGUOUS, 1, 1, "bBc", "entries") < 0) {
+        goto done;
+    }
+    held++;
+    if (get_buffer(widths_obj, &views[3], PyBUF_C_CONTIGUOUS, 1, 1, "bBc", "widths") < 0) {
+        goto done;
+    }
+    held++;
+    if (get_buffer(text_offsets_obj, &views[4], PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE, 1, 4,
+                   "bhilqn", "text_offsets") < 0) {
+        goto done;
+    }
+    held++;
+    const int32_t *ids = views[0].buf;
+    const int64_t *offsets = views[1].buf;
+    const char *entries = views[2].buf;
+    const uint8_t *widths = views[3].buf;
+    int32_t *text_offsets = views[4].buf;
+    const Py_ssize_t n_ids = views[0].shape[0], rows = views[1].shape[0] - 1;
+    const Py_ssize_t n_tokens = views[3].shape[0];
+    if (rows < 0 || views[4].shape[0] != rows + 1) {
+        PyErr_SetString(PyExc_ValueError,
+                        "offsets and text_offsets must have one entry more than the rows");
+        goto done;
+    }
+    if (views[2].shape[0] != n_tokens * ENTRY_BYTES) {
+        PyErr_SetString(PyExc_ValueError, "entries must hold 8 bytes per width");
+        goto done;
+    }
+    for (Py_ssize_t t = 0; t < n_tokens; t++) {
+        if (widths[t] < 1 || widths[t] > ENTRY_BYTES) {
+            PyErr_SetString(PyExc_ValueError, "every width must be in 1..8");
+            goto done;
+        }
+    }
+    if (offsets[0] < 0 || offsets[rows] > n_ids) {
+        PyErr_SetString(PyExc_ValueError, "offsets must lie within ids");
+        goto done;
+    }
+    for (Py_ssize_t r = 0; r < rows; r++) {
+        if (offsets[r + 1] < offsets[r]) {
+            PyErr_SetString(PyExc_ValueError, "offsets must not decrease");
+            goto done;
+        }
+    }
+    /* Pass 1: the size of the texts, every id checked. */
+    int bad_id = 0;
+    int64_t total = 0;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t r = 0; r < rows && !bad_id; r++) {
+        const int64_t begin = offsets[r], end = offsets[r + 1];
+        for (int64_t i = begin; i < end; i++) {
+            const int32_t id = ids[i];
+            if (id < 0 || id >= n_tokens) {
+                bad_id = 1;
+                break;
+            }
+            total += widths[id];
+        }
+        total -= end > begin; /* no space after the last token */
+    }
+    Py_END_ALLOW_THREADS
+    if (bad_id) {
+        PyErr_Format(PyExc_ValueError, "a token id is outside [0, %zd)", n_tokens);
+        goto done;
+    }
+    if (total > INT32_MAX) {
+        PyErr_SetString(PyExc_OverflowError,
+                        "the texts of one batch exceed 2**31 - 1 bytes (int32 offsets)");
+        goto done;
+    }
+    /* Pass 2: every token's 8 bytes are stored whole, so the buffer has 8 bytes to spare. */
+    const int64_t capacity = total + ENTRY_BYTES;
+    result = PyByteArray_FromStringAndSize(NULL, (Py_ssize_t)capacity);
+    if (result == NULL) {
+        goto done;
+    }
+    char *text = PyByteArray_AS_STRING(result);
+    int64_t at = 0;
+    Py_BEGIN_ALLOW_THREADS
+    text_offsets[0] = 0;
+    for (Py_ssize_t r = 0; r < rows && !bad_id; r++) {
+        const int64_t begin = offsets[r], end = offsets[r + 1];
+        for (int64_t i = begin; i < end; i++) {
+            const int32_t id = ids[i];
+            if (id < 0 || id >= n_tokens || at > capacity - ENTRY_BYTES) {
+                bad_id = 1;
+                break;
+            }
+            memcpy(text + at, entries + (Py_ssize_t)id * ENTRY_BYTES, ENTRY_BYTES);
+            at += widths[id];
+        }
+        at -= end > begin;
+        text_offsets[r + 1] = (int32_t)(at < 0 ? 0 : at > total ? total : at);
+    }
+    Py_END_ALLOW_THREADS
+    if (bad_id || at != total) {
+        PyErr_SetString(PyExc_RuntimeError, "the ids changed while they were rendered");
+        Py_CLEAR(result);
+        goto done;
+    }
+    if (PyByteArray_Resize(result, (Py_ssize_t)total) < 0) {
+        Py_CLEAR(result);
+    }
+done:
+    for (int v = 0; v < held; v++) {
+        PyBuffer_Release(&views[v]);
+    }
+    return result;
+}
+
+/* ---- module ------------------------------------------------------------------------------- */
+
+static PyMethodDef methods[] = {
+    {"first_distinct", first_distinct, METH_VARARGS, first_distinct_doc},
+    {"pack_runs", pack_runs, METH_VARARGS, pack_runs_doc},
+    {"render_text", render_text, METH_VARARGS, render_text_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_kernels",
+    "Compiled loops of lime_datasets.core (optional; see kernels.py).", -1, methods,
+};
+
+PyMODINIT_FUNC
+PyInit__kernels(void)
+{
+    return PyModule_Create(&module);
+}
