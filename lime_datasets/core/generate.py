@@ -21,7 +21,7 @@ from . import arrays, vocab
 from .config import LimeConfig, check_split
 from .records import SCHEMA
 from .rng import WORDS_PER_COUNTER, SlotReader, row_words, stream_key
-from .sequences import ID_DTYPE, pack
+from .sequences import ID_DTYPE, Part, pack
 from .symbols import candidate_count, sample_symbols
 from .tasks import TASKS
 
@@ -182,20 +182,18 @@ def _build_batch(config: LimeConfig, first_id: int, words: np.ndarray) -> pa.Rec
 def _merge(
     ragged: list[tuple[np.ndarray, np.ndarray]], groups: list, rows: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Interleave per-task ragged rows back into row order."""
+    """Interleave per-task ragged rows back into row order: row ``r`` of the batch is one run, of
+    the flat ids of the task of ``r``, and the runs are packed."""
     if len(ragged) == 1 and groups[0] is None:
         return ragged[0]
-    lengths = np.zeros(rows, dtype=np.int64)
-    for (_, offsets), group in zip(ragged, groups, strict=True):
-        lengths[group] = np.diff(offsets)
-    offsets = np.zeros(rows + 1, dtype=np.int64)
-    np.cumsum(lengths, out=offsets[1:])
-    flat = np.empty(offsets[-1], dtype=ID_DTYPE)
-    for (values, task_offsets), group in zip(ragged, groups, strict=True):
-        task_lengths = np.diff(task_offsets)
-        shift = np.repeat(offsets[group] - task_offsets[:-1], task_lengths)
-        flat[np.arange(len(values)) + shift] = values
-    return flat, offsets
+    parts = []
+    for (values, offsets), group in zip(ragged, groups, strict=True):
+        start = np.zeros((rows, 1), dtype=np.intp)
+        length = np.zeros((rows, 1), dtype=np.intp)
+        start[group, 0] = offsets[:-1]
+        length[group, 0] = np.diff(offsets)
+        parts.append(Part(values, start, length))
+    return pack(parts)
 
 
 def _task_column(tasks: tuple[str, ...], task_index: np.ndarray) -> pa.StringArray:
