@@ -157,11 +157,15 @@ def _build_batch(config: LimeConfig, first_id: int, words: np.ndarray) -> pa.Rec
     groups = []
     for index, task in enumerate(tasks):
         rows_of_task = np.flatnonzero(task_index == index) if len(tasks) > 1 else None
-        if rows_of_task is not None and not len(rows_of_task):
+        if rows_of_task is None:
+            reader = SlotReader(words, start=1 + n_candidates)
+            task_ids = sample_ids
+        elif len(rows_of_task):
+            # The task's rows of only the words the task reads (those after the symbol draw).
+            reader = SlotReader(words[rows_of_task, 1 + n_candidates :])
+            task_ids = sample_ids[rows_of_task]
+        else:
             continue
-        task_words = words if rows_of_task is None else words[rows_of_task]
-        task_ids = sample_ids if rows_of_task is None else sample_ids[rows_of_task]
-        reader = SlotReader(task_words, start=1 + n_candidates)
         source_parts, target_parts = TASKS[task].build(reader, task_ids, config)
         sources.append(pack(source_parts))
         targets.append(pack(target_parts))
@@ -197,14 +201,24 @@ def _merge(
 
 
 def _task_column(tasks: tuple[str, ...], task_index: np.ndarray) -> pa.StringArray:
-    """The task name of every row."""
-    if len(tasks) > 1:
-        return arrays.strings(tasks).take(arrays.numbers(task_index))
-    # One task: its name repeated, built directly (Arrow's take is slow on a one-entry array).
-    name = tasks[0].encode()
+    """The task name of every row, built directly (Arrow's take costs more, in time that goes to
+    its memory pool)."""
     rows = len(task_index)
-    offsets = np.arange(0, (rows + 1) * len(name), len(name), dtype=np.int32)
-    return pa.StringArray.from_buffers(rows, pa.py_buffer(offsets), pa.py_buffer(name * rows))
+    if len(tasks) == 1:
+        name = tasks[0].encode()
+        offsets = np.arange(0, (rows + 1) * len(name), len(name), dtype=np.int32)
+        return pa.StringArray.from_buffers(rows, pa.py_buffer(offsets), pa.py_buffer(name * rows))
+    encoded = [task.encode() for task in tasks]
+    lengths = np.array([len(name) for name in encoded], dtype=np.int64)
+    row_lengths = lengths[task_index]
+    offsets = np.zeros(rows + 1, dtype=np.int64)
+    np.cumsum(row_lengths, out=offsets[1:])
+    # Byte k of the column is byte k - offsets[r] of the name of row r, in the names end to end.
+    shift = np.repeat((np.cumsum(lengths) - lengths)[task_index] - offsets[:-1], row_lengths)
+    data = np.frombuffer(b"".join(encoded), dtype=np.uint8).take(np.arange(offsets[-1]) + shift)
+    return pa.StringArray.from_buffers(
+        rows, pa.py_buffer(offsets.astype(np.int32)), pa.py_buffer(data)
+    )
 
 
 def _ids_array(ids: np.ndarray, offsets: np.ndarray) -> pa.Array:
