@@ -143,10 +143,49 @@ def test_pack_reads_no_empty_run_and_refuses_runs_outside_their_table(native) ->
     two_rows = sequences.token(2, 5)
     with pytest.raises(ValueError, match="rows"):
         sequences.pack_native([two_rows, sequences.token(3, 5)])
+    bad_table = (table.astype(np.int64), *two_rows[1:])
     with pytest.raises(TypeError, match="table"):
-        native.pack_runs([(table.astype(np.int64), *two_rows[1:])], np.empty(3, dtype=np.int64))
-    with pytest.raises(ValueError, match="offsets"):
-        native.pack_runs([tuple(two_rows)], np.empty(2, dtype=np.int64))
+        native.pack_runs([([bad_table], None)], np.empty(3, dtype=np.int64))
+    with pytest.raises(ValueError, match="place"):  # None places: rows 0, 1 of 1
+        native.pack_runs([([tuple(two_rows)], None)], np.empty(2, dtype=np.int64))
+
+
+@st.composite
+def _groups(draw) -> tuple[list[tuple[list[sequences.Part], np.ndarray]], int]:
+    """Parts of a few groups, placed in a random order in a batch that has rows of no group."""
+    groups = [draw(_parts()) for _ in range(draw(st.integers(0, 4)))]
+    counts = [parts[0].start.shape[0] for parts in groups]
+    rows = sum(counts) + draw(st.integers(0, 3))
+    order = np.random.default_rng(draw(st.integers(0, 2**32 - 1))).permutation(rows)
+    ends = np.cumsum(counts, dtype=np.int64)
+    places = [np.sort(order[end - count : end]) for count, end in zip(counts, ends, strict=True)]
+    if draw(st.booleans()):  # places need not increase
+        places = [p[::-1].copy() for p in places]
+    return list(zip(groups, places, strict=True)), rows
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=_FIXTURE_OK)
+@given(groups_and_rows=_groups())
+def test_pack_groups_equals_numpy(native, groups_and_rows) -> None:
+    groups, rows = groups_and_rows
+    ids, offsets = sequences.pack_groups_native(groups, rows)
+    expected_ids, expected_offsets = sequences.pack_groups_numpy(groups, rows)
+    assert np.array_equal(offsets, expected_offsets)
+    assert np.array_equal(ids, expected_ids)
+
+
+def test_pack_groups_refuses_a_row_placed_twice_or_outside(native) -> None:
+    part = sequences.runs(np.arange(20, dtype=sequences.ID_DTYPE).reshape(2, 10), 0, 9)
+    for places in ([0, 0], [0, 2], [-1, 0]):
+        with pytest.raises(ValueError, match="place"):
+            sequences.pack_groups_native([([part], np.array(places))], 2)
+    with pytest.raises(ValueError, match="place"):
+        sequences.pack_groups_native([([part], np.array([0, 1])), ([part], np.array([1, 2]))], 3)
+    with pytest.raises(ValueError, match="places"):
+        sequences.pack_groups_native([([part], np.array([0, 1, 2]))], 3)
+    ids, offsets = sequences.pack_groups_native([([part], np.array([2, 0]))], 3)
+    assert offsets.tolist() == [0, 9, 9, 18]
+    assert ids.tolist() == [*range(10, 19), *range(0, 9)]
 
 
 # ---- rendering text

@@ -2,7 +2,7 @@
  *
  * Each function computes exactly what its numpy reference computes:
  *   first_distinct  symbols.sample_symbols (without the continuation of rows that run out)
- *   pack_runs       sequences.pack
+ *   pack_runs       sequences.pack and sequences.pack_groups
  *   render_text     vocab.render
  * Inputs come through the buffer protocol (no numpy headers needed); every index read from an
  * input is checked before it is used, and the loops run without the GIL.
@@ -87,7 +87,7 @@ PyDoc_STRVAR(first_distinct_doc,
 "`out`. Returns the rows that have fewer distinct values (their rows of `out` are partial).");
 
 static PyObject *
-first_distinct(PyObject *self, PyObject *args)
+first_distinct(PyObject *Py_UNUSED(self), PyObject *args)
 {
     PyObject *words_obj, *out_obj;
     Py_ssize_t vocab_size;
@@ -172,6 +172,13 @@ typedef struct {
     int held;                       /* how many of the three views are held */
 } Part;
 
+typedef struct {
+    Part *parts;
+    Py_ssize_t n_parts, rows; /* the parts and their number of rows */
+    Py_buffer places;         /* int64 (rows,): the output row of each row; identity if absent */
+    int has_places;
+} Group;
+
 static void
 release_parts(Part *parts, Py_ssize_t count)
 {
@@ -182,6 +189,20 @@ release_parts(Part *parts, Py_ssize_t count)
         }
     }
     PyMem_Free(parts);
+}
+
+static void
+release_groups(Group *groups, Py_ssize_t count)
+{
+    for (Py_ssize_t g = 0; g < count; g++) {
+        if (groups[g].parts != NULL) {
+            release_parts(groups[g].parts, groups[g].n_parts);
+        }
+        if (groups[g].has_places) {
+            PyBuffer_Release(&groups[g].places);
+        }
+    }
+    PyMem_Free(groups);
 }
 
 /* Get the views of every (table, start, length) of `seq`; all parts must have `*rows` rows. */
@@ -231,7 +252,7 @@ get_parts(PyObject *seq, Py_ssize_t *count, Py_ssize_t *rows)
             part->start.shape[0] != parts[0].start.shape[0]) {
             PyErr_SetString(PyExc_ValueError,
                             "start and length of every part must have one shape, and every "
-                            "part the same number of rows");
+                            "part of a group the same number of rows");
             break;
         }
     }
@@ -245,110 +266,213 @@ get_parts(PyObject *seq, Py_ssize_t *count, Py_ssize_t *rows)
     return parts;
 }
 
+/* Get every (parts, places) of `seq`. */
+static Group *
+get_groups(PyObject *seq, Py_ssize_t *count)
+{
+    PyObject *fast = PySequence_Fast(seq, "groups must be a sequence of (parts, places)");
+    if (fast == NULL) {
+        return NULL;
+    }
+    const Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
+    Group *groups = PyMem_Calloc((size_t)(n ? n : 1), sizeof *groups);
+    if (groups == NULL) {
+        Py_DECREF(fast);
+        PyErr_NoMemory();
+        return NULL;
+    }
+    for (Py_ssize_t g = 0; g < n; g++) {
+        PyObject *item = PySequence_Fast_GET_ITEM(fast, g);
+        PyObject *parts, *places;
+        Group *group = &groups[g];
+        if (!PyTuple_Check(item) || !PyArg_ParseTuple(item, "OO", &parts, &places)) {
+            if (!PyErr_Occurred()) {
+                PyErr_SetString(PyExc_TypeError, "each group must be a (parts, places) tuple");
+            }
+            break;
+        }
+        group->parts = get_parts(parts, &group->n_parts, &group->rows);
+        if (group->parts == NULL) {
+            break;
+        }
+        if (places != Py_None) {
+            if (get_buffer(places, &group->places, PyBUF_C_CONTIGUOUS, 1, 8, "bhilqn",
+                           "places") < 0) {
+                break;
+            }
+            group->has_places = 1;
+            if (group->places.shape[0] != group->rows) {
+                PyErr_SetString(PyExc_ValueError, "places must have one entry per row of its parts");
+                break;
+            }
+        }
+    }
+    Py_DECREF(fast);
+    if (PyErr_Occurred()) {
+        release_groups(groups, n);
+        return NULL;
+    }
+    *count = n;
+    return groups;
+}
+
 #define RUN_AT(view, r, j) read_i64((const char *)(view).buf + (r) * (view).strides[0] + \
                                     (j) * (view).strides[1])
 
+/* The output row of row i of a group. */
+static int64_t
+place_of(const Group *group, Py_ssize_t i)
+{
+    return group->has_places ? ((const int64_t *)group->places.buf)[i] : (int64_t)i;
+}
+
 PyDoc_STRVAR(pack_runs_doc,
-"pack_runs(parts, offsets) -> bytearray\n\n"
-"`parts` is a sequence of (table, start, length): an int32 table and int64 (rows, runs) arrays;\n"
-"run j of row r of a part is table[start[r, j] : start[r, j] + length[r, j]]. Writes each row's\n"
-"end in the concatenation of its runs (parts in order) to offsets[1:] (int64, rows + 1, with\n"
-"offsets[0] = 0) and returns the concatenated int32 ids. Empty runs are not read.");
+"pack_runs(groups, offsets) -> bytearray\n\n"
+"`groups` is a sequence of (parts, places). `parts` is a sequence of (table, start, length): an\n"
+"int32 table and int64 (rows, runs) arrays; run j of row i of a part is\n"
+"table[start[i, j] : start[i, j] + length[i, j]], and row i of a group is its parts' runs of row\n"
+"i, laid end to end. It becomes output row places[i] (int64), or row i where places is None.\n"
+"Each output row comes from at most one row of all groups; the others are empty. Writes each\n"
+"output row's end to offsets[1:] (int64, one entry more than the output rows, offsets[0] = 0)\n"
+"and returns the int32 ids of the output rows, end to end. Empty runs are not read.");
 
 static PyObject *
-pack_runs(PyObject *self, PyObject *args)
+pack_runs(PyObject *Py_UNUSED(self), PyObject *args)
 {
-    PyObject *parts_obj, *offsets_obj;
-    if (!PyArg_ParseTuple(args, "OO:pack_runs", &parts_obj, &offsets_obj)) {
+    PyObject *groups_obj, *offsets_obj;
+    if (!PyArg_ParseTuple(args, "OO:pack_runs", &groups_obj, &offsets_obj)) {
         return NULL;
     }
-    Py_ssize_t n_parts, rows;
-    Part *parts = get_parts(parts_obj, &n_parts, &rows);
-    if (parts == NULL) {
+    Py_ssize_t n_groups;
+    Group *groups = get_groups(groups_obj, &n_groups);
+    if (groups == NULL) {
         return NULL;
     }
     Py_buffer offsets;
     if (get_buffer(offsets_obj, &offsets, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE, 1, 8, "bhilqn",
                    "offsets") < 0) {
-        release_parts(parts, n_parts);
+        release_groups(groups, n_groups);
         return NULL;
     }
     PyObject *result = NULL;
+    char *written = NULL;
     int64_t *ends = offsets.buf;
-    if (offsets.shape[0] != rows + 1) {
-        PyErr_SetString(PyExc_ValueError, "offsets must have one entry more than the rows");
+    const Py_ssize_t rows = offsets.shape[0] - 1;
+    if (rows < 0) {
+        PyErr_SetString(PyExc_ValueError, "offsets must not be empty");
         goto done;
     }
-    /* Pass 1: the length of every row. */
-    const int64_t limit = PY_SSIZE_T_MAX / 4;
-    int bad_run = 0;
-    int64_t total = 0;
+    written = PyMem_Calloc((size_t)(rows ? rows : 1), 1);
+    if (written == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    /* Pass 1: the length of every output row, from the row of the group placed there. */
+    const int64_t limit = PY_SSIZE_T_MAX / 4 - SHORT_RUN;
+    int bad = 0; /* 1: a negative length or too long; 2: a place outside or taken twice */
     Py_BEGIN_ALLOW_THREADS
-    ends[0] = 0;
-    for (Py_ssize_t r = 0; r < rows && !bad_run; r++) {
-        for (Py_ssize_t p = 0; p < n_parts && !bad_run; p++) {
-            const Part *part = &parts[p];
-            for (Py_ssize_t j = 0; j < part->length.shape[1]; j++) {
-                const int64_t length = RUN_AT(part->length, r, j);
-                if (length < 0 || length > limit - total) {
-                    bad_run = 1;
-                    break;
-                }
-                total += length;
+    memset(ends, 0, (size_t)(rows + 1) * sizeof *ends);
+    for (Py_ssize_t g = 0; g < n_groups && !bad; g++) {
+        const Group *group = &groups[g];
+        for (Py_ssize_t i = 0; i < group->rows && !bad; i++) {
+            const int64_t place = place_of(group, i);
+            if (place < 0 || place >= rows || written[place]) {
+                bad = 2;
+                break;
             }
+            written[place] = 1;
+            int64_t row_length = 0;
+            for (Py_ssize_t p = 0; p < group->n_parts && !bad; p++) {
+                const Part *part = &group->parts[p];
+                for (Py_ssize_t j = 0; j < part->length.shape[1]; j++) {
+                    const int64_t length = RUN_AT(part->length, i, j);
+                    if (length < 0 || length > limit - row_length) {
+                        bad = 1;
+                        break;
+                    }
+                    row_length += length;
+                }
+            }
+            ends[place + 1] = row_length;
         }
-        ends[r + 1] = total;
+    }
+    for (Py_ssize_t r = 0; r < rows && !bad; r++) {
+        if (ends[r + 1] > limit - ends[r]) {
+            bad = 1;
+        }
+        ends[r + 1] += ends[r];
     }
     Py_END_ALLOW_THREADS
-    if (bad_run) {
-        PyErr_SetString(PyExc_ValueError, "a run has a negative length");
+    if (bad) {
+        PyErr_SetString(PyExc_ValueError,
+                        bad == 2 ? "a place is outside the output rows or given twice"
+                                 : "a run has a negative length, or the runs are too long");
         goto done;
     }
     /* Pass 2: check each non-empty run against its table and copy it. A run of up to SHORT_RUN
-     * ids is copied as SHORT_RUN ids where its table has them: a fixed-size copy without branches
-     * on the length, into the room the output keeps for it past its end. */
+     * ids is copied as SHORT_RUN ids where its table has them and the ids past its end are not
+     * final yet: a fixed-size copy without branches on the length. They are not final where a
+     * later run overwrites them: in the rest of the row, or in the rows after it when one group
+     * writes every row in order (the output keeps room for the last row's spill). */
+    const int64_t total = ends[rows];
+    const int in_order = n_groups == 1 && !groups[0].has_places;
     result = PyByteArray_FromStringAndSize(NULL, (Py_ssize_t)(total + SHORT_RUN) * 4);
     if (result == NULL) {
         goto done;
     }
     int32_t *ids = (int32_t *)PyByteArray_AS_STRING(result);
-    int64_t at = 0;
     Py_BEGIN_ALLOW_THREADS
-    for (Py_ssize_t r = 0; r < rows && !bad_run; r++) {
-        for (Py_ssize_t p = 0; p < n_parts && !bad_run; p++) {
-            const Part *part = &parts[p];
-            const int64_t size = part->table.shape[0];
-            const int32_t *table = part->table.buf;
-            for (Py_ssize_t j = 0; j < part->start.shape[1]; j++) {
-                const int64_t length = RUN_AT(part->length, r, j);
-                const int64_t start = RUN_AT(part->start, r, j);
-                const int outside = (start < 0) | (length > size) | (start > size - length);
-                if ((length < 0) | (length > total - at) | ((length != 0) & outside)) {
-                    bad_run = 1;
-                    break;
+    for (Py_ssize_t g = 0; g < n_groups && !bad; g++) {
+        const Group *group = &groups[g];
+        for (Py_ssize_t i = 0; i < group->rows && !bad; i++) {
+            const int64_t place = place_of(group, i);
+            if (place < 0 || place >= rows) {
+                bad = 2;
+                break;
+            }
+            int64_t at = ends[place];
+            const int64_t end = ends[place + 1];
+            const int64_t spill_end = in_order ? total + SHORT_RUN : end;
+            for (Py_ssize_t p = 0; p < group->n_parts && !bad; p++) {
+                const Part *part = &group->parts[p];
+                const int64_t size = part->table.shape[0];
+                const int32_t *table = part->table.buf;
+                for (Py_ssize_t j = 0; j < part->start.shape[1]; j++) {
+                    const int64_t length = RUN_AT(part->length, i, j);
+                    const int64_t start = RUN_AT(part->start, i, j);
+                    const int outside = (start < 0) | (length > size) | (start > size - length);
+                    if ((length < 0) | (length > end - at) | ((length != 0) & outside)) {
+                        bad = 3;
+                        break;
+                    }
+                    if ((length <= SHORT_RUN) & (start >= 0) & (start <= size - SHORT_RUN) &
+                        (at <= spill_end - SHORT_RUN)) {
+                        memcpy(ids + at, table + start, SHORT_RUN * sizeof *ids);
+                    }
+                    else if (length != 0) {
+                        memcpy(ids + at, table + start, (size_t)length * sizeof *ids);
+                    }
+                    at += length;
                 }
-                if ((length <= SHORT_RUN) & (start >= 0) & (start <= size - SHORT_RUN)) {
-                    memcpy(ids + at, table + start, SHORT_RUN * sizeof *ids);
-                }
-                else if (length != 0) {
-                    memcpy(ids + at, table + start, (size_t)length * sizeof *ids);
-                }
-                at += length;
+            }
+            if (!bad && at != end) {
+                bad = 4;
             }
         }
     }
     Py_END_ALLOW_THREADS
-    if (bad_run || at != total) {
-        PyErr_SetString(PyExc_ValueError,
-                        bad_run ? "a run lies outside its table" : "the parts changed meanwhile");
+    if (bad) {
+        PyErr_SetString(PyExc_ValueError, bad == 3 ? "a run lies outside its table"
+                                                   : "the groups changed while they were packed");
         Py_CLEAR(result);
     }
     else if (PyByteArray_Resize(result, (Py_ssize_t)total * 4) < 0) {
         Py_CLEAR(result);
     }
 done:
+    PyMem_Free(written);
     PyBuffer_Release(&offsets);
-    release_parts(parts, n_parts);
+    release_groups(groups, n_groups);
     return result;
 }
 
@@ -363,7 +487,7 @@ PyDoc_STRVAR(render_text_doc,
 "OverflowError where the texts would exceed 2**31 - 1 bytes.");
 
 static PyObject *
-render_text(PyObject *self, PyObject *args)
+render_text(PyObject *Py_UNUSED(self), PyObject *args)
 {
     PyObject *ids_obj, *offsets_obj, *entries_obj, *widths_obj, *text_offsets_obj;
     if (!PyArg_ParseTuple(args, "OOOOO:render_text", &ids_obj, &offsets_obj, &entries_obj,
@@ -504,6 +628,7 @@ static PyMethodDef methods[] = {
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "_kernels",
     "Compiled loops of lime_datasets.core (optional; see kernels.py).", -1, methods,
+    NULL, NULL, NULL, NULL,
 };
 
 PyMODINIT_FUNC

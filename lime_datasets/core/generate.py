@@ -21,7 +21,7 @@ from . import arrays, vocab
 from .config import LimeConfig, check_split
 from .records import SCHEMA
 from .rng import WORDS_PER_COUNTER, SlotReader, row_words, stream_key
-from .sequences import ID_DTYPE, Part, pack
+from .sequences import ID_DTYPE, Part, pack, pack_groups
 from .symbols import candidate_count, sample_symbols
 from .tasks import TASKS
 
@@ -154,7 +154,6 @@ def _build_batch(config: LimeConfig, first_id: int, words: np.ndarray) -> pa.Rec
     symbols = sample_symbols(words[:, 1 : 1 + n_candidates], config.vocab_size)
     sample_ids = (vocab.SYMBOL_OFFSET + symbols).astype(ID_DTYPE)
     sources, targets = [], []
-    groups = []
     for index, task in enumerate(tasks):
         rows_of_task = np.flatnonzero(task_index == index) if len(tasks) > 1 else None
         if rows_of_task is None:
@@ -167,11 +166,10 @@ def _build_batch(config: LimeConfig, first_id: int, words: np.ndarray) -> pa.Rec
         else:
             continue
         source_parts, target_parts = TASKS[task].build(reader, task_ids, config)
-        sources.append(pack(source_parts))
-        targets.append(pack(target_parts))
-        groups.append(rows_of_task)
-    source_ids, source_offsets = _merge(sources, groups, rows)
-    target_ids, target_offsets = _merge(targets, groups, rows)
+        sources.append((source_parts, rows_of_task))
+        targets.append((target_parts, rows_of_task))
+    source_ids, source_offsets = _pack_tasks(sources, rows)
+    target_ids, target_offsets = _pack_tasks(targets, rows)
     columns = [
         arrays.numbers(np.arange(first_id, first_id + rows, dtype=np.int64)),
         _task_column(tasks, task_index),
@@ -183,21 +181,13 @@ def _build_batch(config: LimeConfig, first_id: int, words: np.ndarray) -> pa.Rec
     return pa.RecordBatch.from_arrays(columns, schema=SCHEMA)
 
 
-def _merge(
-    ragged: list[tuple[np.ndarray, np.ndarray]], groups: list, rows: int
+def _pack_tasks(
+    groups: list[tuple[list[Part], np.ndarray | None]], rows: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Interleave per-task ragged rows back into row order: row ``r`` of the batch is one run, of
-    the flat ids of the task of ``r``, and the runs are packed."""
-    if len(ragged) == 1 and groups[0] is None:
-        return ragged[0]
-    parts = []
-    for (values, offsets), group in zip(ragged, groups, strict=True):
-        start = np.zeros((rows, 1), dtype=np.intp)
-        length = np.zeros((rows, 1), dtype=np.intp)
-        start[group, 0] = offsets[:-1]
-        length[group, 0] = np.diff(offsets)
-        parts.append(Part(values, start, length))
-    return pack(parts)
+    """The token rows of a batch from each task's parts and rows (None: all rows, one task)."""
+    if len(groups) == 1 and groups[0][1] is None:
+        return pack(groups[0][0])
+    return pack_groups(groups, rows)
 
 
 def _task_column(tasks: tuple[str, ...], task_index: np.ndarray) -> pa.StringArray:
