@@ -62,6 +62,9 @@ def test_symbol_draw_equals_numpy(
     expected = symbols.sample_symbols_numpy(words, vocab_size)
     assert np.array_equal(symbols.sample_symbols_native(words, vocab_size), expected)
     assert np.array_equal(symbols.sample_symbols(words, vocab_size), expected)
+    ids = symbols.sample_symbol_ids(words, vocab_size, vocab.SYMBOL_OFFSET)
+    assert ids.dtype == sequences.ID_DTYPE
+    assert np.array_equal(ids, expected + vocab.SYMBOL_OFFSET)
 
 
 def test_first_distinct_reports_the_rows_that_run_out(native) -> None:
@@ -88,7 +91,10 @@ def test_first_distinct_takes_no_rows_and_refuses_bad_buffers(native) -> None:
     with pytest.raises(TypeError, match="words"):
         native.first_distinct(words.astype(np.int64), 1000, np.empty((4, 68), dtype=np.int64))
     with pytest.raises(TypeError, match="out"):
-        native.first_distinct(words, 1000, np.empty((4, 68), dtype=np.int32))
+        native.first_distinct(words, 1000, np.empty((4, 68), dtype=np.int16))
+    with pytest.raises(OverflowError, match="int32"):
+        native.first_distinct(words, 1000, np.empty((4, 68), dtype=np.int32), 2**31 - 999)
+    assert native.first_distinct(words, 1000, np.empty((4, 68), dtype=np.int32), 2**31 - 1000) == []
     with pytest.raises(ValueError, match="rows"):
         native.first_distinct(words, 1000, np.empty((5, 68), dtype=np.int64))
     with pytest.raises(ValueError, match="vocab_size"):

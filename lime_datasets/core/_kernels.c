@@ -41,7 +41,8 @@ is_integer_format(const char *format, const char *kinds)
     return format[0] != '\0' && format[1] == '\0' && strchr(kinds, format[0]) != NULL;
 }
 
-/* Get a buffer of `ndim` dimensions whose items are `itemsize`-byte integers of `kinds`. */
+/* Get a buffer of `ndim` dimensions whose items are `itemsize`-byte integers of `kinds` (4- or
+ * 8-byte where `itemsize` is -1). */
 static int
 get_buffer(PyObject *obj, Py_buffer *view, int flags, int ndim, Py_ssize_t itemsize,
            const char *kinds, const char *name)
@@ -49,8 +50,9 @@ get_buffer(PyObject *obj, Py_buffer *view, int flags, int ndim, Py_ssize_t items
     if (PyObject_GetBuffer(obj, view, flags | PyBUF_FORMAT) < 0) {
         return -1;
     }
-    if (view->ndim != ndim || view->itemsize != itemsize ||
-        !is_integer_format(view->format, kinds)) {
+    const int size_ok = itemsize < 0 ? view->itemsize == 4 || view->itemsize == 8
+                                     : view->itemsize == itemsize;
+    if (view->ndim != ndim || !size_ok || !is_integer_format(view->format, kinds)) {
         PyErr_Format(PyExc_TypeError,
                      "%s must be a %d-dimensional buffer of %zd-byte integers (%s); got format "
                      "'%s', %d dimensions, %zd-byte items",
@@ -81,17 +83,19 @@ read_u32(const char *p)
 /* ---- first_distinct ----------------------------------------------------------------------- */
 
 PyDoc_STRVAR(first_distinct_doc,
-"first_distinct(words, vocab_size, out) -> list\n\n"
+"first_distinct(words, vocab_size, out, first=0) -> list\n\n"
 "For each row of the uint32 matrix `words`, map each word `u` to `(u * vocab_size) >> 32` and\n"
-"write the first `out.shape[1]` distinct values, in order, to the row of the int64 matrix\n"
-"`out`. Returns the rows that have fewer distinct values (their rows of `out` are partial).");
+"write `first` plus each of the first `out.shape[1]` distinct values, in order, to the row of\n"
+"the int32 or int64 matrix `out`. Returns the rows that have fewer distinct values (their rows\n"
+"of `out` are partial).");
 
 static PyObject *
 first_distinct(PyObject *Py_UNUSED(self), PyObject *args)
 {
     PyObject *words_obj, *out_obj;
-    Py_ssize_t vocab_size;
-    if (!PyArg_ParseTuple(args, "OnO:first_distinct", &words_obj, &vocab_size, &out_obj)) {
+    Py_ssize_t vocab_size, first = 0;
+    if (!PyArg_ParseTuple(args, "OnO|n:first_distinct", &words_obj, &vocab_size, &out_obj,
+                          &first)) {
         return NULL;
     }
     if (vocab_size < 1 || (uint64_t)vocab_size > UINT32_MAX) {
@@ -99,26 +103,37 @@ first_distinct(PyObject *Py_UNUSED(self), PyObject *args)
                      vocab_size);
         return NULL;
     }
+    if (first < 0 || first > INT32_MAX) {
+        PyErr_Format(PyExc_ValueError, "first must be in [0, 2**31 - 1]; got %zd", first);
+        return NULL;
+    }
     Py_buffer words, out;
     if (get_buffer(words_obj, &words, PyBUF_STRIDES, 2, 4, "BHILQN", "words") < 0) {
         return NULL;
     }
-    if (get_buffer(out_obj, &out, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE, 2, 8, "bhilqn",
+    if (get_buffer(out_obj, &out, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE, 2, -1, "bhilqn",
                    "out") < 0) {
         PyBuffer_Release(&words);
         return NULL;
     }
     PyObject *result = NULL;
     uint64_t *seen = NULL;
+    uint32_t *kept = NULL;
     Py_ssize_t *ran_out = NULL;
     const Py_ssize_t rows = words.shape[0], width = words.shape[1], keep = out.shape[1];
+    const int narrow = out.itemsize == 4;
     if (out.shape[0] != rows) {
         PyErr_SetString(PyExc_ValueError, "words and out must have the same number of rows");
         goto done;
     }
+    if (narrow && (int64_t)vocab_size - 1 > INT32_MAX - (int64_t)first) {
+        PyErr_SetString(PyExc_OverflowError, "first + vocab_size - 1 does not fit an int32 out");
+        goto done;
+    }
     seen = PyMem_RawCalloc(((size_t)vocab_size + 63) / 64, sizeof *seen);
+    kept = PyMem_RawMalloc((size_t)(keep ? keep : 1) * sizeof *kept);
     ran_out = PyMem_RawMalloc((size_t)(rows ? rows : 1) * sizeof *ran_out);
-    if (seen == NULL || ran_out == NULL) {
+    if (seen == NULL || kept == NULL || ran_out == NULL) {
         PyErr_NoMemory();
         goto done;
     }
@@ -127,21 +142,30 @@ first_distinct(PyObject *Py_UNUSED(self), PyObject *args)
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t r = 0; r < rows; r++) {
         const char *row = (const char *)words.buf + r * words.strides[0];
-        int64_t *kept = (int64_t *)out.buf + r * keep;
         Py_ssize_t count = 0;
         for (Py_ssize_t j = 0; j < width && count < keep; j++) {
-            const uint64_t value = ((uint64_t)read_u32(row + j * words.strides[1]) * n) >> 32;
+            const uint32_t value =
+                (uint32_t)(((uint64_t)read_u32(row + j * words.strides[1]) * n) >> 32);
             const uint64_t bit = (uint64_t)1 << (value & 63);
             if (!(seen[value >> 6] & bit)) {
                 seen[value >> 6] |= bit;
-                kept[count++] = (int64_t)value;
+                kept[count++] = value;
+            }
+        }
+        if (narrow) {
+            int32_t *to = (int32_t *)out.buf + r * keep;
+            for (Py_ssize_t i = 0; i < count; i++) {
+                to[i] = (int32_t)(kept[i] + first);
+            }
+        }
+        else {
+            int64_t *to = (int64_t *)out.buf + r * keep;
+            for (Py_ssize_t i = 0; i < count; i++) {
+                to[i] = (int64_t)kept[i] + first;
             }
         }
         for (Py_ssize_t i = 0; i < count; i++) { /* leave the table empty for the next row */
-            const uint64_t value = (uint64_t)kept[i];
-            if (value < n) {
-                seen[value >> 6] = 0;
-            }
+            seen[kept[i] >> 6] = 0;
         }
         if (count < keep) {
             ran_out[n_ran_out++] = r;
@@ -159,6 +183,7 @@ first_distinct(PyObject *Py_UNUSED(self), PyObject *args)
     }
 done:
     PyMem_RawFree(seen);
+    PyMem_RawFree(kept);
     PyMem_RawFree(ran_out);
     PyBuffer_Release(&words);
     PyBuffer_Release(&out);

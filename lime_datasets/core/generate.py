@@ -21,8 +21,8 @@ from . import arrays, vocab
 from .config import LimeConfig, check_split
 from .records import SCHEMA
 from .rng import WORDS_PER_COUNTER, SlotReader, row_words, stream_key
-from .sequences import ID_DTYPE, Part, pack, pack_groups
-from .symbols import candidate_count, sample_symbols
+from .sequences import Part, pack, pack_groups
+from .symbols import candidate_count, sample_symbol_ids
 from .tasks import TASKS
 
 BLOCK_SIZE = 1000
@@ -151,8 +151,9 @@ def _build_batch(config: LimeConfig, first_id: int, words: np.ndarray) -> pa.Rec
         thresholds = _task_thresholds(config.task_weights)
         task_index = np.searchsorted(thresholds, words[:, 0].astype(np.uint64), side="right")
     n_candidates = candidate_count(config.vocab_size)
-    symbols = sample_symbols(words[:, 1 : 1 + n_candidates], config.vocab_size)
-    sample_ids = (vocab.SYMBOL_OFFSET + symbols).astype(ID_DTYPE)
+    sample_ids = sample_symbol_ids(
+        words[:, 1 : 1 + n_candidates], config.vocab_size, vocab.SYMBOL_OFFSET
+    )
     sources, targets = [], []
     for index, task in enumerate(tasks):
         rows_of_task = np.flatnonzero(task_index == index) if len(tasks) > 1 else None

@@ -20,6 +20,7 @@ import numpy as np
 
 from . import kernels
 from .rng import uniform_below
+from .sequences import ID_DTYPE
 
 RULE_SYMBOLS = 24
 STRING_SYMBOLS = 24
@@ -63,6 +64,17 @@ def sample_symbols_native(words: np.ndarray, vocab_size: int) -> np.ndarray:
     ran_out = kernels.native.first_distinct(words, vocab_size, out)
     if ran_out:
         out[ran_out] = _sample_chunk(words[ran_out], vocab_size)
+    return out
+
+
+def sample_symbol_ids(words: np.ndarray, vocab_size: int, first_id: int) -> np.ndarray:
+    """The token ids (``ID_DTYPE``) ``first_id + s`` of the symbols ``s`` of ``sample_symbols``."""
+    if kernels.native is None:
+        return (first_id + sample_symbols_numpy(words, vocab_size)).astype(ID_DTYPE)
+    out = np.empty((words.shape[0], SYMBOLS_PER_EXAMPLE), dtype=ID_DTYPE)
+    ran_out = kernels.native.first_distinct(words, vocab_size, out, first_id)
+    if ran_out:
+        out[ran_out] = first_id + _sample_chunk(words[ran_out], vocab_size)
     return out
 
 
