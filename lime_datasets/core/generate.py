@@ -192,8 +192,8 @@ def _pack_tasks(
 
 
 def _task_column(tasks: tuple[str, ...], task_index: np.ndarray) -> pa.StringArray:
-    """The task name of every row, built directly (Arrow's take costs more, in time that goes to
-    its memory pool)."""
+    """The task name of every row, built with numpy (where generating, Arrow's take cost several
+    times as much)."""
     rows = len(task_index)
     if len(tasks) == 1:
         name = tasks[0].encode()

@@ -7,8 +7,8 @@ number of candidate words (``candidate_count(V)``, chosen so that running out is
 a row that does run out continues the same procedure with words from a Philox stream keyed by the
 sha256 of its own candidate words, so the result stays a pure function of the row's words.
 
-``sample_symbols`` runs the compiled kernel where there is one (``kernels``), and the numpy code
-of ``sample_symbols_numpy``, its reference, otherwise.
+``sample_symbols`` and ``sample_symbol_ids`` run the compiled kernel where there is one
+(``kernels``), and the numpy code of ``sample_symbols_numpy``, its reference, otherwise.
 """
 
 from __future__ import annotations
@@ -58,20 +58,19 @@ def sample_symbols(words: np.ndarray, vocab_size: int) -> np.ndarray:
     return sample_symbols_numpy(words, vocab_size)
 
 
-def sample_symbols_native(words: np.ndarray, vocab_size: int) -> np.ndarray:
-    """``sample_symbols`` by the compiled kernel; the rows that run out finish in numpy."""
-    out = np.empty((words.shape[0], SYMBOLS_PER_EXAMPLE), dtype=np.int64)
-    ran_out = kernels.native.first_distinct(words, vocab_size, out)
-    if ran_out:
-        out[ran_out] = _sample_chunk(words[ran_out], vocab_size)
-    return out
-
-
 def sample_symbol_ids(words: np.ndarray, vocab_size: int, first_id: int) -> np.ndarray:
     """The token ids (``ID_DTYPE``) ``first_id + s`` of the symbols ``s`` of ``sample_symbols``."""
-    if kernels.native is None:
-        return (first_id + sample_symbols_numpy(words, vocab_size)).astype(ID_DTYPE)
-    out = np.empty((words.shape[0], SYMBOLS_PER_EXAMPLE), dtype=ID_DTYPE)
+    if kernels.native is not None:
+        return sample_symbols_native(words, vocab_size, first_id, ID_DTYPE)
+    return (first_id + sample_symbols_numpy(words, vocab_size)).astype(ID_DTYPE)
+
+
+def sample_symbols_native(
+    words: np.ndarray, vocab_size: int, first_id: int = 0, dtype: type = np.int64
+) -> np.ndarray:
+    """``first_id + sample_symbols(words, vocab_size)`` as ``dtype`` (int32 or int64), by the
+    compiled kernel; the rows that run out of candidates finish in numpy."""
+    out = np.empty((words.shape[0], SYMBOLS_PER_EXAMPLE), dtype=dtype)
     ran_out = kernels.native.first_distinct(words, vocab_size, out, first_id)
     if ran_out:
         out[ran_out] = first_id + _sample_chunk(words[ran_out], vocab_size)
