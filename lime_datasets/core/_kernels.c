@@ -380,15 +380,23 @@ pack_runs(PyObject *Py_UNUSED(self), PyObject *args)
         return NULL;
     }
     PyObject *result = NULL;
-    char *written = NULL;
+    Py_ssize_t *source = NULL; /* of each output row: 1 + its group, times `stride`, + its row */
     int64_t *ends = offsets.buf;
     const Py_ssize_t rows = offsets.shape[0] - 1;
     if (rows < 0) {
         PyErr_SetString(PyExc_ValueError, "offsets must not be empty");
         goto done;
     }
-    written = PyMem_Calloc((size_t)(rows ? rows : 1), 1);
-    if (written == NULL) {
+    Py_ssize_t stride = 1; /* more than any group's rows */
+    for (Py_ssize_t g = 0; g < n_groups; g++) {
+        stride = groups[g].rows >= stride ? groups[g].rows + 1 : stride;
+    }
+    if (n_groups > 0 && stride > PY_SSIZE_T_MAX / (n_groups + 1)) {
+        PyErr_SetString(PyExc_OverflowError, "too many groups and rows");
+        goto done;
+    }
+    source = PyMem_Calloc((size_t)(rows ? rows : 1), sizeof *source);
+    if (source == NULL) {
         PyErr_NoMemory();
         goto done;
     }
@@ -401,11 +409,11 @@ pack_runs(PyObject *Py_UNUSED(self), PyObject *args)
         const Group *group = &groups[g];
         for (Py_ssize_t i = 0; i < group->rows && !bad; i++) {
             const int64_t place = place_of(group, i);
-            if (place < 0 || place >= rows || written[place]) {
+            if (place < 0 || place >= rows || source[place] != 0) {
                 bad = 2;
                 break;
             }
-            written[place] = 1;
+            source[place] = (g + 1) * stride + i;
             int64_t row_length = 0;
             for (Py_ssize_t p = 0; p < group->n_parts && !bad; p++) {
                 const Part *part = &group->parts[p];
@@ -434,55 +442,48 @@ pack_runs(PyObject *Py_UNUSED(self), PyObject *args)
                                  : "a run has a negative length, or the runs are too long");
         goto done;
     }
-    /* Pass 2: check each non-empty run against its table and copy it. A run of up to SHORT_RUN
-     * ids is copied as SHORT_RUN ids where its table has them and the ids past its end are not
-     * final yet: a fixed-size copy without branches on the length. They are not final where a
-     * later run overwrites them: in the rest of the row, or in the rows after it when one group
-     * writes every row in order (the output keeps room for the last row's spill). */
+    /* Pass 2: the output rows in order, each from its group's row; each non-empty run is checked
+     * against its table and copied. A run of up to SHORT_RUN ids is copied as SHORT_RUN ids where
+     * its table has them: a fixed-size copy without branches on the length. The ids past its end
+     * are overwritten by the runs after it, or lie in the room the output keeps past its end. */
     const int64_t total = ends[rows];
-    const int in_order = n_groups == 1 && !groups[0].has_places;
     result = PyByteArray_FromStringAndSize(NULL, (Py_ssize_t)(total + SHORT_RUN) * 4);
     if (result == NULL) {
         goto done;
     }
     int32_t *ids = (int32_t *)PyByteArray_AS_STRING(result);
     Py_BEGIN_ALLOW_THREADS
-    for (Py_ssize_t g = 0; g < n_groups && !bad; g++) {
-        const Group *group = &groups[g];
-        for (Py_ssize_t i = 0; i < group->rows && !bad; i++) {
-            const int64_t place = place_of(group, i);
-            if (place < 0 || place >= rows) {
-                bad = 2;
-                break;
-            }
-            int64_t at = ends[place];
-            const int64_t end = ends[place + 1];
-            const int64_t spill_end = in_order ? total + SHORT_RUN : end;
-            for (Py_ssize_t p = 0; p < group->n_parts && !bad; p++) {
-                const Part *part = &group->parts[p];
-                const int64_t size = part->table.shape[0];
-                const int32_t *table = part->table.buf;
-                for (Py_ssize_t j = 0; j < part->start.shape[1]; j++) {
-                    const int64_t length = RUN_AT(part->length, i, j);
-                    const int64_t start = RUN_AT(part->start, i, j);
-                    const int outside = (start < 0) | (length > size) | (start > size - length);
-                    if ((length < 0) | (length > end - at) | ((length != 0) & outside)) {
-                        bad = 3;
-                        break;
-                    }
-                    if ((length <= SHORT_RUN) & (start >= 0) & (start <= size - SHORT_RUN) &
-                        (at <= spill_end - SHORT_RUN)) {
-                        memcpy(ids + at, table + start, SHORT_RUN * sizeof *ids);
-                    }
-                    else if (length != 0) {
-                        memcpy(ids + at, table + start, (size_t)length * sizeof *ids);
-                    }
-                    at += length;
+    for (Py_ssize_t r = 0; r < rows && !bad; r++) {
+        if (source[r] == 0) {
+            continue; /* in no group: empty */
+        }
+        const Group *group = &groups[source[r] / stride - 1];
+        const Py_ssize_t i = source[r] % stride;
+        int64_t at = ends[r];
+        const int64_t end = ends[r + 1];
+        for (Py_ssize_t p = 0; p < group->n_parts && !bad; p++) {
+            const Part *part = &group->parts[p];
+            const int64_t size = part->table.shape[0];
+            const int32_t *table = part->table.buf;
+            for (Py_ssize_t j = 0; j < part->start.shape[1]; j++) {
+                const int64_t length = RUN_AT(part->length, i, j);
+                const int64_t start = RUN_AT(part->start, i, j);
+                const int outside = (start < 0) | (length > size) | (start > size - length);
+                if ((length < 0) | (length > end - at) | ((length != 0) & outside)) {
+                    bad = 3;
+                    break;
                 }
+                if ((length <= SHORT_RUN) & (start >= 0) & (start <= size - SHORT_RUN)) {
+                    memcpy(ids + at, table + start, SHORT_RUN * sizeof *ids);
+                }
+                else if (length != 0) {
+                    memcpy(ids + at, table + start, (size_t)length * sizeof *ids);
+                }
+                at += length;
             }
-            if (!bad && at != end) {
-                bad = 4;
-            }
+        }
+        if (!bad && at != end) {
+            bad = 4;
         }
     }
     Py_END_ALLOW_THREADS
@@ -495,7 +496,7 @@ pack_runs(PyObject *Py_UNUSED(self), PyObject *args)
         Py_CLEAR(result);
     }
 done:
-    PyMem_Free(written);
+    PyMem_Free(source);
     PyBuffer_Release(&offsets);
     release_groups(groups, n_groups);
     return result;
