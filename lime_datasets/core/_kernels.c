@@ -54,9 +54,10 @@ get_buffer(PyObject *obj, Py_buffer *view, int flags, int ndim, Py_ssize_t items
                                      : view->itemsize == itemsize;
     if (view->ndim != ndim || !size_ok || !is_integer_format(view->format, kinds)) {
         PyErr_Format(PyExc_TypeError,
-                     "%s must be a %d-dimensional buffer of %zd-byte integers (%s); got format "
+                     "%s must be a %d-dimensional buffer of %s-byte integers (%s); got format "
                      "'%s', %d dimensions, %zd-byte items",
-                     name, ndim, itemsize, kinds, view->format ? view->format : "B",
+                     name, ndim, itemsize < 0 ? "4- or 8" : itemsize == 1 ? "1" :
+                     itemsize == 4 ? "4" : "8", kinds, view->format ? view->format : "B",
                      view->ndim, view->itemsize);
         PyBuffer_Release(view);
         return -1;
