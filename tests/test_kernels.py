@@ -247,6 +247,16 @@ def test_render_refuses_ids_outside_the_vocabulary_and_bad_offsets(native) -> No
                            np.empty(2, dtype=np.int32))
 
 
+def test_render_refuses_texts_beyond_int32_offsets(native) -> None:
+    # 2**28 + 1 tokens of 8 bytes: over 2**31 bytes. The ids are never written: no memory used.
+    ids = np.zeros(2**28 + 1, dtype=np.int32)
+    text_offsets = np.empty(2, dtype=np.int32)
+    with pytest.raises(OverflowError, match="2\\*\\*31 - 1"):
+        native.render_text(ids, np.array([0, len(ids)]), b"abcdefg ", b"\x08", text_offsets)
+    text = native.render_text(ids[:1000], np.array([0, 1000]), b"abcdefg ", b"\x08", text_offsets)
+    assert len(text) == 8 * 1000 - 1 and text_offsets.tolist() == [0, len(text)]
+
+
 # ---- whole examples
 
 

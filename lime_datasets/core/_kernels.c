@@ -561,12 +561,6 @@ render_text(PyObject *Py_UNUSED(self), PyObject *args)
         PyErr_SetString(PyExc_ValueError, "entries must hold 8 bytes per width");
         goto done;
     }
-    for (Py_ssize_t t = 0; t < n_tokens; t++) {
-        if (widths[t] < 1 || widths[t] > ENTRY_BYTES) {
-            PyErr_SetString(PyExc_ValueError, "every width must be in 1..8");
-            goto done;
-        }
-    }
     if (offsets[0] < 0 || offsets[rows] > n_ids) {
         PyErr_SetString(PyExc_ValueError, "offsets must lie within ids");
         goto done;
@@ -577,25 +571,38 @@ render_text(PyObject *Py_UNUSED(self), PyObject *args)
             goto done;
         }
     }
-    /* Pass 1: the size of the texts, every id checked. */
-    int bad_id = 0;
+    /* Pass 1: the size of the texts, every id and the width of every token used checked. */
+    int bad = 0; /* 1: an id outside the tokens; 2: a width outside 1..8 */
     int64_t total = 0;
     Py_BEGIN_ALLOW_THREADS
-    for (Py_ssize_t r = 0; r < rows && !bad_id; r++) {
+    for (Py_ssize_t r = 0; r < rows && !bad; r++) {
         const int64_t begin = offsets[r], end = offsets[r + 1];
         for (int64_t i = begin; i < end; i++) {
             const int32_t id = ids[i];
             if (id < 0 || id >= n_tokens) {
-                bad_id = 1;
+                bad = 1;
                 break;
             }
-            total += widths[id];
+            const uint8_t width = widths[id];
+            if (width < 1 || width > ENTRY_BYTES) {
+                bad = 2;
+                break;
+            }
+            total += width;
         }
         total -= end > begin; /* no space after the last token */
+        if (total > INT32_MAX) {
+            break; /* too long: the check below says so */
+        }
     }
     Py_END_ALLOW_THREADS
-    if (bad_id) {
-        PyErr_Format(PyExc_ValueError, "a token id is outside [0, %zd)", n_tokens);
+    if (bad) {
+        if (bad == 1) {
+            PyErr_Format(PyExc_ValueError, "a token id is outside [0, %zd)", n_tokens);
+        }
+        else {
+            PyErr_SetString(PyExc_ValueError, "every width must be in 1..8");
+        }
         goto done;
     }
     if (total > INT32_MAX) {
@@ -613,12 +620,12 @@ render_text(PyObject *Py_UNUSED(self), PyObject *args)
     int64_t at = 0;
     Py_BEGIN_ALLOW_THREADS
     text_offsets[0] = 0;
-    for (Py_ssize_t r = 0; r < rows && !bad_id; r++) {
+    for (Py_ssize_t r = 0; r < rows && !bad; r++) {
         const int64_t begin = offsets[r], end = offsets[r + 1];
         for (int64_t i = begin; i < end; i++) {
             const int32_t id = ids[i];
             if (id < 0 || id >= n_tokens || at > capacity - ENTRY_BYTES) {
-                bad_id = 1;
+                bad = 1;
                 break;
             }
             memcpy(text + at, entries + (Py_ssize_t)id * ENTRY_BYTES, ENTRY_BYTES);
@@ -628,7 +635,7 @@ render_text(PyObject *Py_UNUSED(self), PyObject *args)
         text_offsets[r + 1] = (int32_t)(at < 0 ? 0 : at > total ? total : at);
     }
     Py_END_ALLOW_THREADS
-    if (bad_id || at != total) {
+    if (bad || at != total) {
         PyErr_SetString(PyExc_RuntimeError, "the ids changed while they were rendered");
         Py_CLEAR(result);
         goto done;
