@@ -43,9 +43,14 @@ PURE_PYTHON_TESTS := tests/test_determinism.py tests/test_rng.py tests/test_sequ
 	tests/test_rewrite.py tests/test_checker.py tests/test_kernels.py
 
 # The compiled kernels: the install builds them; this rebuilds them in place when their source
-# changed since (setuptools skips an extension that is up to date).
+# changed since (setuptools skips an extension that is up to date). Venvs of Python 3.12 and newer
+# have no setuptools unless asked for; there the kernels stay as the install built them.
 kernels: $(STAMP)
-	$(BIN)/python setup.py --quiet build_ext --inplace
+	@if $(BIN)/python -c "import setuptools" 2>/dev/null; then \
+	  $(BIN)/python setup.py --quiet build_ext --inplace; \
+	else \
+	  echo "no setuptools in $(VENV): the compiled kernels stay as the install built them"; \
+	fi
 
 demo: kernels
 	$(BIN)/python -m lime_datasets.demo
