@@ -147,11 +147,11 @@ first_distinct(PyObject *Py_UNUSED(self), PyObject *args)
         for (Py_ssize_t j = 0; j < width && count < keep; j++) {
             const uint32_t value =
                 (uint32_t)(((uint64_t)read_u32(row + j * words.strides[1]) * n) >> 32);
-            const uint64_t bit = (uint64_t)1 << (value & 63);
-            if (!(seen[value >> 6] & bit)) {
-                seen[value >> 6] |= bit;
-                kept[count++] = value;
-            }
+            const uint64_t bit = (uint64_t)1 << (value & 63), seen_word = seen[value >> 6];
+            /* Without a branch: a repeat is written, then overwritten by the next value. */
+            kept[count] = value;
+            seen[value >> 6] = seen_word | bit;
+            count += !(seen_word & bit);
         }
         if (narrow) {
             int32_t *to = (int32_t *)out.buf + r * keep;
