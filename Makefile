@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # The pytest arguments; e.g. `make test PYTEST_ARGS="-k hf -x"`.
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint bench cards clean
+.PHONY: demo test lint bench cards clean kernels
 
 # The extras installed for the demo, the tests and the benchmarks.
 EXTRAS := all,test,torch,jax
@@ -36,17 +36,34 @@ $(STAMP): setup.cfg pyproject.toml
 	$(call pip_install,-e ".[$(EXTRAS)]")
 	touch $(STAMP)
 
-demo: $(STAMP)
+# The tests of generation that run a second time on the numpy path, which runs where the compiled
+# kernels are not built (no C compiler) or are switched off.
+PURE_PYTHON_TESTS := tests/test_determinism.py tests/test_rng.py tests/test_sequences.py \
+	tests/test_vocab.py tests/test_properties.py tests/test_substitution_ranges.py \
+	tests/test_rewrite.py tests/test_checker.py tests/test_kernels.py
+
+# The compiled kernels: the install builds them; this rebuilds them in place when their source
+# changed since (setuptools skips an extension that is up to date). Venvs of Python 3.12 and newer
+# have no setuptools unless asked for; there the kernels stay as the install built them.
+kernels: $(STAMP)
+	@if $(BIN)/python -c "import setuptools" 2>/dev/null; then \
+	  $(BIN)/python setup.py --quiet build_ext --inplace; \
+	else \
+	  echo "no setuptools in $(VENV): the compiled kernels stay as the install built them"; \
+	fi
+
+demo: kernels
 	$(BIN)/python -m lime_datasets.demo
 
-test: $(STAMP)
+test: kernels
 	$(BIN)/ruff check lime_datasets tests benchmarks examples
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	LIME_DATASETS_PURE_PYTHON=1 $(BIN)/python -m pytest -q $(PURE_PYTHON_TESTS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check lime_datasets tests benchmarks examples
 
-bench: $(STAMP)
+bench: kernels
 	$(BIN)/python benchmarks/run_all.py
 
 cards: $(STAMP)
@@ -54,4 +71,4 @@ cards: $(STAMP)
 	$(BIN)/python -m lime_datasets.tfds.metadata
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache lime_datasets/core/_kernels*.so

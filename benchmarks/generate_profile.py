@@ -7,7 +7,9 @@ Runs the stages of ``lime_datasets.core.generate`` one after the other on batche
 times each: the random words, the 68-symbol draw, the task's draws and parts, packing the token
 rows, rendering the text, and assembling the Arrow batch. Prints microseconds per example and each
 stage's share, and checks that the batches equal ``iter_batches``' (so the stages timed are the
-ones that run).
+ones that run). The symbol draw, packing and rendering run the compiled kernels where they are
+built (``lime_datasets.core.kernels``; LIME_DATASETS_PURE_PYTHON=1 times the numpy code instead);
+the output says which.
 """
 
 from __future__ import annotations
@@ -20,11 +22,11 @@ import numpy as np
 import pyarrow as pa
 
 from lime_datasets.configs import get_config
-from lime_datasets.core import generate, vocab
+from lime_datasets.core import generate, kernels, vocab
 from lime_datasets.core.records import SCHEMA
 from lime_datasets.core.rng import SlotReader
-from lime_datasets.core.sequences import ID_DTYPE, pack
-from lime_datasets.core.symbols import candidate_count, sample_symbols
+from lime_datasets.core.sequences import pack
+from lime_datasets.core.symbols import candidate_count, sample_symbol_ids
 from lime_datasets.core.tasks import TASKS
 
 STAGES = ("random words", "symbol draw", "task draws and parts", "pack token rows", "render text",
@@ -46,8 +48,9 @@ def profile(name: str, rows: int) -> dict:
         clock = time.perf_counter()
         words = generate._row_words(config, "train", begin, end, slots)
         clock = _lap(seconds, "random words", clock)
-        symbols = sample_symbols(words[:, 1 : 1 + n_candidates], config.vocab_size)
-        sample_ids = (vocab.SYMBOL_OFFSET + symbols).astype(ID_DTYPE)
+        sample_ids = sample_symbol_ids(
+            words[:, 1 : 1 + n_candidates], config.vocab_size, vocab.SYMBOL_OFFSET
+        )
         clock = _lap(seconds, "symbol draw", clock)
         reader = SlotReader(words, start=1 + n_candidates)
         source_parts, target_parts = task.build(reader, sample_ids, config)
@@ -72,12 +75,17 @@ def profile(name: str, rows: int) -> dict:
     total = sum(seconds.values())
     return {
         "config": name,
+        "code": _code(),
         "rows": rows,
         "us_per_example": round(total / rows * 1e6, 3),
         "examples_per_s": round(rows / total),
         "stages_us_per_example": {k: round(v / rows * 1e6, 3) for k, v in seconds.items()},
         "stages_share": {k: round(v / total, 3) for k, v in seconds.items()},
     }
+
+
+def _code() -> str:
+    return "compiled kernels" if kernels.native is not None else "numpy"
 
 
 def _lap(seconds: dict[str, float], stage: str, since: float) -> float:
@@ -96,6 +104,7 @@ def main() -> None:
     for name in args.configs.split(","):
         profile(name, 2 * generate.CHUNK_ROWS)  # warm caches
         results.append(profile(name, args.rows))
+    print(f"symbol draw, packing and rendering: {_code()}")
     print(f"{'config':<24}{'us/example':>11}" + "".join(f"{s:>22}" for s in STAGES))
     for r in results:
         shares = "".join(f"{r['stages_us_per_example'][s]:>14.3f} ({r['stages_share'][s]:>4.0%})"

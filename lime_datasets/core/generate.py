@@ -21,8 +21,8 @@ from . import arrays, vocab
 from .config import LimeConfig, check_split
 from .records import SCHEMA
 from .rng import WORDS_PER_COUNTER, SlotReader, row_words, stream_key
-from .sequences import ID_DTYPE, pack
-from .symbols import candidate_count, sample_symbols
+from .sequences import Part, pack, pack_groups
+from .symbols import candidate_count, sample_symbol_ids
 from .tasks import TASKS
 
 BLOCK_SIZE = 1000
@@ -151,23 +151,26 @@ def _build_batch(config: LimeConfig, first_id: int, words: np.ndarray) -> pa.Rec
         thresholds = _task_thresholds(config.task_weights)
         task_index = np.searchsorted(thresholds, words[:, 0].astype(np.uint64), side="right")
     n_candidates = candidate_count(config.vocab_size)
-    symbols = sample_symbols(words[:, 1 : 1 + n_candidates], config.vocab_size)
-    sample_ids = (vocab.SYMBOL_OFFSET + symbols).astype(ID_DTYPE)
+    sample_ids = sample_symbol_ids(
+        words[:, 1 : 1 + n_candidates], config.vocab_size, vocab.SYMBOL_OFFSET
+    )
     sources, targets = [], []
-    groups = []
     for index, task in enumerate(tasks):
         rows_of_task = np.flatnonzero(task_index == index) if len(tasks) > 1 else None
-        if rows_of_task is not None and not len(rows_of_task):
+        if rows_of_task is None:
+            reader = SlotReader(words, start=1 + n_candidates)
+            task_ids = sample_ids
+        elif len(rows_of_task):
+            # The task's rows of only the words the task reads (those after the symbol draw).
+            reader = SlotReader(words[rows_of_task, 1 + n_candidates :])
+            task_ids = sample_ids[rows_of_task]
+        else:
             continue
-        task_words = words if rows_of_task is None else words[rows_of_task]
-        task_ids = sample_ids if rows_of_task is None else sample_ids[rows_of_task]
-        reader = SlotReader(task_words, start=1 + n_candidates)
         source_parts, target_parts = TASKS[task].build(reader, task_ids, config)
-        sources.append(pack(source_parts))
-        targets.append(pack(target_parts))
-        groups.append(rows_of_task)
-    source_ids, source_offsets = _merge(sources, groups, rows)
-    target_ids, target_offsets = _merge(targets, groups, rows)
+        sources.append((source_parts, rows_of_task))
+        targets.append((target_parts, rows_of_task))
+    source_ids, source_offsets = _pack_tasks(sources, rows)
+    target_ids, target_offsets = _pack_tasks(targets, rows)
     columns = [
         arrays.numbers(np.arange(first_id, first_id + rows, dtype=np.int64)),
         _task_column(tasks, task_index),
@@ -179,34 +182,34 @@ def _build_batch(config: LimeConfig, first_id: int, words: np.ndarray) -> pa.Rec
     return pa.RecordBatch.from_arrays(columns, schema=SCHEMA)
 
 
-def _merge(
-    ragged: list[tuple[np.ndarray, np.ndarray]], groups: list, rows: int
+def _pack_tasks(
+    groups: list[tuple[list[Part], np.ndarray | None]], rows: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Interleave per-task ragged rows back into row order."""
-    if len(ragged) == 1 and groups[0] is None:
-        return ragged[0]
-    lengths = np.zeros(rows, dtype=np.int64)
-    for (_, offsets), group in zip(ragged, groups, strict=True):
-        lengths[group] = np.diff(offsets)
-    offsets = np.zeros(rows + 1, dtype=np.int64)
-    np.cumsum(lengths, out=offsets[1:])
-    flat = np.empty(offsets[-1], dtype=ID_DTYPE)
-    for (values, task_offsets), group in zip(ragged, groups, strict=True):
-        task_lengths = np.diff(task_offsets)
-        shift = np.repeat(offsets[group] - task_offsets[:-1], task_lengths)
-        flat[np.arange(len(values)) + shift] = values
-    return flat, offsets
+    """The token rows of a batch from each task's parts and rows (None: all rows, one task)."""
+    if len(groups) == 1 and groups[0][1] is None:
+        return pack(groups[0][0])
+    return pack_groups(groups, rows)
 
 
 def _task_column(tasks: tuple[str, ...], task_index: np.ndarray) -> pa.StringArray:
-    """The task name of every row."""
-    if len(tasks) > 1:
-        return arrays.strings(tasks).take(arrays.numbers(task_index))
-    # One task: its name repeated, built directly (Arrow's take is slow on a one-entry array).
-    name = tasks[0].encode()
+    """The task name of every row, built with numpy (where generating, Arrow's take cost several
+    times as much)."""
     rows = len(task_index)
-    offsets = np.arange(0, (rows + 1) * len(name), len(name), dtype=np.int32)
-    return pa.StringArray.from_buffers(rows, pa.py_buffer(offsets), pa.py_buffer(name * rows))
+    if len(tasks) == 1:
+        name = tasks[0].encode()
+        offsets = np.arange(0, (rows + 1) * len(name), len(name), dtype=np.int32)
+        return pa.StringArray.from_buffers(rows, pa.py_buffer(offsets), pa.py_buffer(name * rows))
+    encoded = [task.encode() for task in tasks]
+    lengths = np.array([len(name) for name in encoded], dtype=np.int64)
+    row_lengths = lengths[task_index]
+    offsets = np.zeros(rows + 1, dtype=np.int64)
+    np.cumsum(row_lengths, out=offsets[1:])
+    # Byte k of the column is byte k - offsets[r] of the name of row r, in the names end to end.
+    shift = np.repeat((np.cumsum(lengths) - lengths)[task_index] - offsets[:-1], row_lengths)
+    data = np.frombuffer(b"".join(encoded), dtype=np.uint8).take(np.arange(offsets[-1]) + shift)
+    return pa.StringArray.from_buffers(
+        rows, pa.py_buffer(offsets.astype(np.int32)), pa.py_buffer(data)
+    )
 
 
 def _ids_array(ids: np.ndarray, offsets: np.ndarray) -> pa.Array:

@@ -4,7 +4,8 @@ Generators build each part of a source or target (a header, a rule, a case) as a
 row, a fixed number of runs, each a stretch of consecutive entries of one flat id table (a rule is
 one run of its row of rule ids; a case entry ``A : [ v v ] ,`` is three). A run of length 0 is
 absent. ``pack`` lays the runs of all parts end to end, row by row, and copies them out with one
-gather, so the cost follows the tokens written rather than the padded widths.
+gather, so the cost follows the tokens written rather than the padded widths (or the compiled
+kernel copies them, where there is one: ``kernels``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from . import kernels
 from .vocab import SYMBOL_OFFSET
 
 ID_DTYPE = np.int32
@@ -76,6 +78,32 @@ def reorder_rows(part: Part, order: np.ndarray) -> Part:
 
 def pack(parts: list[Part]) -> tuple[np.ndarray, np.ndarray]:
     """Concatenate parts row by row: ``(flat_ids, offsets)`` with ``rows + 1`` offsets."""
+    if kernels.native is not None:
+        return pack_native(parts)
+    return pack_numpy(parts)
+
+
+def pack_native(parts: list[Part]) -> tuple[np.ndarray, np.ndarray]:
+    """``pack`` by the compiled kernel."""
+    offsets = np.empty(parts[0].start.shape[0] + 1, dtype=np.int64)
+    flat = kernels.native.pack_runs([(_kernel_runs(parts), None)], offsets)
+    return np.frombuffer(flat, dtype=ID_DTYPE), offsets
+
+
+def _kernel_runs(parts: list[Part]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """``parts`` in the types the kernel reads (no copy where they have them already)."""
+    return [
+        (
+            np.ascontiguousarray(part.table, dtype=ID_DTYPE),
+            np.asarray(part.start, dtype=np.int64),
+            np.asarray(part.length, dtype=np.int64),
+        )
+        for part in parts
+    ]
+
+
+def pack_numpy(parts: list[Part]) -> tuple[np.ndarray, np.ndarray]:
+    """``pack`` in numpy: one gather of the runs' entries from the tables laid end to end."""
     tables: dict[tuple[int, int], int] = {}  # (address, size) of a table -> its offset
     pieces, size = [], 0
     starts, lengths = [], []
@@ -112,6 +140,48 @@ def _run_indices(start: np.ndarray, length: np.ndarray, run_end: np.ndarray) -> 
     steps[0] = 0
     np.add.at(steps, run_end - length, jump)
     return np.cumsum(steps[:total], out=steps[:total])
+
+
+def pack_groups(
+    groups: list[tuple[list[Part], np.ndarray]], rows: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``pack`` of groups of parts that each make some rows of a batch of ``rows``: row ``i`` of
+    the group ``(parts, places)`` is row ``places[i]`` of the result. Each row of the batch is in
+    at most one group; rows in none are empty."""
+    if kernels.native is not None:
+        return pack_groups_native(groups, rows)
+    return pack_groups_numpy(groups, rows)
+
+
+def pack_groups_native(
+    groups: list[tuple[list[Part], np.ndarray]], rows: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``pack_groups`` by the compiled kernel: each group's runs go straight to their rows."""
+    offsets = np.empty(rows + 1, dtype=np.int64)
+    runs_of_groups = [
+        (_kernel_runs(parts), np.ascontiguousarray(places, dtype=np.int64))
+        for parts, places in groups
+    ]
+    flat = kernels.native.pack_runs(runs_of_groups, offsets)
+    return np.frombuffer(flat, dtype=ID_DTYPE), offsets
+
+
+def pack_groups_numpy(
+    groups: list[tuple[list[Part], np.ndarray]], rows: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``pack_groups`` in numpy: each group packed, then its rows moved to their places."""
+    packed = [(pack_numpy(parts), places) for parts, places in groups]
+    lengths = np.zeros(rows, dtype=np.int64)
+    for (_, offsets), places in packed:
+        lengths[places] = np.diff(offsets)
+    offsets = np.zeros(rows + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    flat = np.empty(offsets[-1], dtype=ID_DTYPE)
+    for (values, group_offsets), places in packed:
+        group_lengths = np.diff(group_offsets)
+        shift = np.repeat(offsets[places] - group_offsets[:-1], group_lengths)
+        flat[np.arange(len(values)) + shift] = values
+    return flat, offsets
 
 
 def symbol_ids(symbol_ids_row: np.ndarray, indices: np.ndarray) -> np.ndarray:

@@ -6,6 +6,9 @@ fixed
 number of candidate words (``candidate_count(V)``, chosen so that running out is vanishingly rare);
 a row that does run out continues the same procedure with words from a Philox stream keyed by the
 sha256 of its own candidate words, so the result stays a pure function of the row's words.
+
+``sample_symbols`` and ``sample_symbol_ids`` run the compiled kernel where there is one
+(``kernels``), and the numpy code of ``sample_symbols_numpy``, its reference, otherwise.
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ import math
 
 import numpy as np
 
+from . import kernels
 from .rng import uniform_below
+from .sequences import ID_DTYPE
 
 RULE_SYMBOLS = 24
 STRING_SYMBOLS = 24
@@ -46,7 +51,34 @@ def candidate_count(vocab_size: int) -> int:
 
 
 def sample_symbols(words: np.ndarray, vocab_size: int) -> np.ndarray:
-    """Distinct symbols per row, in draw order: ``(rows, 68)`` int64 from ``(rows, M)`` words."""
+    """Distinct symbols per row, in draw order: ``(rows, 68)`` int64 from ``(rows, M)`` uint32
+    words."""
+    if kernels.native is not None:
+        return sample_symbols_native(words, vocab_size)
+    return sample_symbols_numpy(words, vocab_size)
+
+
+def sample_symbol_ids(words: np.ndarray, vocab_size: int, first_id: int) -> np.ndarray:
+    """The token ids (``ID_DTYPE``) ``first_id + s`` of the symbols ``s`` of ``sample_symbols``."""
+    if kernels.native is not None:
+        return sample_symbols_native(words, vocab_size, first_id, ID_DTYPE)
+    return (first_id + sample_symbols_numpy(words, vocab_size)).astype(ID_DTYPE)
+
+
+def sample_symbols_native(
+    words: np.ndarray, vocab_size: int, first_id: int = 0, dtype: type = np.int64
+) -> np.ndarray:
+    """``first_id + sample_symbols(words, vocab_size)`` as ``dtype`` (int32 or int64), by the
+    compiled kernel; the rows that run out of candidates finish in numpy."""
+    out = np.empty((words.shape[0], SYMBOLS_PER_EXAMPLE), dtype=dtype)
+    ran_out = kernels.native.first_distinct(words, vocab_size, out, first_id)
+    if ran_out:
+        out[ran_out] = first_id + _sample_chunk(words[ran_out], vocab_size)
+    return out
+
+
+def sample_symbols_numpy(words: np.ndarray, vocab_size: int) -> np.ndarray:
+    """``sample_symbols`` in numpy."""
     rows = words.shape[0]
     out = np.empty((rows, SYMBOLS_PER_EXAMPLE), dtype=np.int64)
     step = max(1, _SCRATCH_ENTRIES // vocab_size)

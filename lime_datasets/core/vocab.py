@@ -18,7 +18,7 @@ import functools
 import numpy as np
 import pyarrow as pa
 
-from . import arrays
+from . import arrays, kernels
 
 SPECIAL_TOKENS = ("<pad>", "<s>", "</s>", "<unk>")
 STRUCTURAL_TOKENS = ("<UPPER>", "<LOWER>", "<MATH>", "<space>", ":", "[", "]", ",", "->")
@@ -113,12 +113,49 @@ def _token_array(vocab_size: int) -> pa.StringArray:
     return arrays.strings(_token_strings(vocab_size))
 
 
+_ENTRY_BYTES = 8  # the compiled kernel's fixed room for a token and its separator
+
+
+@functools.lru_cache(maxsize=8)
+def _token_entries(vocab_size: int) -> tuple[bytes, bytes] | None:
+    """What the compiled kernel reads: every token followed by a space and padded to 8 bytes, and
+    the length of each with its space; None where a token does not fit."""
+    encoded = [token.encode("utf-8") + b" " for token in vocab_tokens(vocab_size)]
+    if max(map(len, encoded)) > _ENTRY_BYTES:
+        return None
+    return b"".join(text.ljust(_ENTRY_BYTES, b"\0") for text in encoded), bytes(map(len, encoded))
+
+
 def render(ids: np.ndarray, offsets: np.ndarray, vocab_size: int) -> pa.StringArray:
     """Texts of ragged token-id rows: tokens joined by single spaces, no trailing space.
 
     ``ids`` is the flat id array and ``offsets`` (``rows + 1`` entries) bounds each row; every row
-    must be non-empty. Each token is looked up with its separator, except the last of a row, so the
-    looked-up strings laid end to end are exactly the texts, one after the other.
+    must be non-empty. Runs the compiled kernel where there is one (``kernels``), and
+    ``render_numpy`` otherwise.
+    """
+    if kernels.native is not None and _token_entries(vocab_size) is not None:
+        return render_native(ids, offsets, vocab_size)
+    return render_numpy(ids, offsets, vocab_size)
+
+
+def render_native(ids: np.ndarray, offsets: np.ndarray, vocab_size: int) -> pa.StringArray:
+    """``render`` by the compiled kernel (which also accepts empty rows)."""
+    entries, widths = _token_entries(vocab_size)
+    rows = len(offsets) - 1
+    text_offsets = np.empty(rows + 1, dtype=np.int32)
+    text = kernels.native.render_text(
+        np.ascontiguousarray(ids, dtype=np.int32),
+        np.ascontiguousarray(offsets, dtype=np.int64),
+        entries,
+        widths,
+        text_offsets,
+    )
+    return pa.StringArray.from_buffers(rows, pa.py_buffer(text_offsets), pa.py_buffer(text))
+
+
+def render_numpy(ids: np.ndarray, offsets: np.ndarray, vocab_size: int) -> pa.StringArray:
+    """``render`` in numpy and Arrow. Each token is looked up with its separator, except the last
+    of a row, so the looked-up strings laid end to end are exactly the texts, one after the other.
     """
     index = ids.astype(np.intp)
     index[offsets[1:] - 1] += len(_token_strings(vocab_size)) // 2

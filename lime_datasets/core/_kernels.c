@@ -1,0 +1,672 @@
+/* Compiled versions of three hot loops of generation; optional (see kernels.py).
+ *
+ * Each function computes exactly what its numpy reference computes:
+ *   first_distinct  symbols.sample_symbols (without the continuation of rows that run out)
+ *   pack_runs       sequences.pack and sequences.pack_groups
+ *   render_text     vocab.render
+ * Inputs come through the buffer protocol (no numpy headers needed); every index read from an
+ * input is checked before it is used, and the loops run without the GIL.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <stdint.h>
+#include <string.h>
+
+#define ENTRY_BYTES 8 /* render_text: each token's text and its separator, padded */
+#define SHORT_RUN 8   /* pack_runs: runs up to this long are copied at a fixed size */
+
+/* ---- buffers ---------------------------------------------------------------------------- */
+
+/* True when `format` (a struct-module format of one item) is a native-order integer of one of
+ * the kinds in `kinds` ("bhilqn" signed, "BHILQN" unsigned); the size is checked separately. */
+static int
+is_integer_format(const char *format, const char *kinds)
+{
+    if (format == NULL) {
+        format = "B";
+    }
+    if (*format == '@' || *format == '=') {
+        format++;
+    }
+#if PY_LITTLE_ENDIAN
+    else if (*format == '<') {
+        format++;
+    }
+#else
+    else if (*format == '>' || *format == '!') {
+        format++;
+    }
+#endif
+    return format[0] != '\0' && format[1] == '\0' && strchr(kinds, format[0]) != NULL;
+}
+
+/* Get a buffer of `ndim` dimensions whose items are `itemsize`-byte integers of `kinds` (4- or
+ * 8-byte where `itemsize` is -1). */
+static int
+get_buffer(PyObject *obj, Py_buffer *view, int flags, int ndim, Py_ssize_t itemsize,
+           const char *kinds, const char *name)
+{
+    if (PyObject_GetBuffer(obj, view, flags | PyBUF_FORMAT) < 0) {
+        return -1;
+    }
+    const int size_ok = itemsize < 0 ? view->itemsize == 4 || view->itemsize == 8
+                                     : view->itemsize == itemsize;
+    if (view->ndim != ndim || !size_ok || !is_integer_format(view->format, kinds)) {
+        PyErr_Format(PyExc_TypeError,
+                     "%s must be a %d-dimensional buffer of %s-byte integers (%s); got format "
+                     "'%s', %d dimensions, %zd-byte items",
+                     name, ndim, itemsize < 0 ? "4- or 8" : itemsize == 1 ? "1" :
+                     itemsize == 4 ? "4" : "8", kinds, view->format ? view->format : "B",
+                     view->ndim, view->itemsize);
+        PyBuffer_Release(view);
+        return -1;
+    }
+    return 0;
+}
+
+static int64_t
+read_i64(const char *p)
+{
+    int64_t value;
+    memcpy(&value, p, sizeof value);
+    return value;
+}
+
+static uint32_t
+read_u32(const char *p)
+{
+    uint32_t value;
+    memcpy(&value, p, sizeof value);
+    return value;
+}
+
+/* ---- first_distinct ----------------------------------------------------------------------- */
+
+PyDoc_STRVAR(first_distinct_doc,
+"first_distinct(words, vocab_size, out, first=0) -> list\n\n"
+"For each row of the uint32 matrix `words`, map each word `u` to `(u * vocab_size) >> 32` and\n"
+"write `first` plus each of the first `out.shape[1]` distinct values, in order, to the row of\n"
+"the int32 or int64 matrix `out`. Returns the rows that have fewer distinct values (their rows\n"
+"of `out` are partial).");
+
+static PyObject *
+first_distinct(PyObject *Py_UNUSED(self), PyObject *args)
+{
+    PyObject *words_obj, *out_obj;
+    Py_ssize_t vocab_size, first = 0;
+    if (!PyArg_ParseTuple(args, "OnO|n:first_distinct", &words_obj, &vocab_size, &out_obj,
+                          &first)) {
+        return NULL;
+    }
+    if (vocab_size < 1 || (uint64_t)vocab_size > UINT32_MAX) {
+        PyErr_Format(PyExc_ValueError, "vocab_size must be in [1, 2**32 - 1]; got %zd",
+                     vocab_size);
+        return NULL;
+    }
+    if (first < 0 || first > INT32_MAX) {
+        PyErr_Format(PyExc_ValueError, "first must be in [0, 2**31 - 1]; got %zd", first);
+        return NULL;
+    }
+    Py_buffer words, out;
+    if (get_buffer(words_obj, &words, PyBUF_STRIDES, 2, 4, "BHILQN", "words") < 0) {
+        return NULL;
+    }
+    if (get_buffer(out_obj, &out, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE, 2, -1, "bhilqn",
+                   "out") < 0) {
+        PyBuffer_Release(&words);
+        return NULL;
+    }
+    PyObject *result = NULL;
+    uint64_t *seen = NULL;
+    uint32_t *kept = NULL;
+    Py_ssize_t *ran_out = NULL;
+    const Py_ssize_t rows = words.shape[0], width = words.shape[1], keep = out.shape[1];
+    const int narrow = out.itemsize == 4;
+    if (out.shape[0] != rows) {
+        PyErr_SetString(PyExc_ValueError, "words and out must have the same number of rows");
+        goto done;
+    }
+    if (narrow && (int64_t)vocab_size - 1 > INT32_MAX - (int64_t)first) {
+        PyErr_SetString(PyExc_OverflowError, "first + vocab_size - 1 does not fit an int32 out");
+        goto done;
+    }
+    seen = PyMem_RawCalloc(((size_t)vocab_size + 63) / 64, sizeof *seen);
+    kept = PyMem_RawMalloc((size_t)(keep ? keep : 1) * sizeof *kept);
+    ran_out = PyMem_RawMalloc((size_t)(rows ? rows : 1) * sizeof *ran_out);
+    if (seen == NULL || kept == NULL || ran_out == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    Py_ssize_t n_ran_out = 0;
+    const uint64_t n = (uint64_t)vocab_size;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t r = 0; r < rows; r++) {
+        const char *row = (const char *)words.buf + r * words.strides[0];
+        Py_ssize_t count = 0;
+        for (Py_ssize_t j = 0; j < width && count < keep; j++) {
+            const uint32_t value =
+                (uint32_t)(((uint64_t)read_u32(row + j * words.strides[1]) * n) >> 32);
+            const uint64_t bit = (uint64_t)1 << (value & 63), seen_word = seen[value >> 6];
+            /* Without a branch: a repeat is written, then overwritten by the next value. */
+            kept[count] = value;
+            seen[value >> 6] = seen_word | bit;
+            count += !(seen_word & bit);
+        }
+        if (narrow) {
+            int32_t *to = (int32_t *)out.buf + r * keep;
+            for (Py_ssize_t i = 0; i < count; i++) {
+                to[i] = (int32_t)(kept[i] + first);
+            }
+        }
+        else {
+            int64_t *to = (int64_t *)out.buf + r * keep;
+            for (Py_ssize_t i = 0; i < count; i++) {
+                to[i] = (int64_t)kept[i] + first;
+            }
+        }
+        for (Py_ssize_t i = 0; i < count; i++) { /* leave the table empty for the next row */
+            seen[kept[i] >> 6] = 0;
+        }
+        if (count < keep) {
+            ran_out[n_ran_out++] = r;
+        }
+    }
+    Py_END_ALLOW_THREADS
+    result = PyList_New(n_ran_out);
+    for (Py_ssize_t i = 0; result != NULL && i < n_ran_out; i++) {
+        PyObject *row = PyLong_FromSsize_t(ran_out[i]);
+        if (row == NULL) {
+            Py_CLEAR(result);
+            break;
+        }
+        PyList_SET_ITEM(result, i, row);
+    }
+done:
+    PyMem_RawFree(seen);
+    PyMem_RawFree(kept);
+    PyMem_RawFree(ran_out);
+    PyBuffer_Release(&words);
+    PyBuffer_Release(&out);
+    return result;
+}
+
+/* ---- pack_runs ---------------------------------------------------------------------------- */
+
+typedef struct {
+    Py_buffer table, start, length; /* int32 (n,), int64 (rows, runs), int64 (rows, runs) */
+    int held;                       /* how many of the three views are held */
+} Part;
+
+typedef struct {
+    Part *parts;
+    Py_ssize_t n_parts, rows; /* the parts and their number of rows */
+    Py_buffer places;         /* int64 (rows,): the output row of each row; identity if absent */
+    int has_places;
+} Group;
+
+static void
+release_parts(Part *parts, Py_ssize_t count)
+{
+    for (Py_ssize_t i = 0; i < count; i++) {
+        Py_buffer *views[3] = {&parts[i].table, &parts[i].start, &parts[i].length};
+        for (int v = 0; v < parts[i].held; v++) {
+            PyBuffer_Release(views[v]);
+        }
+    }
+    PyMem_Free(parts);
+}
+
+static void
+release_groups(Group *groups, Py_ssize_t count)
+{
+    for (Py_ssize_t g = 0; g < count; g++) {
+        if (groups[g].parts != NULL) {
+            release_parts(groups[g].parts, groups[g].n_parts);
+        }
+        if (groups[g].has_places) {
+            PyBuffer_Release(&groups[g].places);
+        }
+    }
+    PyMem_Free(groups);
+}
+
+/* Get the views of every (table, start, length) of `seq`; all parts must have `*rows` rows. */
+static Part *
+get_parts(PyObject *seq, Py_ssize_t *count, Py_ssize_t *rows)
+{
+    PyObject *fast = PySequence_Fast(seq, "parts must be a sequence of (table, start, length)");
+    if (fast == NULL) {
+        return NULL;
+    }
+    const Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
+    if (n == 0) {
+        PyErr_SetString(PyExc_ValueError, "parts must not be empty");
+        Py_DECREF(fast);
+        return NULL;
+    }
+    Part *parts = PyMem_Calloc((size_t)n, sizeof *parts);
+    if (parts == NULL) {
+        Py_DECREF(fast);
+        PyErr_NoMemory();
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *item = PySequence_Fast_GET_ITEM(fast, i);
+        PyObject *table, *start, *length;
+        Part *part = &parts[i];
+        if (!PyTuple_Check(item) || !PyArg_ParseTuple(item, "OOO", &table, &start, &length)) {
+            if (!PyErr_Occurred()) {
+                PyErr_SetString(PyExc_TypeError, "each part must be a (table, start, length) tuple");
+            }
+            break;
+        }
+        if (get_buffer(table, &part->table, PyBUF_C_CONTIGUOUS, 1, 4, "bhilqn", "table") < 0) {
+            break;
+        }
+        part->held = 1;
+        if (get_buffer(start, &part->start, PyBUF_STRIDES, 2, 8, "bhilqn", "start") < 0) {
+            break;
+        }
+        part->held = 2;
+        if (get_buffer(length, &part->length, PyBUF_STRIDES, 2, 8, "bhilqn", "length") < 0) {
+            break;
+        }
+        part->held = 3;
+        if (part->start.shape[0] != part->length.shape[0] ||
+            part->start.shape[1] != part->length.shape[1] ||
+            part->start.shape[0] != parts[0].start.shape[0]) {
+            PyErr_SetString(PyExc_ValueError,
+                            "start and length of every part must have one shape, and every "
+                            "part of a group the same number of rows");
+            break;
+        }
+    }
+    Py_DECREF(fast);
+    if (PyErr_Occurred()) {
+        release_parts(parts, n); /* the parts not reached hold no view */
+        return NULL;
+    }
+    *count = n;
+    *rows = parts[0].start.shape[0];
+    return parts;
+}
+
+/* Get every (parts, places) of `seq`. */
+static Group *
+get_groups(PyObject *seq, Py_ssize_t *count)
+{
+    PyObject *fast = PySequence_Fast(seq, "groups must be a sequence of (parts, places)");
+    if (fast == NULL) {
+        return NULL;
+    }
+    const Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
+    Group *groups = PyMem_Calloc((size_t)(n ? n : 1), sizeof *groups);
+    if (groups == NULL) {
+        Py_DECREF(fast);
+        PyErr_NoMemory();
+        return NULL;
+    }
+    for (Py_ssize_t g = 0; g < n; g++) {
+        PyObject *item = PySequence_Fast_GET_ITEM(fast, g);
+        PyObject *parts, *places;
+        Group *group = &groups[g];
+        if (!PyTuple_Check(item) || !PyArg_ParseTuple(item, "OO", &parts, &places)) {
+            if (!PyErr_Occurred()) {
+                PyErr_SetString(PyExc_TypeError, "each group must be a (parts, places) tuple");
+            }
+            break;
+        }
+        group->parts = get_parts(parts, &group->n_parts, &group->rows);
+        if (group->parts == NULL) {
+            break;
+        }
+        if (places != Py_None) {
+            if (get_buffer(places, &group->places, PyBUF_C_CONTIGUOUS, 1, 8, "bhilqn",
+                           "places") < 0) {
+                break;
+            }
+            group->has_places = 1;
+            if (group->places.shape[0] != group->rows) {
+                PyErr_SetString(PyExc_ValueError, "places must have one entry per row of its parts");
+                break;
+            }
+        }
+    }
+    Py_DECREF(fast);
+    if (PyErr_Occurred()) {
+        release_groups(groups, n);
+        return NULL;
+    }
+    *count = n;
+    return groups;
+}
+
+#define RUN_AT(view, r, j) read_i64((const char *)(view).buf + (r) * (view).strides[0] + \
+                                    (j) * (view).strides[1])
+
+/* The output row of row i of a group. */
+static int64_t
+place_of(const Group *group, Py_ssize_t i)
+{
+    return group->has_places ? ((const int64_t *)group->places.buf)[i] : (int64_t)i;
+}
+
+PyDoc_STRVAR(pack_runs_doc,
+"pack_runs(groups, offsets) -> bytearray\n\n"
+"`groups` is a sequence of (parts, places). `parts` is a sequence of (table, start, length): an\n"
+"int32 table and int64 (rows, runs) arrays; run j of row i of a part is\n"
+"table[start[i, j] : start[i, j] + length[i, j]], and row i of a group is its parts' runs of row\n"
+"i, laid end to end. It becomes output row places[i] (int64), or row i where places is None.\n"
+"Each output row comes from at most one row of all groups; the others are empty. Writes each\n"
+"output row's end to offsets[1:] (int64, one entry more than the output rows, offsets[0] = 0)\n"
+"and returns the int32 ids of the output rows, end to end. Empty runs are not read.");
+
+static PyObject *
+pack_runs(PyObject *Py_UNUSED(self), PyObject *args)
+{
+    PyObject *groups_obj, *offsets_obj;
+    if (!PyArg_ParseTuple(args, "OO:pack_runs", &groups_obj, &offsets_obj)) {
+        return NULL;
+    }
+    Py_ssize_t n_groups;
+    Group *groups = get_groups(groups_obj, &n_groups);
+    if (groups == NULL) {
+        return NULL;
+    }
+    Py_buffer offsets;
+    if (get_buffer(offsets_obj, &offsets, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE, 1, 8, "bhilqn",
+                   "offsets") < 0) {
+        release_groups(groups, n_groups);
+        return NULL;
+    }
+    PyObject *result = NULL;
+    Py_ssize_t *source = NULL; /* of each output row: 1 + its group, times `stride`, + its row */
+    int64_t *ends = offsets.buf;
+    const Py_ssize_t rows = offsets.shape[0] - 1;
+    if (rows < 0) {
+        PyErr_SetString(PyExc_ValueError, "offsets must not be empty");
+        goto done;
+    }
+    Py_ssize_t stride = 1; /* more than any group's rows */
+    for (Py_ssize_t g = 0; g < n_groups; g++) {
+        stride = groups[g].rows >= stride ? groups[g].rows + 1 : stride;
+    }
+    if (n_groups > 0 && stride > PY_SSIZE_T_MAX / (n_groups + 1)) {
+        PyErr_SetString(PyExc_OverflowError, "too many groups and rows");
+        goto done;
+    }
+    source = PyMem_Calloc((size_t)(rows ? rows : 1), sizeof *source);
+    if (source == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    /* Pass 1: the length of every output row, from the row of the group placed there. */
+    const int64_t limit = PY_SSIZE_T_MAX / 4 - SHORT_RUN;
+    int bad = 0; /* 1: a negative length or too long; 2: a place outside or taken twice */
+    Py_BEGIN_ALLOW_THREADS
+    memset(ends, 0, (size_t)(rows + 1) * sizeof *ends);
+    for (Py_ssize_t g = 0; g < n_groups && !bad; g++) {
+        const Group *group = &groups[g];
+        for (Py_ssize_t i = 0; i < group->rows && !bad; i++) {
+            const int64_t place = place_of(group, i);
+            if (place < 0 || place >= rows || source[place] != 0) {
+                bad = 2;
+                break;
+            }
+            source[place] = (g + 1) * stride + i;
+            int64_t row_length = 0;
+            for (Py_ssize_t p = 0; p < group->n_parts && !bad; p++) {
+                const Part *part = &group->parts[p];
+                for (Py_ssize_t j = 0; j < part->length.shape[1]; j++) {
+                    const int64_t length = RUN_AT(part->length, i, j);
+                    if (length < 0 || length > limit - row_length) {
+                        bad = 1;
+                        break;
+                    }
+                    row_length += length;
+                }
+            }
+            ends[place + 1] = row_length;
+        }
+    }
+    for (Py_ssize_t r = 0; r < rows && !bad; r++) {
+        if (ends[r + 1] > limit - ends[r]) {
+            bad = 1;
+        }
+        ends[r + 1] += ends[r];
+    }
+    Py_END_ALLOW_THREADS
+    if (bad) {
+        PyErr_SetString(PyExc_ValueError,
+                        bad == 2 ? "a place is outside the output rows or given twice"
+                                 : "a run has a negative length, or the runs are too long");
+        goto done;
+    }
+    /* Pass 2: the output rows in order, each from its group's row; each non-empty run is checked
+     * against its table and copied. A run of up to SHORT_RUN ids is copied as SHORT_RUN ids where
+     * its table has them: a fixed-size copy without branches on the length. The ids past its end
+     * are overwritten by the runs after it, or lie in the room the output keeps past its end. */
+    const int64_t total = ends[rows];
+    result = PyByteArray_FromStringAndSize(NULL, (Py_ssize_t)(total + SHORT_RUN) * 4);
+    if (result == NULL) {
+        goto done;
+    }
+    int32_t *ids = (int32_t *)PyByteArray_AS_STRING(result);
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t r = 0; r < rows && !bad; r++) {
+        if (source[r] == 0) {
+            continue; /* in no group: empty */
+        }
+        const Group *group = &groups[source[r] / stride - 1];
+        const Py_ssize_t i = source[r] % stride;
+        int64_t at = ends[r];
+        const int64_t end = ends[r + 1];
+        for (Py_ssize_t p = 0; p < group->n_parts && !bad; p++) {
+            const Part *part = &group->parts[p];
+            const int64_t size = part->table.shape[0];
+            const int32_t *table = part->table.buf;
+            for (Py_ssize_t j = 0; j < part->start.shape[1]; j++) {
+                const int64_t length = RUN_AT(part->length, i, j);
+                const int64_t start = RUN_AT(part->start, i, j);
+                const int outside = (start < 0) | (length > size) | (start > size - length);
+                if ((length < 0) | (length > end - at) | ((length != 0) & outside)) {
+                    bad = 3;
+                    break;
+                }
+                if ((length <= SHORT_RUN) & (start >= 0) & (start <= size - SHORT_RUN)) {
+                    memcpy(ids + at, table + start, SHORT_RUN * sizeof *ids);
+                }
+                else if (length != 0) {
+                    memcpy(ids + at, table + start, (size_t)length * sizeof *ids);
+                }
+                at += length;
+            }
+        }
+        if (!bad && at != end) {
+            bad = 4;
+        }
+    }
+    Py_END_ALLOW_THREADS
+    if (bad) {
+        PyErr_SetString(PyExc_ValueError, bad == 3 ? "a run lies outside its table"
+                                                   : "the groups changed while they were packed");
+        Py_CLEAR(result);
+    }
+    else if (PyByteArray_Resize(result, (Py_ssize_t)total * 4) < 0) {
+        Py_CLEAR(result);
+    }
+done:
+    PyMem_Free(source);
+    PyBuffer_Release(&offsets);
+    release_groups(groups, n_groups);
+    return result;
+}
+
+/* ---- render_text -------------------------------------------------------------------------- */
+
+PyDoc_STRVAR(render_text_doc,
+"render_text(ids, offsets, entries, widths, text_offsets) -> bytearray\n\n"
+"The UTF-8 texts of the rows of `ids` (int32) bounded by `offsets` (int64, rows + 1): each\n"
+"token's text, tokens separated by one space. `entries` holds 8 bytes per token id: its text, a\n"
+"space, then any padding; `widths` (one byte per id, 1..8) counts its text and the space.\n"
+"Writes each text's end to text_offsets[1:] (int32, rows + 1, with text_offsets[0] = 0).\n"
+"OverflowError where the texts would exceed 2**31 - 1 bytes.");
+
+static PyObject *
+render_text(PyObject *Py_UNUSED(self), PyObject *args)
+{
+    PyObject *ids_obj, *offsets_obj, *entries_obj, *widths_obj, *text_offsets_obj;
+    if (!PyArg_ParseTuple(args, "OOOOO:render_text", &ids_obj, &offsets_obj, &entries_obj,
+                          &widths_obj, &text_offsets_obj)) {
+        return NULL;
+    }
+    Py_buffer views[5];
+    int held = 0;
+    PyObject *result = NULL;
+    if (get_buffer(ids_obj, &views[0], PyBUF_C_CONTIGUOUS, 1, 4, "bhilqn", "ids") < 0) {
+        goto done;
+    }
+    held++;
+    if (get_buffer(offsets_obj, &views[1], PyBUF_C_CONTIGUOUS, 1, 8, "bhilqn", "offsets") < 0) {
+        goto done;
+    }
+    held++;
+    if (get_buffer(entries_obj, &views[2], PyBUF_C_CONTIGUOUS, 1, 1, "bBc", "entries") < 0) {
+        goto done;
+    }
+    held++;
+    if (get_buffer(widths_obj, &views[3], PyBUF_C_CONTIGUOUS, 1, 1, "bBc", "widths") < 0) {
+        goto done;
+    }
+    held++;
+    if (get_buffer(text_offsets_obj, &views[4], PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE, 1, 4,
+                   "bhilqn", "text_offsets") < 0) {
+        goto done;
+    }
+    held++;
+    const int32_t *ids = views[0].buf;
+    const int64_t *offsets = views[1].buf;
+    const char *entries = views[2].buf;
+    const uint8_t *widths = views[3].buf;
+    int32_t *text_offsets = views[4].buf;
+    const Py_ssize_t n_ids = views[0].shape[0], rows = views[1].shape[0] - 1;
+    const Py_ssize_t n_tokens = views[3].shape[0];
+    if (rows < 0 || views[4].shape[0] != rows + 1) {
+        PyErr_SetString(PyExc_ValueError,
+                        "offsets and text_offsets must have one entry more than the rows");
+        goto done;
+    }
+    if (views[2].shape[0] != n_tokens * ENTRY_BYTES) {
+        PyErr_SetString(PyExc_ValueError, "entries must hold 8 bytes per width");
+        goto done;
+    }
+    if (offsets[0] < 0 || offsets[rows] > n_ids) {
+        PyErr_SetString(PyExc_ValueError, "offsets must lie within ids");
+        goto done;
+    }
+    for (Py_ssize_t r = 0; r < rows; r++) {
+        if (offsets[r + 1] < offsets[r]) {
+            PyErr_SetString(PyExc_ValueError, "offsets must not decrease");
+            goto done;
+        }
+    }
+    /* Pass 1: the size of the texts, every id and the width of every token used checked. */
+    int bad = 0; /* 1: an id outside the tokens; 2: a width outside 1..8 */
+    int64_t total = 0;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t r = 0; r < rows && !bad; r++) {
+        const int64_t begin = offsets[r], end = offsets[r + 1];
+        for (int64_t i = begin; i < end; i++) {
+            const int32_t id = ids[i];
+            if (id < 0 || id >= n_tokens) {
+                bad = 1;
+                break;
+            }
+            const uint8_t width = widths[id];
+            if (width < 1 || width > ENTRY_BYTES) {
+                bad = 2;
+                break;
+            }
+            total += width;
+        }
+        total -= end > begin; /* no space after the last token */
+        if (total > INT32_MAX) {
+            break; /* too long: the check below says so */
+        }
+    }
+    Py_END_ALLOW_THREADS
+    if (bad) {
+        if (bad == 1) {
+            PyErr_Format(PyExc_ValueError, "a token id is outside [0, %zd)", n_tokens);
+        }
+        else {
+            PyErr_SetString(PyExc_ValueError, "every width must be in 1..8");
+        }
+        goto done;
+    }
+    if (total > INT32_MAX) {
+        PyErr_SetString(PyExc_OverflowError,
+                        "the texts of one batch exceed 2**31 - 1 bytes (int32 offsets)");
+        goto done;
+    }
+    /* Pass 2: every token's 8 bytes are stored whole, so the buffer has 8 bytes to spare. */
+    const int64_t capacity = total + ENTRY_BYTES;
+    result = PyByteArray_FromStringAndSize(NULL, (Py_ssize_t)capacity);
+    if (result == NULL) {
+        goto done;
+    }
+    char *text = PyByteArray_AS_STRING(result);
+    int64_t at = 0;
+    Py_BEGIN_ALLOW_THREADS
+    text_offsets[0] = 0;
+    for (Py_ssize_t r = 0; r < rows && !bad; r++) {
+        const int64_t begin = offsets[r], end = offsets[r + 1];
+        for (int64_t i = begin; i < end; i++) {
+            const int32_t id = ids[i];
+            if (id < 0 || id >= n_tokens || at > capacity - ENTRY_BYTES) {
+                bad = 1;
+                break;
+            }
+            memcpy(text + at, entries + (Py_ssize_t)id * ENTRY_BYTES, ENTRY_BYTES);
+            at += widths[id];
+        }
+        at -= end > begin;
+        text_offsets[r + 1] = (int32_t)(at < 0 ? 0 : at > total ? total : at);
+    }
+    Py_END_ALLOW_THREADS
+    if (bad || at != total) {
+        PyErr_SetString(PyExc_RuntimeError, "the ids changed while they were rendered");
+        Py_CLEAR(result);
+        goto done;
+    }
+    if (PyByteArray_Resize(result, (Py_ssize_t)total) < 0) {
+        Py_CLEAR(result);
+    }
+done:
+    for (int v = 0; v < held; v++) {
+        PyBuffer_Release(&views[v]);
+    }
+    return result;
+}
+
+/* ---- module ------------------------------------------------------------------------------- */
+
+static PyMethodDef methods[] = {
+    {"first_distinct", first_distinct, METH_VARARGS, first_distinct_doc},
+    {"pack_runs", pack_runs, METH_VARARGS, pack_runs_doc},
+    {"render_text", render_text, METH_VARARGS, render_text_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_kernels",
+    "Compiled loops of lime_datasets.core (optional; see kernels.py).", -1, methods,
+    NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC
+PyInit__kernels(void)
+{
+    return PyModule_Create(&module);
+}

@@ -1,0 +1,28 @@
+"""The compiled kernels (``_kernels``), where they are built and not switched off.
+
+The package installs without a C compiler; then, or when the environment variable
+``LIME_DATASETS_PURE_PYTHON`` is set to anything but ``""`` or ``"0"`` before the first import,
+every stage runs its numpy code. Either way the examples are the same bytes: each kernel computes
+what the numpy function beside its caller computes, and the tests compare the two.
+"""
+
+from __future__ import annotations
+
+import os
+from types import ModuleType
+
+PURE_PYTHON_VARIABLE = "LIME_DATASETS_PURE_PYTHON"
+
+
+def _load() -> ModuleType | None:
+    if os.environ.get(PURE_PYTHON_VARIABLE, "") not in ("", "0"):
+        return None
+    try:
+        from . import _kernels
+    except ImportError:
+        return None
+    return _kernels
+
+
+# The module, or None for the numpy code.
+native: ModuleType | None = _load()

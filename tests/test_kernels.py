@@ -1,0 +1,322 @@
+"""The compiled kernels compute what their numpy references compute, and only they are switched.
+
+The direct comparisons need the extension built (``python setup.py build_ext --inplace`` or an
+install); they are skipped where it is not. The switch between the two paths is tested either way.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import lime_datasets
+from lime_datasets.configs import get_config
+from lime_datasets.core import kernels, sequences, symbols, vocab
+from lime_datasets.core.fingerprint import fingerprint_batches
+from lime_datasets.core.generate import iter_batches
+
+REPO = Path(__file__).resolve().parent.parent
+GOLDEN = Path(__file__).parent / "golden_fingerprints.json"
+
+
+# The fixture below is the same for every example hypothesis generates.
+_FIXTURE_OK = [HealthCheck.function_scoped_fixture]
+
+
+@pytest.fixture
+def native(monkeypatch: pytest.MonkeyPatch):
+    """The extension, switched on for this test (even where the environment switched it off)."""
+    module = pytest.importorskip("lime_datasets.core._kernels")
+    monkeypatch.setattr(kernels, "native", module)
+    return module
+
+
+# ---- the symbol draw
+
+
+def _words(seed: int, rows: int, width: int) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, 2**32, (rows, width), dtype=np.uint32)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=_FIXTURE_OK)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    rows=st.integers(0, 40),
+    width=st.integers(1, 200),
+    vocab_size=st.sampled_from([68, 69, 100, 1000, 100_000, 1_000_000]) | st.integers(68, 5000),
+)
+def test_symbol_draw_equals_numpy(
+    native, seed: int, rows: int, width: int, vocab_size: int
+) -> None:
+    # Columns 3.. of a wider matrix: strided rows, as generate passes them.
+    words = _words(seed, rows, width + 3)[:, 3:]
+    expected = symbols.sample_symbols_numpy(words, vocab_size)
+    assert np.array_equal(symbols.sample_symbols_native(words, vocab_size), expected)
+    assert np.array_equal(symbols.sample_symbols(words, vocab_size), expected)
+    ids = symbols.sample_symbol_ids(words, vocab_size, vocab.SYMBOL_OFFSET)
+    assert ids.dtype == sequences.ID_DTYPE
+    assert np.array_equal(ids, expected + vocab.SYMBOL_OFFSET)
+
+
+def test_first_distinct_reports_the_rows_that_run_out(native) -> None:
+    vocab_size, width = 100, 110  # 68 distinct of 100 values in 110 draws: about half the rows
+    words = _words(1, 300, width)
+    out = np.full((300, symbols.SYMBOLS_PER_EXAMPLE), -1, dtype=np.int64)
+    ran_out = native.first_distinct(words, vocab_size, out)
+    candidates = symbols.uniform_below(words, vocab_size)
+    distinct = [list(dict.fromkeys(row.tolist())) for row in candidates]
+    assert ran_out == [r for r, d in enumerate(distinct) if len(d) < symbols.SYMBOLS_PER_EXAMPLE]
+    assert 0 < len(ran_out) < 300
+    for row, kept in zip(out, distinct, strict=True):
+        if len(kept) >= symbols.SYMBOLS_PER_EXAMPLE:
+            assert row.tolist() == kept[: symbols.SYMBOLS_PER_EXAMPLE]
+        else:
+            assert row[: len(kept)].tolist() == kept
+
+
+def test_first_distinct_takes_no_rows_and_refuses_bad_buffers(native) -> None:
+    out = np.empty((0, 68), dtype=np.int64)
+    assert native.first_distinct(np.empty((0, 92), dtype=np.uint32), 1000, out) == []
+    assert symbols.sample_symbols_native(np.empty((0, 92), dtype=np.uint32), 1000).shape == (0, 68)
+    words = _words(0, 4, 92)
+    with pytest.raises(TypeError, match="words"):
+        native.first_distinct(words.astype(np.int64), 1000, np.empty((4, 68), dtype=np.int64))
+    with pytest.raises(TypeError, match="out"):
+        native.first_distinct(words, 1000, np.empty((4, 68), dtype=np.int16))
+    with pytest.raises(OverflowError, match="int32"):
+        native.first_distinct(words, 1000, np.empty((4, 68), dtype=np.int32), 2**31 - 999)
+    assert native.first_distinct(words, 1000, np.empty((4, 68), dtype=np.int32), 2**31 - 1000) == []
+    with pytest.raises(ValueError, match="rows"):
+        native.first_distinct(words, 1000, np.empty((5, 68), dtype=np.int64))
+    with pytest.raises(ValueError, match="vocab_size"):
+        native.first_distinct(words, 0, np.empty((4, 68), dtype=np.int64))
+
+
+# ---- packing runs
+
+
+@st.composite
+def _parts(draw) -> list[sequences.Part]:
+    rows = draw(st.integers(0, 12))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    parts = []
+    for _ in range(draw(st.integers(1, 6))):
+        kind = draw(st.sampled_from(["runs", "token", "broadcast", "no runs"]))
+        if kind == "token":
+            parts.append(sequences.token(rows, int(rng.integers(0, 13)), rng.random(rows) < 0.5))
+            continue
+        width = int(rng.integers(1, 20))  # short tables too: runs at their very end
+        ids = rng.integers(13, 2000, (rows, width)).astype(sequences.ID_DTYPE)
+        count = 0 if kind == "no runs" else int(rng.integers(1, 5))
+        begin = rng.integers(0, width + 1, (rows, count))
+        length = rng.integers(0, width + 1, (rows, count)) * (rng.random((rows, count)) < 0.8)
+        length = np.minimum(length, width - begin)
+        if kind == "broadcast":  # one length for every row and run: a stride-0 array
+            length = np.min(width - begin, initial=width)
+        parts.append(sequences.runs(ids, begin, length))
+    return parts
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=_FIXTURE_OK)
+@given(parts=_parts())
+def test_pack_equals_numpy(native, parts: list[sequences.Part]) -> None:
+    ids, offsets = sequences.pack_native(parts)
+    expected_ids, expected_offsets = sequences.pack_numpy(parts)
+    assert ids.dtype == sequences.ID_DTYPE and offsets.dtype == np.int64
+    assert np.array_equal(offsets, expected_offsets)
+    assert np.array_equal(ids, expected_ids)
+
+
+def test_pack_reads_no_empty_run_and_refuses_runs_outside_their_table(native) -> None:
+    table = np.arange(100, 110, dtype=sequences.ID_DTYPE)
+    # An empty run may start anywhere, even past the table; it is never read.
+    part = sequences.Part(table, np.array([[10**9], [3]]), np.array([[0], [7]]))
+    ids, offsets = sequences.pack_native([part])
+    assert ids.tolist() == list(range(103, 110)) and offsets.tolist() == [0, 0, 7]
+    for start, length in ((4, 7), (-1, 2), (10, 1), (2**62, 2), (0, -1)):
+        part = sequences.Part(table, np.array([[start]]), np.array([[length]]))
+        with pytest.raises(ValueError, match="run"):
+            sequences.pack_native([part])
+    two_rows = sequences.token(2, 5)
+    with pytest.raises(ValueError, match="rows"):
+        sequences.pack_native([two_rows, sequences.token(3, 5)])
+    bad_table = (table.astype(np.int64), *two_rows[1:])
+    with pytest.raises(TypeError, match="table"):
+        native.pack_runs([([bad_table], None)], np.empty(3, dtype=np.int64))
+    with pytest.raises(ValueError, match="place"):  # None places: rows 0, 1 of 1
+        native.pack_runs([([tuple(two_rows)], None)], np.empty(2, dtype=np.int64))
+
+
+@st.composite
+def _groups(draw) -> tuple[list[tuple[list[sequences.Part], np.ndarray]], int]:
+    """Parts of a few groups, placed in a random order in a batch that has rows of no group."""
+    groups = [draw(_parts()) for _ in range(draw(st.integers(0, 4)))]
+    counts = [parts[0].start.shape[0] for parts in groups]
+    rows = sum(counts) + draw(st.integers(0, 3))
+    order = np.random.default_rng(draw(st.integers(0, 2**32 - 1))).permutation(rows)
+    ends = np.cumsum(counts, dtype=np.int64)
+    places = [np.sort(order[end - count : end]) for count, end in zip(counts, ends, strict=True)]
+    if draw(st.booleans()):  # places need not increase
+        places = [p[::-1].copy() for p in places]
+    return list(zip(groups, places, strict=True)), rows
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=_FIXTURE_OK)
+@given(groups_and_rows=_groups())
+def test_pack_groups_equals_numpy(native, groups_and_rows) -> None:
+    groups, rows = groups_and_rows
+    ids, offsets = sequences.pack_groups_native(groups, rows)
+    expected_ids, expected_offsets = sequences.pack_groups_numpy(groups, rows)
+    assert np.array_equal(offsets, expected_offsets)
+    assert np.array_equal(ids, expected_ids)
+
+
+def test_pack_groups_refuses_a_row_placed_twice_or_outside(native) -> None:
+    part = sequences.runs(np.arange(20, dtype=sequences.ID_DTYPE).reshape(2, 10), 0, 9)
+    for places in ([0, 0], [0, 2], [-1, 0]):
+        with pytest.raises(ValueError, match="place"):
+            sequences.pack_groups_native([([part], np.array(places))], 2)
+    with pytest.raises(ValueError, match="place"):
+        sequences.pack_groups_native([([part], np.array([0, 1])), ([part], np.array([1, 2]))], 3)
+    with pytest.raises(ValueError, match="places"):
+        sequences.pack_groups_native([([part], np.array([0, 1, 2]))], 3)
+    ids, offsets = sequences.pack_groups_native([([part], np.array([2, 0]))], 3)
+    assert offsets.tolist() == [0, 9, 9, 18]
+    assert ids.tolist() == [*range(10, 19), *range(0, 9)]
+
+
+# ---- rendering text
+
+
+@functools.lru_cache(maxsize=4)
+def _tokens(vocab_size: int) -> list[str]:
+    return vocab.vocab_tokens(vocab_size)
+
+
+def _expected_texts(ids: np.ndarray, offsets: np.ndarray, vocab_size: int) -> list[str]:
+    tokens = _tokens(vocab_size)
+    rows = zip(offsets[:-1], offsets[1:], strict=True)
+    return [" ".join(tokens[i] for i in ids[a:b]) for a, b in rows]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=_FIXTURE_OK)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    rows=st.integers(0, 30),
+    vocab_size=st.sampled_from([68, 1000, 100_000, 1_000_000]),
+    empty_rows=st.booleans(),
+)
+def test_render_equals_numpy(
+    native, seed: int, rows: int, vocab_size: int, empty_rows: bool
+) -> None:
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(0 if empty_rows else 1, 40, rows)
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    n_tokens = vocab.SYMBOL_OFFSET + vocab_size
+    ids = rng.integers(0, n_tokens, offsets[-1]).astype(np.int32)
+    ids[: min(len(ids), 3)] = [n_tokens - 1, 0, vocab.ARROW][: min(len(ids), 3)]  # the ends
+    texts = vocab.render_native(ids, offsets, vocab_size)
+    texts.validate(full=True)
+    assert texts.to_pylist() == _expected_texts(ids, offsets, vocab_size)
+    if not empty_rows:  # the numpy reference requires non-empty rows
+        assert texts.equals(vocab.render_numpy(ids, offsets, vocab_size))
+
+
+def test_render_refuses_ids_outside_the_vocabulary_and_bad_offsets(native) -> None:
+    ids = np.array([13, 14, 1013], dtype=np.int32)
+    with pytest.raises(ValueError, match="token id"):
+        vocab.render_native(ids, np.array([0, 3]), 1000)
+    with pytest.raises(ValueError, match="token id"):
+        vocab.render_native(ids - 14, np.array([0, 3]), 1000)
+    with pytest.raises(ValueError, match="decrease"):
+        vocab.render_native(ids, np.array([0, 2, 1, 2]), 1000)
+    with pytest.raises(ValueError, match="within"):
+        vocab.render_native(ids, np.array([0, 4]), 1000)
+    entries, widths = vocab._token_entries(1000)
+    with pytest.raises(ValueError, match="width"):
+        native.render_text(ids, np.array([0, 1]), entries, b"\x09" * len(widths),
+                           np.empty(2, dtype=np.int32))
+
+
+def test_render_refuses_texts_beyond_int32_offsets(native) -> None:
+    # 2**28 + 1 tokens of 8 bytes: over 2**31 bytes. The ids are never written: no memory used.
+    ids = np.zeros(2**28 + 1, dtype=np.int32)
+    text_offsets = np.empty(2, dtype=np.int32)
+    with pytest.raises(OverflowError, match="2\\*\\*31 - 1"):
+        native.render_text(ids, np.array([0, len(ids)]), b"abcdefg ", b"\x08", text_offsets)
+    text = native.render_text(ids[:1000], np.array([0, 1000]), b"abcdefg ", b"\x08", text_offsets)
+    assert len(text) == 8 * 1000 - 1 and text_offsets.tolist() == [0, len(text)]
+
+
+# ---- whole examples
+
+
+@pytest.mark.parametrize("name", sorted(lime_datasets.CONFIGS))
+def test_same_bytes_with_and_without_the_kernel(
+    name: str, native, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = get_config(name, num_train=2_000_000)
+    start, stop = 999_000, 1_009_500  # across a block boundary, rows not multiple of a batch
+
+    def fingerprint() -> str:
+        return fingerprint_batches(iter_batches(config, "train", start, stop))
+
+    with_kernel = fingerprint()
+    monkeypatch.setattr(kernels, "native", None)
+    assert fingerprint() == with_kernel
+
+
+def _run(code: str, **env: str) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(REPO), **env}
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    return json.loads(out.stdout)
+
+
+# Counts the calls of the numpy functions while a few rows of every config are generated.
+_COUNT_NUMPY_CALLS = """
+import json, collections
+import lime_datasets
+from lime_datasets.core import kernels, sequences, symbols, vocab
+calls = collections.Counter()
+for module, name in ((symbols, "sample_symbols_numpy"), (sequences, "pack_numpy"),
+                     (vocab, "render_numpy")):
+    def counted(*args, _f=getattr(module, name), _name=name):
+        calls[_name] += 1
+        return _f(*args)
+    setattr(module, name, counted)
+golden = json.load(open({golden!r}))
+fingerprints = {{n: lime_datasets.fingerprint(n, s, **golden["sizes"])
+                for n, splits in golden["fingerprints"].items() for s in splits}}
+print(json.dumps({{"native": kernels.native is not None, "calls": calls,
+                  "same": fingerprints == {{n: f for n, splits in golden["fingerprints"].items()
+                                           for s, f in splits.items()}}}}))
+"""
+
+
+def test_the_environment_variable_switches_to_numpy() -> None:
+    code = _COUNT_NUMPY_CALLS.format(golden=str(GOLDEN))
+    result = _run(code, **{kernels.PURE_PYTHON_VARIABLE: "1"})
+    assert result["native"] is False
+    assert set(result["calls"]) == {"sample_symbols_numpy", "pack_numpy", "render_numpy"}
+    assert result["same"], "the numpy path does not give the golden fingerprints"
+
+
+def test_the_kernel_runs_where_it_is_built() -> None:
+    pytest.importorskip("lime_datasets.core._kernels")
+    code = _COUNT_NUMPY_CALLS.format(golden=str(GOLDEN))
+    result = _run(code, **{kernels.PURE_PYTHON_VARIABLE: "0"})
+    assert result["native"] is True
+    # Only the rare rows that run out of candidates finish in numpy (in ``_sample_chunk``).
+    assert result["calls"] == {}
+    assert result["same"], "the kernel does not give the golden fingerprints"
