@@ -4,8 +4,10 @@ Builds one virtual environment per combination of the two newest minor releases 
 pyarrow that install here (found with ``pip index versions``; or give ``--numpy``/``--pyarrow``),
 with only the core's dependencies and this checkout on ``PYTHONPATH``. In each, and in the running
 interpreter, it computes the fingerprint of every split of every config at the sizes of
-``tests/golden_fingerprints.json`` plus a variant with other parameters, and compares them with
-each other and with the checked-in goldens.
+``tests/golden_fingerprints.json`` plus a variant with other parameters, once with the compiled
+kernels (where built in place: ``python setup.py build_ext --inplace``) and once with the numpy code
+(``LIME_DATASETS_PURE_PYTHON=1``), and compares them with each other and with the checked-in
+goldens.
 
     python benchmarks/cross_version_fingerprints.py [--venvs /tmp/lime-cross-version] [--json F]
 
@@ -33,9 +35,11 @@ CHILD = """
 import json, sys
 import numpy, pyarrow
 import lime_datasets
+from lime_datasets.core import kernels
 sizes, variant = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 result = {"numpy": numpy.__version__, "pyarrow": pyarrow.__version__,
-          "python": sys.version.split()[0], "golden": {}, "variant": {}}
+          "python": sys.version.split()[0], "golden": {}, "variant": {},
+          "code": "numpy" if kernels.native is None else "compiled"}
 for name in sorted(lime_datasets.CONFIGS):
     result["golden"][name] = {s: lime_datasets.fingerprint(name, s, **sizes)
                               for s in lime_datasets.SPLITS}
@@ -68,8 +72,9 @@ def make_venv(folder: Path, numpy: str, pyarrow: str) -> Path:
     return python
 
 
-def fingerprints(python: str, sizes: dict) -> dict:
-    env = {"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin", "PYTHONHASHSEED": "random"}
+def fingerprints(python: str, sizes: dict, pure_python: bool) -> dict:
+    env = {"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin", "PYTHONHASHSEED": "random",
+           "LIME_DATASETS_PURE_PYTHON": "1" if pure_python else ""}
     done = subprocess.run([python, "-c", CHILD, json.dumps(sizes), json.dumps(VARIANT)],
                           capture_output=True, text=True, env=env, cwd="/", check=True)
     return json.loads(done.stdout)
@@ -88,30 +93,33 @@ def main() -> int:
     numpys = args.numpy or newest_minors("numpy")
     pyarrows = args.pyarrow or newest_minors("pyarrow")
 
-    results = [dict(fingerprints(sys.executable, golden["sizes"]), environment="this one")]
+    results = [dict(fingerprints(sys.executable, golden["sizes"], pure), environment="this one")
+               for pure in (False, True)]
     for numpy, pyarrow in itertools.product(numpys, pyarrows):
         began = time.monotonic()
         python = make_venv(args.venvs / f"numpy-{numpy}-pyarrow-{pyarrow}", numpy, pyarrow)
-        result = fingerprints(str(python), golden["sizes"])
-        results.append(dict(result, environment=str(python.parent.parent)))
+        for pure in (False, True):
+            result = fingerprints(str(python), golden["sizes"], pure)
+            results.append(dict(result, environment=str(python.parent.parent)))
         print(f"built and ran numpy {numpy}, pyarrow {pyarrow} in "
               f"{time.monotonic() - began:.0f} s", file=sys.stderr)
 
     reference = results[0]
     ok = True
-    print(f"{'numpy':<8} {'pyarrow':<8} {'python':<8} goldens  same as this one")
+    print(f"{'numpy':<8} {'pyarrow':<8} {'python':<8} {'code':<9} goldens  same as this one")
     for result in results:
         matches_golden = result["golden"] == golden["fingerprints"]
         same = (result["golden"], result["variant"]) == (reference["golden"],
                                                          reference["variant"])
         ok &= matches_golden and same
         print(f"{result['numpy']:<8} {result['pyarrow']:<8} {result['python']:<8} "
+              f"{result['code']:<9} "
               f"{'equal' if matches_golden else 'DIFFER':<8} {'yes' if same else 'NO'}")
     count = sum(len(v) for v in reference["golden"].values()) * 2
-    print(f"{len(results)} environments, {count} fingerprints each: "
+    print(f"{len(results)} runs, {count} fingerprints each: "
           f"{'all identical' if ok else 'DIFFERENCES FOUND'}")
     if args.json:
-        summary = [{key: r[key] for key in ("environment", "numpy", "pyarrow", "python")}
+        summary = [{key: r[key] for key in ("environment", "numpy", "pyarrow", "python", "code")}
                    for r in results]
         args.json.write_text(json.dumps({"identical": ok, "environments": summary,
                                          "fingerprints": reference}, indent=2) + "\n")
