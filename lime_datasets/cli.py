@@ -20,6 +20,7 @@ from typing import Any
 
 from . import __version__
 from .configs import CONFIGS, get_config
+from .core import kernels
 from .core.config import PARAMETERS, SPLITS, LimeConfig, parse_weights
 from .core.tasks import TASKS
 from .core.version import DATA_VERSION
@@ -345,7 +346,8 @@ def build_parser() -> argparse.ArgumentParser:
         allow_abbrev=False,
     )
     parser.add_argument("--version", action="version",
-                        version=f"{PROG} {__version__} (data version {DATA_VERSION})")
+                        version=f"{PROG} {__version__} (data version {DATA_VERSION}; "
+                        f"generating with {kernels.describe()})")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, summary, lines in _COMMANDS:
         epilog = "examples:\n" + "\n".join(f"  {line}" for line in lines)

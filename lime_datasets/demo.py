@@ -72,10 +72,8 @@ def main() -> None:
     parser.add_argument("--config", default="mixed", help="the config loaded through frameworks")
     args = parser.parse_args()
     overrides = {"num_train": args.num_train, "seed": args.seed}
-    code = ("compiled kernels" if kernels.native is not None
-            else f"numpy code (compiled kernels not built, or {kernels.PURE_PYTHON_VARIABLE} set)")
     print(f"lime-datasets {lime_datasets.__version__}, data version {lime_datasets.DATA_VERSION}; "
-          f"generating with {code}")
+          f"generating with {kernels.describe()}")
     tour_configs(overrides)
     with tempfile.TemporaryDirectory() as folder:
         tour_frameworks(args.config, {**overrides, "num_train": 1000}, folder)

@@ -14,6 +14,7 @@ import pytest
 
 import lime_datasets
 from lime_datasets.configs import get_config
+from lime_datasets.core import kernels
 from lime_datasets.core.config import PARAMETERS, SPLITS
 from lime_datasets.core.vocab import vocab_tokens
 
@@ -69,6 +70,15 @@ def test_version_names_package_and_data_version():
     assert result.returncode == 0
     assert lime_datasets.__version__ in result.stdout
     assert lime_datasets.DATA_VERSION in result.stdout
+
+
+def test_version_says_which_code_generates():
+    built = kernels.native is not None
+    assert ("compiled kernels" if built else "numpy code") in run("--version").stdout
+    environment = {**os.environ, kernels.PURE_PYTHON_VARIABLE: "1"}
+    forced = subprocess.run([str(SCRIPT), "--version"], capture_output=True, text=True,
+                            env=environment, timeout=300)
+    assert f"numpy code ({kernels.PURE_PYTHON_VARIABLE} is set)" in forced.stdout
 
 
 def test_help_explains_every_command_with_an_example():

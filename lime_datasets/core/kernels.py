@@ -26,3 +26,12 @@ def _load() -> ModuleType | None:
 
 # The module, or None for the numpy code.
 native: ModuleType | None = _load()
+
+
+def describe() -> str:
+    """Which code generates, in words: the compiled kernels, or the numpy code and why."""
+    if native is not None:
+        return "compiled kernels"
+    if os.environ.get(PURE_PYTHON_VARIABLE, "") not in ("", "0"):
+        return f"numpy code ({PURE_PYTHON_VARIABLE} is set)"
+    return "numpy code (the compiled kernels are not built)"
