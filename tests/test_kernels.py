@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 import lime_datasets
 from lime_datasets.configs import get_config
-from lime_datasets.core import kernels, sequences, symbols, vocab
+from lime_datasets.core import kernels, rng, sequences, symbols, vocab
 from lime_datasets.core.fingerprint import fingerprint_batches
 from lime_datasets.core.generate import iter_batches
 
@@ -99,6 +99,46 @@ def test_first_distinct_takes_no_rows_and_refuses_bad_buffers(native) -> None:
         native.first_distinct(words, 1000, np.empty((5, 68), dtype=np.int64))
     with pytest.raises(ValueError, match="vocab_size"):
         native.first_distinct(words, 0, np.empty((4, 68), dtype=np.int64))
+
+
+# ---- the shuffle
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=_FIXTURE_OK)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    rows=st.integers(0, 30),
+    width=st.integers(1, 40),
+    transposed=st.booleans(),
+)
+def test_shuffle_equals_numpy(native, seed: int, rows: int, width: int, transposed: bool) -> None:
+    generator = np.random.default_rng(seed)
+    # Lengths from below 0 to past the width; values strided both ways, as the generators pass.
+    lengths = generator.integers(-2, width + 3, rows)
+    values = generator.integers(-1, 68, (width, rows) if transposed else (rows, width + 2))
+    values = values.T if transposed else values[:, 2:]
+    words = _words(seed, rows, width + 2)[:, 3:]
+    expected = rng.shuffle_prefixes_numpy(values, lengths, words)
+    for shuffled in (rng.shuffle_prefixes_native(values, lengths, words),
+                     rng.shuffle_prefixes(values, lengths, words)):
+        assert shuffled.dtype == np.int64 and shuffled.flags.c_contiguous
+        assert np.array_equal(shuffled, expected)
+
+
+def test_shuffle_refuses_mismatched_shapes_and_types(native) -> None:
+    values, lengths, words = np.zeros((4, 6), dtype=np.int64), np.full(4, 6), _words(0, 4, 5)
+    out = np.empty((4, 6), dtype=np.int64)
+    native.shuffle_rows(values, lengths, words, out)
+    for bad in ((values, lengths, words[:, 1:], out), (values, lengths[1:], words, out),
+                (values, lengths, words, out[1:]), (values[:, 1:], lengths, words, out)):
+        with pytest.raises(ValueError, match="shape"):
+            native.shuffle_rows(*bad)
+    with pytest.raises(TypeError, match="values"):
+        native.shuffle_rows(values.astype(np.int32), lengths, words, out)
+    with pytest.raises(TypeError, match="words"):
+        native.shuffle_rows(values, lengths, words.astype(np.int64), out)
+    with pytest.raises(TypeError, match="out"):
+        native.shuffle_rows(values, lengths, words, out.astype(np.float64))
 
 
 # ---- packing runs
@@ -287,10 +327,10 @@ def _run(code: str, **env: str) -> dict:
 _COUNT_NUMPY_CALLS = """
 import json, collections
 import lime_datasets
-from lime_datasets.core import kernels, sequences, symbols, vocab
+from lime_datasets.core import kernels, rng, sequences, symbols, vocab
 calls = collections.Counter()
 for module, name in ((symbols, "sample_symbols_numpy"), (sequences, "pack_numpy"),
-                     (vocab, "render_numpy")):
+                     (vocab, "render_numpy"), (rng, "shuffle_prefixes_numpy")):
     def counted(*args, _f=getattr(module, name), _name=name):
         calls[_name] += 1
         return _f(*args)
@@ -308,7 +348,9 @@ def test_the_environment_variable_switches_to_numpy() -> None:
     code = _COUNT_NUMPY_CALLS.format(golden=str(GOLDEN))
     result = _run(code, **{kernels.PURE_PYTHON_VARIABLE: "1"})
     assert result["native"] is False
-    assert set(result["calls"]) == {"sample_symbols_numpy", "pack_numpy", "render_numpy"}
+    assert set(result["calls"]) == {
+        "sample_symbols_numpy", "pack_numpy", "render_numpy", "shuffle_prefixes_numpy"
+    }
     assert result["same"], "the numpy path does not give the golden fingerprints"
 
 

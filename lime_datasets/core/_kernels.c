@@ -1,7 +1,8 @@
-/* Compiled versions of three hot loops of generation; optional (see kernels.py).
+/* Compiled versions of hot loops of generation; optional (see kernels.py).
  *
  * Each function computes exactly what its numpy reference computes:
  *   first_distinct  symbols.sample_symbols (without the continuation of rows that run out)
+ *   shuffle_rows    rng.shuffle_prefixes
  *   pack_runs       sequences.pack and sequences.pack_groups
  *   render_text     vocab.render
  * Inputs come through the buffer protocol (no numpy headers needed); every index read from an
@@ -188,6 +189,82 @@ done:
     PyMem_RawFree(ran_out);
     PyBuffer_Release(&words);
     PyBuffer_Release(&out);
+    return result;
+}
+
+/* ---- shuffle_rows ------------------------------------------------------------------------- */
+
+PyDoc_STRVAR(shuffle_rows_doc,
+"shuffle_rows(values, lengths, words, out) -> None\n\n"
+"Copy the int64 matrix `values` (rows, width) to the C-ordered int64 matrix `out` of the same\n"
+"shape, then Fisher-Yates shuffle the first lengths[r] entries of each row r: column c of the\n"
+"uint32 matrix `words` (rows, width - 1) drives the swap of position t = width - 1 - c with\n"
+"j = (u * (t + 1)) >> 32, skipped where t >= lengths[r] (int64, one per row).");
+
+static PyObject *
+shuffle_rows(PyObject *Py_UNUSED(self), PyObject *args)
+{
+    PyObject *values_obj, *lengths_obj, *words_obj, *out_obj;
+    if (!PyArg_ParseTuple(args, "OOOO:shuffle_rows", &values_obj, &lengths_obj, &words_obj,
+                          &out_obj)) {
+        return NULL;
+    }
+    Py_buffer views[4];
+    int held = 0;
+    PyObject *result = NULL;
+    if (get_buffer(values_obj, &views[0], PyBUF_STRIDES, 2, 8, "bhilqn", "values") < 0) {
+        goto done;
+    }
+    held++;
+    if (get_buffer(lengths_obj, &views[1], PyBUF_STRIDES, 1, 8, "bhilqn", "lengths") < 0) {
+        goto done;
+    }
+    held++;
+    if (get_buffer(words_obj, &views[2], PyBUF_STRIDES, 2, 4, "BHILQN", "words") < 0) {
+        goto done;
+    }
+    held++;
+    if (get_buffer(out_obj, &views[3], PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE, 2, 8, "bhilqn",
+                   "out") < 0) {
+        goto done;
+    }
+    held++;
+    const Py_buffer *values = &views[0], *lengths = &views[1], *words = &views[2];
+    const Py_ssize_t rows = values->shape[0], width = values->shape[1];
+    if (views[3].shape[0] != rows || views[3].shape[1] != width || lengths->shape[0] != rows ||
+        words->shape[0] != rows || words->shape[1] != (width > 0 ? width - 1 : 0)) {
+        PyErr_SetString(PyExc_ValueError,
+                        "values and out must have one shape (rows, width), lengths (rows,) and "
+                        "words (rows, width - 1)");
+        goto done;
+    }
+    int64_t *out = views[3].buf;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t r = 0; r < rows; r++) {
+        const char *from = (const char *)values->buf + r * values->strides[0];
+        const char *row_words = (const char *)words->buf + r * words->strides[0];
+        const int64_t length = read_i64((const char *)lengths->buf + r * lengths->strides[0]);
+        int64_t *row = out + r * width;
+        for (Py_ssize_t i = 0; i < width; i++) {
+            row[i] = read_i64(from + i * values->strides[1]);
+        }
+        /* Positions at or past the length stay; below it, t < width and j <= t. */
+        const Py_ssize_t top = length < width ? (Py_ssize_t)(length > 0 ? length : 0) : width;
+        for (Py_ssize_t t = top - 1; t >= 1; t--) {
+            const uint32_t u = read_u32(row_words + (width - 1 - t) * words->strides[1]);
+            const Py_ssize_t j = (Py_ssize_t)(((uint64_t)u * (uint64_t)(t + 1)) >> 32);
+            const int64_t at_t = row[t];
+            row[t] = row[j];
+            row[j] = at_t;
+        }
+    }
+    Py_END_ALLOW_THREADS
+    Py_INCREF(Py_None);
+    result = Py_None;
+done:
+    for (int v = 0; v < held; v++) {
+        PyBuffer_Release(&views[v]);
+    }
     return result;
 }
 
@@ -654,6 +731,7 @@ done:
 
 static PyMethodDef methods[] = {
     {"first_distinct", first_distinct, METH_VARARGS, first_distinct_doc},
+    {"shuffle_rows", shuffle_rows, METH_VARARGS, shuffle_rows_doc},
     {"pack_runs", pack_runs, METH_VARARGS, pack_runs_doc},
     {"render_text", render_text, METH_VARARGS, render_text_doc},
     {NULL, NULL, 0, NULL},
