@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 import lime_datasets
 from lime_datasets.configs import get_config
-from lime_datasets.core import kernels, rng, sequences, symbols, vocab
+from lime_datasets.core import kernels, rng, sequences, substitution, symbols, vocab
 from lime_datasets.core.fingerprint import fingerprint_batches
 from lime_datasets.core.generate import iter_batches
 
@@ -139,6 +139,56 @@ def test_shuffle_refuses_mismatched_shapes_and_types(native) -> None:
         native.shuffle_rows(values, lengths, words.astype(np.int64), out)
     with pytest.raises(TypeError, match="out"):
         native.shuffle_rows(values, lengths, words, out.astype(np.float64))
+
+
+# ---- substituting values for rule symbols
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=_FIXTURE_OK)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    rows=st.integers(0, 30),
+    width=st.integers(0, 35),
+    symbols_count=st.integers(0, 6),
+    value_width=st.integers(0, 9),
+    value_base=st.integers(0, 10**6),
+    rule_base=st.integers(0, 10**6),
+)
+def test_substitute_runs_equals_numpy(
+    native, seed: int, rows: int, width: int, symbols_count: int, value_width: int,
+    value_base: int, rule_base: int,
+) -> None:
+    generator = np.random.default_rng(seed)
+    # Symbols, other entries and pads (-1), in a strided rule, with lengths around the width.
+    rule = generator.integers(-1, 2 * symbols_count + 3, (rows, width + 1))[:, 1:]
+    rule_length = generator.integers(-1, width + 2, rows)
+    value_lengths = generator.integers(0, value_width + 1, (rows, symbols_count))
+    arguments = (rule, rule_length, value_lengths, value_width, value_base, rule_base)
+    expected_start, expected_length = substitution.substitute_runs_numpy(*arguments)
+    for start, length in (substitution.substitute_runs_native(*arguments),
+                          substitution.substitute_runs(*arguments)):
+        assert start.dtype == length.dtype == np.int64
+        assert np.array_equal(start, expected_start)
+        assert np.array_equal(length, expected_length)
+
+
+def test_substitute_runs_refuses_mismatched_shapes_and_overflow(native) -> None:
+    rule, rule_length, lengths = np.zeros((3, 7), dtype=np.int64), np.full(3, 7), np.ones((3, 5))
+    lengths = lengths.astype(np.int64)
+    start, length = np.empty((3, 7), dtype=np.int64), np.empty((3, 7), dtype=np.int64)
+    native.substitute_runs(rule, rule_length, lengths, 8, 0, 120, start, length)
+    for bad in ((rule, rule_length[1:], lengths, 8, 0, 0, start, length),
+                (rule, rule_length, lengths[1:], 8, 0, 0, start, length),
+                (rule, rule_length, lengths, 8, 0, 0, np.empty((3, 6), dtype=np.int64), length),
+                (rule, rule_length, lengths, 8, 0, 0, start, length[1:])):
+        with pytest.raises(ValueError, match="shape"):
+            native.substitute_runs(*bad)
+    with pytest.raises(OverflowError, match="int64"):
+        native.substitute_runs(rule, rule_length, lengths, 2**61, 0, 0, start, length)
+    with pytest.raises(OverflowError, match="int64"):
+        native.substitute_runs(rule, rule_length, lengths, 8, -1, 0, start, length)
+    with pytest.raises(TypeError, match="rule"):
+        native.substitute_runs(rule.astype(np.int32), rule_length, lengths, 8, 0, 0, start, length)
 
 
 # ---- packing runs
@@ -327,10 +377,11 @@ def _run(code: str, **env: str) -> dict:
 _COUNT_NUMPY_CALLS = """
 import json, collections
 import lime_datasets
-from lime_datasets.core import kernels, rng, sequences, symbols, vocab
+from lime_datasets.core import kernels, rng, sequences, substitution, symbols, vocab
 calls = collections.Counter()
 for module, name in ((symbols, "sample_symbols_numpy"), (sequences, "pack_numpy"),
-                     (vocab, "render_numpy"), (rng, "shuffle_prefixes_numpy")):
+                     (vocab, "render_numpy"), (rng, "shuffle_prefixes_numpy"),
+                     (substitution, "substitute_runs_numpy")):
     def counted(*args, _f=getattr(module, name), _name=name):
         calls[_name] += 1
         return _f(*args)
@@ -349,7 +400,8 @@ def test_the_environment_variable_switches_to_numpy() -> None:
     result = _run(code, **{kernels.PURE_PYTHON_VARIABLE: "1"})
     assert result["native"] is False
     assert set(result["calls"]) == {
-        "sample_symbols_numpy", "pack_numpy", "render_numpy", "shuffle_prefixes_numpy"
+        "sample_symbols_numpy", "pack_numpy", "render_numpy", "shuffle_prefixes_numpy",
+        "substitute_runs_numpy",
     }
     assert result["same"], "the numpy path does not give the golden fingerprints"
 

@@ -3,6 +3,7 @@
  * Each function computes exactly what its numpy reference computes:
  *   first_distinct  symbols.sample_symbols (without the continuation of rows that run out)
  *   shuffle_rows    rng.shuffle_prefixes
+ *   substitute_runs substitution.substitute_runs
  *   pack_runs       sequences.pack and sequences.pack_groups
  *   render_text     vocab.render
  * Inputs come through the buffer protocol (no numpy headers needed); every index read from an
@@ -256,6 +257,105 @@ shuffle_rows(PyObject *Py_UNUSED(self), PyObject *args)
             const int64_t at_t = row[t];
             row[t] = row[j];
             row[j] = at_t;
+        }
+    }
+    Py_END_ALLOW_THREADS
+    Py_INCREF(Py_None);
+    result = Py_None;
+done:
+    for (int v = 0; v < held; v++) {
+        PyBuffer_Release(&views[v]);
+    }
+    return result;
+}
+
+/* ---- substitute_runs ---------------------------------------------------------------------- */
+
+PyDoc_STRVAR(substitute_runs_doc,
+"substitute_runs(rule, rule_length, value_lengths, value_width, value_base, rule_base, start,\n"
+"                length) -> None\n\n"
+"The runs of a rule with each symbol replaced by its value. `rule` (rows, width) and\n"
+"`rule_length` (rows,) are int64; `value_lengths` (rows, symbols) int64. Entry s of row r of the\n"
+"rule, where 0 <= s < symbols, becomes the run of value_lengths[r, s] ids at\n"
+"value_base + (r * symbols + s) * value_width; any other entry at position p, the run of one id\n"
+"(none where p >= rule_length[r]) at rule_base + r * width + p. Writes each run's start and\n"
+"length to the C-ordered int64 matrices `start` and `length` (rows, width).");
+
+static PyObject *
+substitute_runs(PyObject *Py_UNUSED(self), PyObject *args)
+{
+    PyObject *rule_obj, *rule_length_obj, *value_lengths_obj, *start_obj, *length_obj;
+    Py_ssize_t value_width, value_base, rule_base;
+    if (!PyArg_ParseTuple(args, "OOOnnnOO:substitute_runs", &rule_obj, &rule_length_obj,
+                          &value_lengths_obj, &value_width, &value_base, &rule_base, &start_obj,
+                          &length_obj)) {
+        return NULL;
+    }
+    Py_buffer views[5];
+    int held = 0;
+    PyObject *result = NULL;
+    if (get_buffer(rule_obj, &views[0], PyBUF_STRIDES, 2, 8, "bhilqn", "rule") < 0) {
+        goto done;
+    }
+    held++;
+    if (get_buffer(rule_length_obj, &views[1], PyBUF_STRIDES, 1, 8, "bhilqn", "rule_length") <
+        0) {
+        goto done;
+    }
+    held++;
+    if (get_buffer(value_lengths_obj, &views[2], PyBUF_STRIDES, 2, 8, "bhilqn",
+                   "value_lengths") < 0) {
+        goto done;
+    }
+    held++;
+    if (get_buffer(start_obj, &views[3], PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE, 2, 8, "bhilqn",
+                   "start") < 0) {
+        goto done;
+    }
+    held++;
+    if (get_buffer(length_obj, &views[4], PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE, 2, 8, "bhilqn",
+                   "length") < 0) {
+        goto done;
+    }
+    held++;
+    const Py_buffer *rule = &views[0], *rule_length = &views[1], *value_lengths = &views[2];
+    const Py_ssize_t rows = rule->shape[0], width = rule->shape[1];
+    const Py_ssize_t symbols = value_lengths->shape[1];
+    if (rule_length->shape[0] != rows || value_lengths->shape[0] != rows ||
+        views[3].shape[0] != rows || views[3].shape[1] != width || views[4].shape[0] != rows ||
+        views[4].shape[1] != width) {
+        PyErr_SetString(PyExc_ValueError,
+                        "rule, start and length must have one shape (rows, width), rule_length "
+                        "(rows,) and value_lengths (rows, symbols)");
+        goto done;
+    }
+    /* Every start computed must fit an int64: bound the largest of each kind. */
+    const int64_t big = INT64_MAX / 4;
+    if (value_width < 0 || value_base < 0 || rule_base < 0 || value_base > big ||
+        rule_base > big || (rows > 0 && symbols > 0 && rows > big / symbols / (value_width + 1)) ||
+        (rows > 0 && width > 0 && rows > big / width)) {
+        PyErr_SetString(PyExc_OverflowError, "the starts of the runs do not fit an int64");
+        goto done;
+    }
+    int64_t *start = views[3].buf, *length = views[4].buf;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t r = 0; r < rows; r++) {
+        const char *rule_row = (const char *)rule->buf + r * rule->strides[0];
+        const char *lengths_row = (const char *)value_lengths->buf + r * value_lengths->strides[0];
+        const int64_t kept = read_i64((const char *)rule_length->buf + r * rule_length->strides[0]);
+        const int64_t value_row = value_base + (int64_t)r * symbols * value_width;
+        const int64_t rule_row_base = rule_base + (int64_t)r * width;
+        for (Py_ssize_t p = 0; p < width; p++) {
+            const int64_t entry = read_i64(rule_row + p * rule->strides[1]);
+            const Py_ssize_t at = r * width + p;
+            if (entry >= 0 && entry < symbols) {
+                start[at] = value_row + entry * value_width;
+                length[at] = read_i64(lengths_row + entry * value_lengths->strides[1]);
+            }
+            else {
+                start[at] = rule_row_base + p;
+                length[at] = p < kept;
+            }
         }
     }
     Py_END_ALLOW_THREADS
@@ -732,6 +832,7 @@ done:
 static PyMethodDef methods[] = {
     {"first_distinct", first_distinct, METH_VARARGS, first_distinct_doc},
     {"shuffle_rows", shuffle_rows, METH_VARARGS, shuffle_rows_doc},
+    {"substitute_runs", substitute_runs, METH_VARARGS, substitute_runs_doc},
     {"pack_runs", pack_runs, METH_VARARGS, pack_runs_doc},
     {"render_text", render_text, METH_VARARGS, render_text_doc},
     {NULL, NULL, 0, NULL},
