@@ -101,6 +101,50 @@ def test_first_distinct_takes_no_rows_and_refuses_bad_buffers(native) -> None:
         native.first_distinct(words, 0, np.empty((4, 68), dtype=np.int64))
 
 
+# ---- joining prefixes
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=_FIXTURE_OK)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    rows=st.integers(0, 30),
+    first_width=st.integers(1, 12),
+    second_width=st.integers(1, 22),
+    spare=st.integers(0, 5),
+)
+def test_join_equals_numpy(
+    native, seed: int, rows: int, first_width: int, second_width: int, spare: int
+) -> None:
+    generator = np.random.default_rng(seed)
+    first = generator.integers(0, 68, (rows, first_width + 1))[:, 1:]  # strided, as generated
+    second = generator.integers(0, 68, (second_width, rows)).T
+    first_length = generator.integers(0, first_width + 1, rows)
+    second_length = generator.integers(0, second_width + 1, rows)
+    width = first_width + second_width + spare
+    arguments = (first, first_length, second, second_length, width)
+    expected = substitution.join_prefixes_numpy(*arguments)
+    for joined in (substitution.join_prefixes_native(*arguments),
+                   substitution.join_prefixes(*arguments)):
+        assert joined.dtype == np.int64 and joined.shape == (rows, width)
+        assert np.array_equal(joined, expected)
+
+
+def test_join_refuses_lengths_outside_the_rows_or_the_width(native) -> None:
+    first, second = np.zeros((2, 3), dtype=np.int64), np.ones((2, 4), dtype=np.int64)
+    out = np.empty((2, 7), dtype=np.int64)
+    native.join_rows(first, np.array([3, 0]), second, np.array([4, 4]), -1, out)
+    assert out.tolist() == [[0, 0, 0, 1, 1, 1, 1], [1, 1, 1, 1, -1, -1, -1]]
+    for first_length, second_length in (([4, 0], [0, 0]), ([-1, 0], [0, 0]), ([0, 0], [5, 0]),
+                                        ([0, 0], [0, -1])):
+        with pytest.raises(ValueError, match="length"):
+            native.join_rows(first, np.array(first_length), second, np.array(second_length), -1,
+                             out)
+    with pytest.raises(ValueError, match="width"):
+        native.join_rows(first, np.array([3, 0]), second, np.array([4, 0]), -1, out[:, :6].copy())
+    with pytest.raises(ValueError, match="rows"):
+        native.join_rows(first, np.array([3]), second, np.array([4, 0]), -1, out)
+
+
 # ---- the shuffle
 
 
@@ -381,7 +425,8 @@ from lime_datasets.core import kernels, rng, sequences, substitution, symbols, v
 calls = collections.Counter()
 for module, name in ((symbols, "sample_symbols_numpy"), (sequences, "pack_numpy"),
                      (vocab, "render_numpy"), (rng, "shuffle_prefixes_numpy"),
-                     (substitution, "substitute_runs_numpy")):
+                     (substitution, "substitute_runs_numpy"),
+                     (substitution, "join_prefixes_numpy")):
     def counted(*args, _f=getattr(module, name), _name=name):
         calls[_name] += 1
         return _f(*args)
@@ -401,7 +446,7 @@ def test_the_environment_variable_switches_to_numpy() -> None:
     assert result["native"] is False
     assert set(result["calls"]) == {
         "sample_symbols_numpy", "pack_numpy", "render_numpy", "shuffle_prefixes_numpy",
-        "substitute_runs_numpy",
+        "substitute_runs_numpy", "join_prefixes_numpy",
     }
     assert result["same"], "the numpy path does not give the golden fingerprints"
 

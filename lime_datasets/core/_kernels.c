@@ -2,6 +2,7 @@
  *
  * Each function computes exactly what its numpy reference computes:
  *   first_distinct  symbols.sample_symbols (without the continuation of rows that run out)
+ *   join_rows       substitution.join_prefixes
  *   shuffle_rows    rng.shuffle_prefixes
  *   substitute_runs substitution.substitute_runs
  *   pack_runs       sequences.pack and sequences.pack_groups
@@ -190,6 +191,90 @@ done:
     PyMem_RawFree(ran_out);
     PyBuffer_Release(&words);
     PyBuffer_Release(&out);
+    return result;
+}
+
+/* ---- join_rows ---------------------------------------------------------------------------- */
+
+PyDoc_STRVAR(join_rows_doc,
+"join_rows(first, first_length, second, second_length, pad, out) -> None\n\n"
+"Write to each row r of the C-ordered int64 matrix `out` (rows, width) the first\n"
+"first_length[r] entries of row r of `first`, then the first second_length[r] of `second`, then\n"
+"`pad` to the end. `first` and `second` are int64 matrices of `rows` rows, the lengths int64;\n"
+"ValueError unless 0 <= first_length[r] <= first.shape[1], the same for second, and the two\n"
+"fit the width.");
+
+static PyObject *
+join_rows(PyObject *Py_UNUSED(self), PyObject *args)
+{
+    PyObject *first_obj, *first_length_obj, *second_obj, *second_length_obj, *out_obj;
+    long long pad;
+    if (!PyArg_ParseTuple(args, "OOOOLO:join_rows", &first_obj, &first_length_obj, &second_obj,
+                          &second_length_obj, &pad, &out_obj)) {
+        return NULL;
+    }
+    Py_buffer views[5];
+    int held = 0;
+    PyObject *result = NULL;
+    const char *names[4] = {"first", "first_length", "second", "second_length"};
+    PyObject *objects[4] = {first_obj, first_length_obj, second_obj, second_length_obj};
+    for (int v = 0; v < 4; v++) {
+        if (get_buffer(objects[v], &views[v], PyBUF_STRIDES, v % 2 ? 1 : 2, 8, "bhilqn",
+                       names[v]) < 0) {
+            goto done;
+        }
+        held++;
+    }
+    if (get_buffer(out_obj, &views[4], PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE, 2, 8, "bhilqn",
+                   "out") < 0) {
+        goto done;
+    }
+    held++;
+    const Py_ssize_t rows = views[4].shape[0], width = views[4].shape[1];
+    for (int v = 0; v < 4; v++) {
+        if (views[v].shape[0] != rows) {
+            PyErr_SetString(PyExc_ValueError, "first, second, their lengths and out must have "
+                                              "the same number of rows");
+            goto done;
+        }
+    }
+    int bad = 0;
+    int64_t *out = views[4].buf;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t r = 0; r < rows && !bad; r++) {
+        const Py_buffer *first = &views[0], *second = &views[2];
+        const int64_t n_first = read_i64((const char *)views[1].buf + r * views[1].strides[0]);
+        const int64_t n_second = read_i64((const char *)views[3].buf + r * views[3].strides[0]);
+        if (n_first < 0 || n_first > first->shape[1] || n_second < 0 ||
+            n_second > second->shape[1] || n_second > width - n_first) {
+            bad = 1;
+            break;
+        }
+        int64_t *row = out + r * width;
+        const char *from = (const char *)first->buf + r * first->strides[0];
+        for (int64_t i = 0; i < n_first; i++) {
+            row[i] = read_i64(from + i * first->strides[1]);
+        }
+        from = (const char *)second->buf + r * second->strides[0];
+        for (int64_t i = 0; i < n_second; i++) {
+            row[n_first + i] = read_i64(from + i * second->strides[1]);
+        }
+        for (int64_t i = n_first + n_second; i < width; i++) {
+            row[i] = (int64_t)pad;
+        }
+    }
+    Py_END_ALLOW_THREADS
+    if (bad) {
+        PyErr_SetString(PyExc_ValueError,
+                        "a length is negative, longer than its rows, or the two exceed the width");
+        goto done;
+    }
+    Py_INCREF(Py_None);
+    result = Py_None;
+done:
+    for (int v = 0; v < held; v++) {
+        PyBuffer_Release(&views[v]);
+    }
     return result;
 }
 
@@ -831,6 +916,7 @@ done:
 
 static PyMethodDef methods[] = {
     {"first_distinct", first_distinct, METH_VARARGS, first_distinct_doc},
+    {"join_rows", join_rows, METH_VARARGS, join_rows_doc},
     {"shuffle_rows", shuffle_rows, METH_VARARGS, shuffle_rows_doc},
     {"substitute_runs", substitute_runs, METH_VARARGS, substitute_runs_doc},
     {"pack_runs", pack_runs, METH_VARARGS, pack_runs_doc},

@@ -61,17 +61,8 @@ class SubstitutionDraw:
 
         n_chars = 2 * k
         length = n_chars + n_math
-        # The unshuffled rule, built transposed (a position of every row per line: long, cheap
-        # broadcasts, and the layout the shuffle works on): the chars, then the maths, then pads.
-        position = np.arange(MAX_RULE_LENGTH)[:, None]
-        from_chars = chars.T[np.minimum(position[:, 0], MAX_PATTERN_CHARS - 1)]
-        math_index = np.clip(position - n_chars, 0, MAX_MATH_DRAWS - 1)
-        math_index *= rows
-        math_index += np.arange(rows)
-        from_maths = np.ascontiguousarray(maths.T).reshape(-1).take(math_index)
-        unshuffled = np.where(position < n_chars, from_chars, from_maths)
-        unshuffled = np.where(position < length, unshuffled, -1)
-        self.rule = shuffle_prefixes(unshuffled.T, length, reader.take(MAX_RULE_LENGTH - 1))
+        unshuffled = join_prefixes(chars, n_chars, maths, n_math, MAX_RULE_LENGTH)
+        self.rule = shuffle_prefixes(unshuffled, length, reader.take(MAX_RULE_LENGTH - 1))
         self.rule_length = length
         self.rule_ids = symbol_ids(sample_ids, self.rule)
 
@@ -158,6 +149,64 @@ class SubstitutionDraw:
             rule_base=len(self.cases) * value_ids.size,
         )
         return Part(self._result_table, start, length)
+
+
+def join_prefixes(
+    first: np.ndarray,
+    first_length: np.ndarray,
+    second: np.ndarray,
+    second_length: np.ndarray,
+    width: int,
+) -> np.ndarray:
+    """Rows of ``width``: the first ``first_length[r]`` entries of row ``r`` of ``first``, then
+    the first ``second_length[r]`` of ``second``, then ``-1``, as int64.
+
+    ``first`` and ``second`` have at least one column; the lengths must lie in
+    ``[0, first.shape[1]]`` and ``[0, second.shape[1]]`` and fit the width together. Runs the
+    compiled kernel where there is one (``kernels``), ``join_prefixes_numpy`` otherwise.
+    """
+    if kernels.native is not None:
+        return join_prefixes_native(first, first_length, second, second_length, width)
+    return join_prefixes_numpy(first, first_length, second, second_length, width)
+
+
+def join_prefixes_native(
+    first: np.ndarray,
+    first_length: np.ndarray,
+    second: np.ndarray,
+    second_length: np.ndarray,
+    width: int,
+) -> np.ndarray:
+    """``join_prefixes`` by the compiled kernel (C-ordered)."""
+    out = np.empty((first.shape[0], width), dtype=np.int64)
+    as_int64 = functools.partial(np.asarray, dtype=np.int64)
+    kernels.native.join_rows(
+        as_int64(first), as_int64(first_length), as_int64(second), as_int64(second_length), -1,
+        out,
+    )
+    return out
+
+
+def join_prefixes_numpy(
+    first: np.ndarray,
+    first_length: np.ndarray,
+    second: np.ndarray,
+    second_length: np.ndarray,
+    width: int,
+) -> np.ndarray:
+    """``join_prefixes`` in numpy. Returns the transpose of a C-ordered array, the layout
+    ``shuffle_prefixes_numpy`` works on."""
+    rows = first.shape[0]
+    # Built transposed, a position of every row per line: long, cheap broadcasts.
+    position = np.arange(width)[:, None]
+    from_first = first.T[np.minimum(position[:, 0], first.shape[1] - 1)]
+    second_index = np.clip(position - first_length, 0, second.shape[1] - 1)
+    second_index *= rows
+    second_index += np.arange(rows)
+    from_second = np.ascontiguousarray(second.T).reshape(-1).take(second_index)
+    joined = np.where(position < first_length, from_first, from_second)
+    joined = np.where(position < first_length + second_length, joined, -1)
+    return joined.astype(np.int64, copy=False).T
 
 
 def substitute_runs(
