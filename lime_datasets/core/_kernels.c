@@ -430,17 +430,20 @@ substitute_runs(PyObject *Py_UNUSED(self), PyObject *args)
         const int64_t kept = read_i64((const char *)rule_length->buf + r * rule_length->strides[0]);
         const int64_t value_row = value_base + (int64_t)r * symbols * value_width;
         const int64_t rule_row_base = rule_base + (int64_t)r * width;
+        /* The entries are symbols or not at random, so this selects with masks rather than
+         * branches: every entry reads a value length (symbol 0's where it is none). */
         for (Py_ssize_t p = 0; p < width; p++) {
             const int64_t entry = read_i64(rule_row + p * rule->strides[1]);
+            const uint64_t mask = -(uint64_t)((uint64_t)entry < (uint64_t)symbols);
+            const int64_t symbol = (int64_t)((uint64_t)entry & mask);
+            const int64_t value_length =
+                symbols > 0 ? read_i64(lengths_row + symbol * value_lengths->strides[1]) : 0;
+            const uint64_t value_start = (uint64_t)(value_row + symbol * value_width);
+            const uint64_t rule_start = (uint64_t)(rule_row_base + p);
+            const uint64_t kept_length = (uint64_t)(p < kept);
             const Py_ssize_t at = r * width + p;
-            if (entry >= 0 && entry < symbols) {
-                start[at] = value_row + entry * value_width;
-                length[at] = read_i64(lengths_row + entry * value_lengths->strides[1]);
-            }
-            else {
-                start[at] = rule_row_base + p;
-                length[at] = p < kept;
-            }
+            start[at] = (int64_t)((value_start & mask) | (rule_start & ~mask));
+            length[at] = (int64_t)(((uint64_t)value_length & mask) | (kept_length & ~mask));
         }
     }
     Py_END_ALLOW_THREADS
