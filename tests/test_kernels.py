@@ -40,6 +40,52 @@ def native(monkeypatch: pytest.MonkeyPatch):
     return module
 
 
+# ---- the random words
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=_FIXTURE_OK)
+@given(
+    key=st.tuples(st.integers(0, 2**64 - 1), st.integers(0, 2**64 - 1)),
+    first_row=st.integers(0, 10**6),
+    near_carry=st.booleans(),
+    n_rows=st.integers(0, 30),
+    slots=st.sampled_from([8, 16, 48, 200]),
+)
+def test_row_words_equal_numpy(
+    native, key: tuple[int, int], first_row: int, near_carry: bool, n_rows: int, slots: int
+) -> None:
+    if near_carry:  # the rows' counters reach 2**64 (and carry) or lie past it
+        first_row = 2**67 // slots - first_row % 40
+    key_array = np.array(key, dtype=np.uint64)
+    expected = rng.row_words_numpy(key_array, first_row, n_rows, slots)
+    assert np.array_equal(rng.row_words(key_array, first_row, n_rows, slots), expected)
+    out = np.full((n_rows + 2, slots), 7, dtype=np.uint32)
+    rng.row_words(key_array, first_row, n_rows, slots, out=out[1 : n_rows + 1])
+    assert np.array_equal(out[1 : n_rows + 1], expected)
+    assert (out[[0, -1]] == 7).all()  # nothing written outside ``out``
+
+
+def test_philox_words_carries_into_the_counter_high_word(native) -> None:
+    key = np.array([3, 5], dtype=np.uint64)
+    out = np.empty(64, dtype=np.uint32)
+    native.philox_words(3, 5, 2**64 - 3, out)
+    expected = np.random.Philox(key=key, counter=2**64 - 3).random_raw(32).astype("<u8")
+    assert np.array_equal(out, expected.view("<u4"))
+
+
+def test_philox_words_refuses_bad_counters_and_buffers(native) -> None:
+    with pytest.raises(OverflowError):
+        native.philox_words(1, 2, -1, np.empty(8, dtype=np.uint32))
+    with pytest.raises(OverflowError):
+        native.philox_words(1, 2**64, 0, np.empty(8, dtype=np.uint32))
+    with pytest.raises(ValueError, match="multiple of 8"):
+        native.philox_words(1, 2, 0, np.empty(12, dtype=np.uint32))
+    with pytest.raises(TypeError, match="out"):
+        native.philox_words(1, 2, 0, np.empty(8, dtype=np.int64))
+    with pytest.raises(ValueError, match="C-ordered"):
+        rng.row_words(np.zeros(2, dtype=np.uint64), 0, 2, 8, out=np.empty((8, 2), np.uint32).T)
+
+
 # ---- the symbol draw
 
 
@@ -426,7 +472,7 @@ calls = collections.Counter()
 for module, name in ((symbols, "sample_symbols_numpy"), (sequences, "pack_numpy"),
                      (vocab, "render_numpy"), (rng, "shuffle_prefixes_numpy"),
                      (substitution, "substitute_runs_numpy"),
-                     (substitution, "join_prefixes_numpy")):
+                     (substitution, "join_prefixes_numpy"), (rng, "row_words_numpy")):
     def counted(*args, _f=getattr(module, name), _name=name):
         calls[_name] += 1
         return _f(*args)
@@ -446,7 +492,7 @@ def test_the_environment_variable_switches_to_numpy() -> None:
     assert result["native"] is False
     assert set(result["calls"]) == {
         "sample_symbols_numpy", "pack_numpy", "render_numpy", "shuffle_prefixes_numpy",
-        "substitute_runs_numpy", "join_prefixes_numpy",
+        "substitute_runs_numpy", "join_prefixes_numpy", "row_words_numpy",
     }
     assert result["same"], "the numpy path does not give the golden fingerprints"
 

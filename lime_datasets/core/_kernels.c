@@ -1,6 +1,7 @@
 /* Compiled versions of hot loops of generation; optional (see kernels.py).
  *
  * Each function computes exactly what its numpy reference computes:
+ *   philox_words    rng.row_words (numpy's Philox4x64-10 bit generator and its random_raw)
  *   first_distinct  symbols.sample_symbols (without the continuation of rows that run out)
  *   join_rows       substitution.join_prefixes
  *   shuffle_rows    rng.shuffle_prefixes
@@ -82,6 +83,108 @@ read_u32(const char *p)
     uint32_t value;
     memcpy(&value, p, sizeof value);
     return value;
+}
+
+/* ---- philox_words ------------------------------------------------------------------------- */
+
+/* Philox4x64-10 (Salmon et al., SC 2011; Random123's philox4x64), as numpy's Philox runs it. */
+#define PHILOX_M0 UINT64_C(0xD2E7470EE14C6C93)
+#define PHILOX_M1 UINT64_C(0xCA5A826395121157)
+#define PHILOX_W0 UINT64_C(0x9E3779B97F4A7C15)
+#define PHILOX_W1 UINT64_C(0xBB67AE8584CAA73B)
+#define PHILOX_ROUNDS 10
+
+/* The low half of a * b; the high half goes to *high. */
+static inline uint64_t
+multiply_64(uint64_t a, uint64_t b, uint64_t *high)
+{
+#ifdef __SIZEOF_INT128__
+    const unsigned __int128 product = (unsigned __int128)a * b;
+    *high = (uint64_t)(product >> 64);
+    return (uint64_t)product;
+#else
+    const uint64_t a_lo = a & UINT32_MAX, a_hi = a >> 32, b_lo = b & UINT32_MAX, b_hi = b >> 32;
+    const uint64_t lo_lo = a_lo * b_lo, hi_lo = a_hi * b_lo, lo_hi = a_lo * b_hi;
+    const uint64_t middle = (lo_lo >> 32) + (hi_lo & UINT32_MAX) + lo_hi;
+    *high = a_hi * b_hi + (hi_lo >> 32) + (middle >> 32);
+    return (middle << 32) | (lo_lo & UINT32_MAX);
+#endif
+}
+
+/* The output of the block at the counter (counter0, counter1, 0, 0). */
+static void
+philox_block(uint64_t counter0, uint64_t counter1, uint64_t key0, uint64_t key1, uint64_t out[4])
+{
+    uint64_t x0 = counter0, x1 = counter1, x2 = 0, x3 = 0;
+    for (int round = 0; round < PHILOX_ROUNDS; round++) {
+        if (round > 0) {
+            key0 += PHILOX_W0;
+            key1 += PHILOX_W1;
+        }
+        uint64_t hi0, hi1;
+        const uint64_t lo0 = multiply_64(PHILOX_M0, x0, &hi0);
+        const uint64_t lo1 = multiply_64(PHILOX_M1, x2, &hi1);
+        x0 = hi1 ^ x1 ^ key0;
+        x1 = lo1;
+        x2 = hi0 ^ x3 ^ key1;
+        x3 = lo0;
+    }
+    out[0] = x0;
+    out[1] = x1;
+    out[2] = x2;
+    out[3] = x3;
+}
+
+PyDoc_STRVAR(philox_words_doc,
+"philox_words(key0, key1, counter, out) -> None\n\n"
+"Fill the C-ordered uint32 buffer `out` (one dimension, a multiple of 8 items) with the words\n"
+"of numpy.random.Philox(key=[key0, key1], counter=counter).random_raw(len(out) // 2), each\n"
+"64-bit output low half first. `counter` is below 2**64 (the 256-bit counter's low word).");
+
+static PyObject *
+philox_words(PyObject *Py_UNUSED(self), PyObject *args)
+{
+    PyObject *key0_obj, *key1_obj, *start_obj, *out_obj;
+    if (!PyArg_ParseTuple(args, "OOOO:philox_words", &key0_obj, &key1_obj, &start_obj,
+                          &out_obj)) {
+        return NULL;
+    }
+    /* OverflowError unless each is an integer in [0, 2**64). */
+    const unsigned long long key0 = PyLong_AsUnsignedLongLong(key0_obj);
+    const unsigned long long key1 = PyLong_AsUnsignedLongLong(key1_obj);
+    const unsigned long long start = PyLong_AsUnsignedLongLong(start_obj);
+    if (PyErr_Occurred()) {
+        return NULL;
+    }
+    Py_buffer out;
+    if (get_buffer(out_obj, &out, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE, 1, 4, "BHILQN", "out") <
+        0) {
+        return NULL;
+    }
+    if (out.shape[0] % 8) {
+        PyErr_SetString(PyExc_ValueError, "out must hold a multiple of 8 words");
+        PyBuffer_Release(&out);
+        return NULL;
+    }
+    uint32_t *words = out.buf;
+    const Py_ssize_t blocks = out.shape[0] / 8;
+    Py_BEGIN_ALLOW_THREADS
+    /* numpy steps the counter before each block: the first block is counter + 1. The counter's
+     * low two words, with the carry; a start below 2**64 never carries into the third. */
+    uint64_t counter0 = (uint64_t)start, counter1 = 0;
+    for (Py_ssize_t b = 0; b < blocks; b++) {
+        counter0++;
+        counter1 += counter0 == 0;
+        uint64_t raw[4];
+        philox_block(counter0, counter1, (uint64_t)key0, (uint64_t)key1, raw);
+        for (int i = 0; i < 4; i++) {
+            words[8 * b + 2 * i] = (uint32_t)raw[i];
+            words[8 * b + 2 * i + 1] = (uint32_t)(raw[i] >> 32);
+        }
+    }
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&out);
+    Py_RETURN_NONE;
 }
 
 /* ---- first_distinct ----------------------------------------------------------------------- */
@@ -918,6 +1021,7 @@ done:
 /* ---- module ------------------------------------------------------------------------------- */
 
 static PyMethodDef methods[] = {
+    {"philox_words", philox_words, METH_VARARGS, philox_words_doc},
     {"first_distinct", first_distinct, METH_VARARGS, first_distinct_doc},
     {"join_rows", join_rows, METH_VARARGS, join_rows_doc},
     {"shuffle_rows", shuffle_rows, METH_VARARGS, shuffle_rows_doc},

@@ -34,13 +34,38 @@ def stream_key(seed: int, config_name: str, split: str, block: int) -> np.ndarra
     return np.frombuffer(digest[:16], dtype="<u8").astype(np.uint64)
 
 
-def row_words(key: np.ndarray, first_row: int, n_rows: int, slots_per_row: int) -> np.ndarray:
+def row_words(
+    key: np.ndarray,
+    first_row: int,
+    n_rows: int,
+    slots_per_row: int,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
     """The 32-bit words of rows ``first_row .. first_row + n_rows - 1`` of one block's stream.
 
-    Returns a ``(n_rows, slots_per_row)`` uint32 array.
+    Returns a ``(n_rows, slots_per_row)`` uint32 array: ``out`` (C-ordered) where given. Runs the
+    compiled kernel where there is one (``kernels``), ``row_words_numpy`` otherwise.
     """
     if slots_per_row % WORDS_PER_COUNTER:
         raise ValueError(f"slots_per_row must be a multiple of {WORDS_PER_COUNTER}")
+    if out is None:
+        out = np.empty((n_rows, slots_per_row), dtype=np.uint32)
+    elif out.shape != (n_rows, slots_per_row) or out.dtype != np.uint32:
+        raise ValueError(f"out must be a ({n_rows}, {slots_per_row}) uint32 array")
+    elif not out.flags.c_contiguous:
+        raise ValueError("out must be C-ordered")
+    counter = first_row * slots_per_row // WORDS_PER_COUNTER
+    if kernels.native is not None and counter < 2**64:
+        kernels.native.philox_words(int(key[0]), int(key[1]), int(counter), out.reshape(-1))
+    else:
+        out[...] = row_words_numpy(key, first_row, n_rows, slots_per_row)
+    return out
+
+
+def row_words_numpy(
+    key: np.ndarray, first_row: int, n_rows: int, slots_per_row: int
+) -> np.ndarray:
+    """``row_words`` by numpy's Philox."""
     counter = first_row * slots_per_row // WORDS_PER_COUNTER
     bit_generator = np.random.Philox(key=key, counter=counter)
     raw = bit_generator.random_raw(n_rows * slots_per_row // 2).astype("<u8", copy=False)
