@@ -281,6 +281,43 @@ def test_substitute_runs_refuses_mismatched_shapes_and_overflow(native) -> None:
         native.substitute_runs(rule.astype(np.int32), rule_length, lengths, 8, 0, 0, start, length)
 
 
+# ---- token ids of sample indices
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=_FIXTURE_OK)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    rows=st.integers(0, 30),
+    width=st.integers(0, 60),
+    transposed=st.booleans(),
+)
+def test_symbol_ids_equal_numpy(
+    native, seed: int, rows: int, width: int, transposed: bool
+) -> None:
+    generator = np.random.default_rng(seed)
+    table = generator.integers(13, 10**6, (rows, 70)).astype(sequences.ID_DTYPE)[:, 2:]
+    # Pads (-1) and every sample index, in C order or transposed, as the generators pass them.
+    shape = (width, rows) if transposed else (rows, width)
+    indices = generator.integers(-1, symbols.SYMBOLS_PER_EXAMPLE, shape)
+    indices = indices.T if transposed else indices
+    expected = sequences.symbol_ids_numpy(table, indices)
+    for ids in (sequences.symbol_ids_native(table, indices), sequences.symbol_ids(table, indices)):
+        assert ids.dtype == sequences.ID_DTYPE and np.array_equal(ids, expected)
+
+
+def test_take_in_rows_refuses_indices_outside_the_rows(native) -> None:
+    table = np.arange(12, dtype=np.int32).reshape(3, 4)
+    out = np.empty((3, 2), dtype=np.int32)
+    native.take_in_rows(table, np.array([[0, 3], [-5, 1], [2, 2]]), out)
+    assert out.tolist() == [[0, 3], [4, 5], [10, 10]]
+    with pytest.raises(ValueError, match="outside"):
+        native.take_in_rows(table, np.array([[0, 4], [0, 0], [0, 0]]), out)
+    with pytest.raises(ValueError, match="rows"):
+        native.take_in_rows(table, np.zeros((2, 2), dtype=np.int64), out)
+    with pytest.raises(TypeError, match="table"):
+        native.take_in_rows(table.astype(np.int64), np.zeros((3, 2), dtype=np.int64), out)
+
+
 # ---- packing runs
 
 
@@ -472,7 +509,8 @@ calls = collections.Counter()
 for module, name in ((symbols, "sample_symbols_numpy"), (sequences, "pack_numpy"),
                      (vocab, "render_numpy"), (rng, "shuffle_prefixes_numpy"),
                      (substitution, "substitute_runs_numpy"),
-                     (substitution, "join_prefixes_numpy"), (rng, "row_words_numpy")):
+                     (substitution, "join_prefixes_numpy"), (rng, "row_words_numpy"),
+                     (sequences, "symbol_ids_numpy")):
     def counted(*args, _f=getattr(module, name), _name=name):
         calls[_name] += 1
         return _f(*args)
@@ -492,7 +530,7 @@ def test_the_environment_variable_switches_to_numpy() -> None:
     assert result["native"] is False
     assert set(result["calls"]) == {
         "sample_symbols_numpy", "pack_numpy", "render_numpy", "shuffle_prefixes_numpy",
-        "substitute_runs_numpy", "join_prefixes_numpy", "row_words_numpy",
+        "substitute_runs_numpy", "join_prefixes_numpy", "row_words_numpy", "symbol_ids_numpy",
     }
     assert result["same"], "the numpy path does not give the golden fingerprints"
 

@@ -3,6 +3,7 @@
  * Each function computes exactly what its numpy reference computes:
  *   philox_words    rng.row_words (numpy's Philox4x64-10 bit generator and its random_raw)
  *   first_distinct  symbols.sample_symbols (without the continuation of rows that run out)
+ *   take_in_rows    sequences.symbol_ids
  *   join_rows       substitution.join_prefixes
  *   shuffle_rows    rng.shuffle_prefixes
  *   substitute_runs substitution.substitute_runs
@@ -294,6 +295,76 @@ done:
     PyMem_RawFree(ran_out);
     PyBuffer_Release(&words);
     PyBuffer_Release(&out);
+    return result;
+}
+
+/* ---- take_in_rows ------------------------------------------------------------------------- */
+
+PyDoc_STRVAR(take_in_rows_doc,
+"take_in_rows(table, indices, out) -> None\n\n"
+"out[r, i] = table[r, max(indices[r, i], 0)] for the int32 matrix `table` (rows, width), the\n"
+"int64 matrix `indices` (rows, n) and the C-ordered int32 matrix `out` (rows, n). ValueError\n"
+"where an index is width or more.");
+
+static PyObject *
+take_in_rows(PyObject *Py_UNUSED(self), PyObject *args)
+{
+    PyObject *table_obj, *indices_obj, *out_obj;
+    if (!PyArg_ParseTuple(args, "OOO:take_in_rows", &table_obj, &indices_obj, &out_obj)) {
+        return NULL;
+    }
+    Py_buffer views[3];
+    int held = 0;
+    PyObject *result = NULL;
+    if (get_buffer(table_obj, &views[0], PyBUF_STRIDES, 2, 4, "bhilqn", "table") < 0) {
+        goto done;
+    }
+    held++;
+    if (get_buffer(indices_obj, &views[1], PyBUF_STRIDES, 2, 8, "bhilqn", "indices") < 0) {
+        goto done;
+    }
+    held++;
+    if (get_buffer(out_obj, &views[2], PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE, 2, 4, "bhilqn",
+                   "out") < 0) {
+        goto done;
+    }
+    held++;
+    const Py_buffer *table = &views[0], *indices = &views[1];
+    const Py_ssize_t rows = table->shape[0], width = table->shape[1], n = indices->shape[1];
+    if (indices->shape[0] != rows || views[2].shape[0] != rows || views[2].shape[1] != n) {
+        PyErr_SetString(PyExc_ValueError, "table, indices and out must have the same rows, and "
+                                          "indices and out one shape");
+        goto done;
+    }
+    int bad = 0;
+    int32_t *out = views[2].buf;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t r = 0; r < rows && !bad; r++) {
+        const char *table_row = (const char *)table->buf + r * table->strides[0];
+        const char *index_row = (const char *)indices->buf + r * indices->strides[0];
+        for (Py_ssize_t i = 0; i < n; i++) {
+            int64_t index = read_i64(index_row + i * indices->strides[1]);
+            index = index < 0 ? 0 : index;
+            if (index >= width) {
+                bad = 1;
+                break;
+            }
+            int32_t value;
+            memcpy(&value, table_row + index * table->strides[1], sizeof value);
+            out[r * n + i] = value;
+        }
+    }
+    Py_END_ALLOW_THREADS
+    if (bad) {
+        PyErr_SetString(PyExc_ValueError, "an index is outside its row of the table");
+        goto done;
+    }
+    Py_INCREF(Py_None);
+    result = Py_None;
+done:
+    for (int v = 0; v < held; v++) {
+        PyBuffer_Release(&views[v]);
+    }
     return result;
 }
 
@@ -1023,6 +1094,7 @@ done:
 static PyMethodDef methods[] = {
     {"philox_words", philox_words, METH_VARARGS, philox_words_doc},
     {"first_distinct", first_distinct, METH_VARARGS, first_distinct_doc},
+    {"take_in_rows", take_in_rows, METH_VARARGS, take_in_rows_doc},
     {"join_rows", join_rows, METH_VARARGS, join_rows_doc},
     {"shuffle_rows", shuffle_rows, METH_VARARGS, shuffle_rows_doc},
     {"substitute_runs", substitute_runs, METH_VARARGS, substitute_runs_doc},
