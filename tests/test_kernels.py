@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -543,3 +544,10 @@ def test_the_kernel_runs_where_it_is_built() -> None:
     # Only the rare rows that run out of candidates finish in numpy (in ``_sample_chunk``).
     assert result["calls"] == {}
     assert result["same"], "the kernel does not give the golden fingerprints"
+
+
+def test_an_extension_missing_a_function_is_not_used(native) -> None:
+    assert kernels.complete(native) is native
+    stale = SimpleNamespace(**{name: getattr(native, name) for name in kernels.FUNCTIONS[1:]})
+    with pytest.warns(RuntimeWarning, match=kernels.FUNCTIONS[0]):
+        assert kernels.complete(stale) is None
