@@ -1,15 +1,16 @@
-"""Where the time of ``generate`` goes, per stage, for single-task configs.
+"""Where the time of ``generate`` goes, per stage, for any config.
 
 Usage: python benchmarks/generate_profile.py [--rows 200000] [--configs deduct,abduct,induct]
                                              [--json PATH]
 
 Runs the stages of ``lime_datasets.core.generate`` one after the other on batches of its size and
-times each: the random words, the 68-symbol draw, the task's draws and parts, packing the token
-rows, rendering the text, and assembling the Arrow batch. Prints microseconds per example and each
-stage's share, and checks that the batches equal ``iter_batches``' (so the stages timed are the
-ones that run). The symbol draw, packing and rendering run the compiled kernels where they are
-built (``lime_datasets.core.kernels``; LIME_DATASETS_PURE_PYTHON=1 times the numpy code instead);
-the output says which.
+times each: the random words, the 68-symbol draw, splitting a mixture's rows by task (0 for one
+task), the task's draws and parts, packing the token rows, rendering the text, and assembling the
+Arrow batch. Prints microseconds per example and each stage's share, and checks that the batches
+equal ``iter_batches``' (so the stages timed are the ones that run). The random words, the symbol
+draw, parts of the task draws, packing and rendering run the compiled kernels where they are built
+(``lime_datasets.core.kernels``; LIME_DATASETS_PURE_PYTHON=1 times the numpy code instead); the
+output says which.
 """
 
 from __future__ import annotations
@@ -25,19 +26,16 @@ from lime_datasets.configs import get_config
 from lime_datasets.core import generate, kernels, vocab
 from lime_datasets.core.records import SCHEMA
 from lime_datasets.core.rng import SlotReader
-from lime_datasets.core.sequences import pack
 from lime_datasets.core.symbols import candidate_count, sample_symbol_ids
 from lime_datasets.core.tasks import TASKS
 
-STAGES = ("random words", "symbol draw", "task draws and parts", "pack token rows", "render text",
-          "Arrow batch")
+STAGES = ("random words", "symbol draw", "task split", "task draws and parts", "pack token rows",
+          "render text", "Arrow batch")
 
 
 def profile(name: str, rows: int) -> dict:
     config = get_config(name, num_train=10**9)
-    if len(config.tasks) != 1:
-        raise ValueError(f"configs must have one task; {name!r} mixes {config.tasks}")
-    task = TASKS[config.tasks[0]]
+    tasks = config.tasks
     slots = generate.slots_per_row(config)
     n_candidates = candidate_count(config.vocab_size)
     seconds = dict.fromkeys(STAGES, 0.0)
@@ -52,19 +50,35 @@ def profile(name: str, rows: int) -> dict:
             words[:, 1 : 1 + n_candidates], config.vocab_size, vocab.SYMBOL_OFFSET
         )
         clock = _lap(seconds, "symbol draw", clock)
-        reader = SlotReader(words, start=1 + n_candidates)
-        source_parts, target_parts = task.build(reader, sample_ids, config)
+        # As generate._build_batch: one task reads all rows; a mixture gives each task its rows.
+        if len(tasks) == 1:
+            task_index = np.zeros(end - begin, dtype=np.int64)
+            inputs = [(tasks[0], SlotReader(words, start=1 + n_candidates), sample_ids, None)]
+        else:
+            thresholds = generate._task_thresholds(config.task_weights)
+            task_index = np.searchsorted(thresholds, words[:, 0].astype(np.uint64), side="right")
+            inputs = []
+            for index, task in enumerate(tasks):
+                rows_of_task = np.flatnonzero(task_index == index)
+                if len(rows_of_task):
+                    reader = SlotReader(words[rows_of_task, 1 + n_candidates :])
+                    inputs.append((task, reader, sample_ids[rows_of_task], rows_of_task))
+        clock = _lap(seconds, "task split", clock)
+        sources, targets = [], []
+        for task, reader, task_ids, rows_of_task in inputs:
+            source_parts, target_parts = TASKS[task].build(reader, task_ids, config)
+            sources.append((source_parts, rows_of_task))
+            targets.append((target_parts, rows_of_task))
         clock = _lap(seconds, "task draws and parts", clock)
-        source_ids, source_offsets = pack(source_parts)
-        target_ids, target_offsets = pack(target_parts)
+        source_ids, source_offsets = generate._pack_tasks(sources, end - begin)
+        target_ids, target_offsets = generate._pack_tasks(targets, end - begin)
         clock = _lap(seconds, "pack token rows", clock)
         source = vocab.render(source_ids, source_offsets, config.vocab_size)
         target = vocab.render(target_ids, target_offsets, config.vocab_size)
         clock = _lap(seconds, "render text", clock)
-        count = end - begin
         batch = pa.RecordBatch.from_arrays([
             pa.array(np.arange(begin, end, dtype=np.int64)),
-            generate._task_column(config.tasks, np.zeros(count, dtype=np.int64)),
+            generate._task_column(tasks, task_index),
             source, target,
             generate._ids_array(source_ids, source_offsets),
             generate._ids_array(target_ids, target_offsets),
@@ -104,7 +118,7 @@ def main() -> None:
     for name in args.configs.split(","):
         profile(name, 2 * generate.CHUNK_ROWS)  # warm caches
         results.append(profile(name, args.rows))
-    print(f"symbol draw, packing and rendering: {_code()}")
+    print(f"random words, symbol draw, task draw kernels, packing and rendering: {_code()}")
     print(f"{'config':<24}{'us/example':>11}" + "".join(f"{s:>22}" for s in STAGES))
     for r in results:
         shares = "".join(f"{r['stages_us_per_example'][s]:>14.3f} ({r['stages_share'][s]:>4.0%})"

@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -20,7 +21,7 @@ from hypothesis import strategies as st
 
 import lime_datasets
 from lime_datasets.configs import get_config
-from lime_datasets.core import kernels, sequences, symbols, vocab
+from lime_datasets.core import kernels, rng, sequences, substitution, symbols, vocab
 from lime_datasets.core.fingerprint import fingerprint_batches
 from lime_datasets.core.generate import iter_batches
 
@@ -38,6 +39,52 @@ def native(monkeypatch: pytest.MonkeyPatch):
     module = pytest.importorskip("lime_datasets.core._kernels")
     monkeypatch.setattr(kernels, "native", module)
     return module
+
+
+# ---- the random words
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=_FIXTURE_OK)
+@given(
+    key=st.tuples(st.integers(0, 2**64 - 1), st.integers(0, 2**64 - 1)),
+    first_row=st.integers(0, 10**6),
+    near_carry=st.booleans(),
+    n_rows=st.integers(0, 30),
+    slots=st.sampled_from([8, 16, 48, 200]),
+)
+def test_row_words_equal_numpy(
+    native, key: tuple[int, int], first_row: int, near_carry: bool, n_rows: int, slots: int
+) -> None:
+    if near_carry:  # the rows' counters reach 2**64 (and carry) or lie past it
+        first_row = 2**67 // slots - first_row % 40
+    key_array = np.array(key, dtype=np.uint64)
+    expected = rng.row_words_numpy(key_array, first_row, n_rows, slots)
+    assert np.array_equal(rng.row_words(key_array, first_row, n_rows, slots), expected)
+    out = np.full((n_rows + 2, slots), 7, dtype=np.uint32)
+    rng.row_words(key_array, first_row, n_rows, slots, out=out[1 : n_rows + 1])
+    assert np.array_equal(out[1 : n_rows + 1], expected)
+    assert (out[[0, -1]] == 7).all()  # nothing written outside ``out``
+
+
+def test_philox_words_carries_into_the_counter_high_word(native) -> None:
+    key = np.array([3, 5], dtype=np.uint64)
+    out = np.empty(64, dtype=np.uint32)
+    native.philox_words(3, 5, 2**64 - 3, out)
+    expected = np.random.Philox(key=key, counter=2**64 - 3).random_raw(32).astype("<u8")
+    assert np.array_equal(out, expected.view("<u4"))
+
+
+def test_philox_words_refuses_bad_counters_and_buffers(native) -> None:
+    with pytest.raises(OverflowError):
+        native.philox_words(1, 2, -1, np.empty(8, dtype=np.uint32))
+    with pytest.raises(OverflowError):
+        native.philox_words(1, 2**64, 0, np.empty(8, dtype=np.uint32))
+    with pytest.raises(ValueError, match="multiple of 8"):
+        native.philox_words(1, 2, 0, np.empty(12, dtype=np.uint32))
+    with pytest.raises(TypeError, match="out"):
+        native.philox_words(1, 2, 0, np.empty(8, dtype=np.int64))
+    with pytest.raises(ValueError, match="C-ordered"):
+        rng.row_words(np.zeros(2, dtype=np.uint64), 0, 2, 8, out=np.empty((8, 2), np.uint32).T)
 
 
 # ---- the symbol draw
@@ -99,6 +146,177 @@ def test_first_distinct_takes_no_rows_and_refuses_bad_buffers(native) -> None:
         native.first_distinct(words, 1000, np.empty((5, 68), dtype=np.int64))
     with pytest.raises(ValueError, match="vocab_size"):
         native.first_distinct(words, 0, np.empty((4, 68), dtype=np.int64))
+
+
+# ---- joining prefixes
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=_FIXTURE_OK)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    rows=st.integers(0, 30),
+    first_width=st.integers(1, 12),
+    second_width=st.integers(1, 22),
+    spare=st.integers(0, 5),
+)
+def test_join_equals_numpy(
+    native, seed: int, rows: int, first_width: int, second_width: int, spare: int
+) -> None:
+    generator = np.random.default_rng(seed)
+    first = generator.integers(0, 68, (rows, first_width + 1))[:, 1:]  # strided, as generated
+    second = generator.integers(0, 68, (second_width, rows)).T
+    first_length = generator.integers(0, first_width + 1, rows)
+    second_length = generator.integers(0, second_width + 1, rows)
+    width = first_width + second_width + spare
+    arguments = (first, first_length, second, second_length, width)
+    expected = substitution.join_prefixes_numpy(*arguments)
+    for joined in (substitution.join_prefixes_native(*arguments),
+                   substitution.join_prefixes(*arguments)):
+        assert joined.dtype == np.int64 and joined.shape == (rows, width)
+        assert np.array_equal(joined, expected)
+
+
+def test_join_refuses_lengths_outside_the_rows_or_the_width(native) -> None:
+    first, second = np.zeros((2, 3), dtype=np.int64), np.ones((2, 4), dtype=np.int64)
+    out = np.empty((2, 7), dtype=np.int64)
+    native.join_rows(first, np.array([3, 0]), second, np.array([4, 4]), -1, out)
+    assert out.tolist() == [[0, 0, 0, 1, 1, 1, 1], [1, 1, 1, 1, -1, -1, -1]]
+    for first_length, second_length in (([4, 0], [0, 0]), ([-1, 0], [0, 0]), ([0, 0], [5, 0]),
+                                        ([0, 0], [0, -1])):
+        with pytest.raises(ValueError, match="length"):
+            native.join_rows(first, np.array(first_length), second, np.array(second_length), -1,
+                             out)
+    with pytest.raises(ValueError, match="width"):
+        native.join_rows(first, np.array([3, 0]), second, np.array([4, 0]), -1, out[:, :6].copy())
+    with pytest.raises(ValueError, match="rows"):
+        native.join_rows(first, np.array([3]), second, np.array([4, 0]), -1, out)
+
+
+# ---- the shuffle
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=_FIXTURE_OK)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    rows=st.integers(0, 30),
+    width=st.integers(1, 40),
+    transposed=st.booleans(),
+)
+def test_shuffle_equals_numpy(native, seed: int, rows: int, width: int, transposed: bool) -> None:
+    generator = np.random.default_rng(seed)
+    # Lengths from below 0 to past the width; values strided both ways, as the generators pass.
+    lengths = generator.integers(-2, width + 3, rows)
+    values = generator.integers(-1, 68, (width, rows) if transposed else (rows, width + 2))
+    values = values.T if transposed else values[:, 2:]
+    words = _words(seed, rows, width + 2)[:, 3:]
+    expected = rng.shuffle_prefixes_numpy(values, lengths, words)
+    for shuffled in (rng.shuffle_prefixes_native(values, lengths, words),
+                     rng.shuffle_prefixes(values, lengths, words)):
+        assert shuffled.dtype == np.int64 and shuffled.flags.c_contiguous
+        assert np.array_equal(shuffled, expected)
+
+
+def test_shuffle_refuses_mismatched_shapes_and_types(native) -> None:
+    values, lengths, words = np.zeros((4, 6), dtype=np.int64), np.full(4, 6), _words(0, 4, 5)
+    out = np.empty((4, 6), dtype=np.int64)
+    native.shuffle_rows(values, lengths, words, out)
+    for bad in ((values, lengths, words[:, 1:], out), (values, lengths[1:], words, out),
+                (values, lengths, words, out[1:]), (values[:, 1:], lengths, words, out)):
+        with pytest.raises(ValueError, match="shape"):
+            native.shuffle_rows(*bad)
+    with pytest.raises(TypeError, match="values"):
+        native.shuffle_rows(values.astype(np.int32), lengths, words, out)
+    with pytest.raises(TypeError, match="words"):
+        native.shuffle_rows(values, lengths, words.astype(np.int64), out)
+    with pytest.raises(TypeError, match="out"):
+        native.shuffle_rows(values, lengths, words, out.astype(np.float64))
+
+
+# ---- substituting values for rule symbols
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=_FIXTURE_OK)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    rows=st.integers(0, 30),
+    width=st.integers(0, 35),
+    symbols_count=st.integers(0, 6),
+    value_width=st.integers(0, 9),
+    value_base=st.integers(0, 10**6),
+    rule_base=st.integers(0, 10**6),
+)
+def test_substitute_runs_equals_numpy(
+    native, seed: int, rows: int, width: int, symbols_count: int, value_width: int,
+    value_base: int, rule_base: int,
+) -> None:
+    generator = np.random.default_rng(seed)
+    # Symbols, other entries and pads (-1), in a strided rule, with lengths around the width.
+    rule = generator.integers(-1, 2 * symbols_count + 3, (rows, width + 1))[:, 1:]
+    rule_length = generator.integers(-1, width + 2, rows)
+    value_lengths = generator.integers(0, value_width + 1, (rows, symbols_count))
+    arguments = (rule, rule_length, value_lengths, value_width, value_base, rule_base)
+    expected_start, expected_length = substitution.substitute_runs_numpy(*arguments)
+    for start, length in (substitution.substitute_runs_native(*arguments),
+                          substitution.substitute_runs(*arguments)):
+        assert start.dtype == length.dtype == np.int64
+        assert np.array_equal(start, expected_start)
+        assert np.array_equal(length, expected_length)
+
+
+def test_substitute_runs_refuses_mismatched_shapes_and_overflow(native) -> None:
+    rule, rule_length, lengths = np.zeros((3, 7), dtype=np.int64), np.full(3, 7), np.ones((3, 5))
+    lengths = lengths.astype(np.int64)
+    start, length = np.empty((3, 7), dtype=np.int64), np.empty((3, 7), dtype=np.int64)
+    native.substitute_runs(rule, rule_length, lengths, 8, 0, 120, start, length)
+    for bad in ((rule, rule_length[1:], lengths, 8, 0, 0, start, length),
+                (rule, rule_length, lengths[1:], 8, 0, 0, start, length),
+                (rule, rule_length, lengths, 8, 0, 0, np.empty((3, 6), dtype=np.int64), length),
+                (rule, rule_length, lengths, 8, 0, 0, start, length[1:])):
+        with pytest.raises(ValueError, match="shape"):
+            native.substitute_runs(*bad)
+    with pytest.raises(OverflowError, match="int64"):
+        native.substitute_runs(rule, rule_length, lengths, 2**61, 0, 0, start, length)
+    with pytest.raises(OverflowError, match="int64"):
+        native.substitute_runs(rule, rule_length, lengths, 8, -1, 0, start, length)
+    with pytest.raises(TypeError, match="rule"):
+        native.substitute_runs(rule.astype(np.int32), rule_length, lengths, 8, 0, 0, start, length)
+
+
+# ---- token ids of sample indices
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=_FIXTURE_OK)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    rows=st.integers(0, 30),
+    width=st.integers(0, 60),
+    transposed=st.booleans(),
+)
+def test_symbol_ids_equal_numpy(
+    native, seed: int, rows: int, width: int, transposed: bool
+) -> None:
+    generator = np.random.default_rng(seed)
+    table = generator.integers(13, 10**6, (rows, 70)).astype(sequences.ID_DTYPE)[:, 2:]
+    # Pads (-1) and every sample index, in C order or transposed, as the generators pass them.
+    shape = (width, rows) if transposed else (rows, width)
+    indices = generator.integers(-1, symbols.SYMBOLS_PER_EXAMPLE, shape)
+    indices = indices.T if transposed else indices
+    expected = sequences.symbol_ids_numpy(table, indices)
+    for ids in (sequences.symbol_ids_native(table, indices), sequences.symbol_ids(table, indices)):
+        assert ids.dtype == sequences.ID_DTYPE and np.array_equal(ids, expected)
+
+
+def test_take_in_rows_refuses_indices_outside_the_rows(native) -> None:
+    table = np.arange(12, dtype=np.int32).reshape(3, 4)
+    out = np.empty((3, 2), dtype=np.int32)
+    native.take_in_rows(table, np.array([[0, 3], [-5, 1], [2, 2]]), out)
+    assert out.tolist() == [[0, 3], [4, 5], [10, 10]]
+    with pytest.raises(ValueError, match="outside"):
+        native.take_in_rows(table, np.array([[0, 4], [0, 0], [0, 0]]), out)
+    with pytest.raises(ValueError, match="rows"):
+        native.take_in_rows(table, np.zeros((2, 2), dtype=np.int64), out)
+    with pytest.raises(TypeError, match="table"):
+        native.take_in_rows(table.astype(np.int64), np.zeros((3, 2), dtype=np.int64), out)
 
 
 # ---- packing runs
@@ -287,10 +505,13 @@ def _run(code: str, **env: str) -> dict:
 _COUNT_NUMPY_CALLS = """
 import json, collections
 import lime_datasets
-from lime_datasets.core import kernels, sequences, symbols, vocab
+from lime_datasets.core import kernels, rng, sequences, substitution, symbols, vocab
 calls = collections.Counter()
 for module, name in ((symbols, "sample_symbols_numpy"), (sequences, "pack_numpy"),
-                     (vocab, "render_numpy")):
+                     (vocab, "render_numpy"), (rng, "shuffle_prefixes_numpy"),
+                     (substitution, "substitute_runs_numpy"),
+                     (substitution, "join_prefixes_numpy"), (rng, "row_words_numpy"),
+                     (sequences, "symbol_ids_numpy")):
     def counted(*args, _f=getattr(module, name), _name=name):
         calls[_name] += 1
         return _f(*args)
@@ -308,7 +529,10 @@ def test_the_environment_variable_switches_to_numpy() -> None:
     code = _COUNT_NUMPY_CALLS.format(golden=str(GOLDEN))
     result = _run(code, **{kernels.PURE_PYTHON_VARIABLE: "1"})
     assert result["native"] is False
-    assert set(result["calls"]) == {"sample_symbols_numpy", "pack_numpy", "render_numpy"}
+    assert set(result["calls"]) == {
+        "sample_symbols_numpy", "pack_numpy", "render_numpy", "shuffle_prefixes_numpy",
+        "substitute_runs_numpy", "join_prefixes_numpy", "row_words_numpy", "symbol_ids_numpy",
+    }
     assert result["same"], "the numpy path does not give the golden fingerprints"
 
 
@@ -320,3 +544,10 @@ def test_the_kernel_runs_where_it_is_built() -> None:
     # Only the rare rows that run out of candidates finish in numpy (in ``_sample_chunk``).
     assert result["calls"] == {}
     assert result["same"], "the kernel does not give the golden fingerprints"
+
+
+def test_an_extension_missing_a_function_is_not_used(native) -> None:
+    assert kernels.complete(native) is native
+    stale = SimpleNamespace(**{name: getattr(native, name) for name in kernels.FUNCTIONS[1:]})
+    with pytest.warns(RuntimeWarning, match=kernels.FUNCTIONS[0]):
+        assert kernels.complete(stale) is None

@@ -1,7 +1,12 @@
-/* Compiled versions of three hot loops of generation; optional (see kernels.py).
+/* Compiled versions of hot loops of generation; optional (see kernels.py).
  *
  * Each function computes exactly what its numpy reference computes:
+ *   philox_words    rng.row_words (numpy's Philox4x64-10 bit generator and its random_raw)
  *   first_distinct  symbols.sample_symbols (without the continuation of rows that run out)
+ *   take_in_rows    sequences.symbol_ids
+ *   join_rows       substitution.join_prefixes
+ *   shuffle_rows    rng.shuffle_prefixes
+ *   substitute_runs substitution.substitute_runs
  *   pack_runs       sequences.pack and sequences.pack_groups
  *   render_text     vocab.render
  * Inputs come through the buffer protocol (no numpy headers needed); every index read from an
@@ -79,6 +84,108 @@ read_u32(const char *p)
     uint32_t value;
     memcpy(&value, p, sizeof value);
     return value;
+}
+
+/* ---- philox_words ------------------------------------------------------------------------- */
+
+/* Philox4x64-10 (Salmon et al., SC 2011; Random123's philox4x64), as numpy's Philox runs it. */
+#define PHILOX_M0 UINT64_C(0xD2E7470EE14C6C93)
+#define PHILOX_M1 UINT64_C(0xCA5A826395121157)
+#define PHILOX_W0 UINT64_C(0x9E3779B97F4A7C15)
+#define PHILOX_W1 UINT64_C(0xBB67AE8584CAA73B)
+#define PHILOX_ROUNDS 10
+
+/* The low half of a * b; the high half goes to *high. */
+static inline uint64_t
+multiply_64(uint64_t a, uint64_t b, uint64_t *high)
+{
+#ifdef __SIZEOF_INT128__
+    const unsigned __int128 product = (unsigned __int128)a * b;
+    *high = (uint64_t)(product >> 64);
+    return (uint64_t)product;
+#else
+    const uint64_t a_lo = a & UINT32_MAX, a_hi = a >> 32, b_lo = b & UINT32_MAX, b_hi = b >> 32;
+    const uint64_t lo_lo = a_lo * b_lo, hi_lo = a_hi * b_lo, lo_hi = a_lo * b_hi;
+    const uint64_t middle = (lo_lo >> 32) + (hi_lo & UINT32_MAX) + lo_hi;
+    *high = a_hi * b_hi + (hi_lo >> 32) + (middle >> 32);
+    return (middle << 32) | (lo_lo & UINT32_MAX);
+#endif
+}
+
+/* The output of the block at the counter (counter0, counter1, 0, 0). */
+static void
+philox_block(uint64_t counter0, uint64_t counter1, uint64_t key0, uint64_t key1, uint64_t out[4])
+{
+    uint64_t x0 = counter0, x1 = counter1, x2 = 0, x3 = 0;
+    for (int round = 0; round < PHILOX_ROUNDS; round++) {
+        if (round > 0) {
+            key0 += PHILOX_W0;
+            key1 += PHILOX_W1;
+        }
+        uint64_t hi0, hi1;
+        const uint64_t lo0 = multiply_64(PHILOX_M0, x0, &hi0);
+        const uint64_t lo1 = multiply_64(PHILOX_M1, x2, &hi1);
+        x0 = hi1 ^ x1 ^ key0;
+        x1 = lo1;
+        x2 = hi0 ^ x3 ^ key1;
+        x3 = lo0;
+    }
+    out[0] = x0;
+    out[1] = x1;
+    out[2] = x2;
+    out[3] = x3;
+}
+
+PyDoc_STRVAR(philox_words_doc,
+"philox_words(key0, key1, counter, out) -> None\n\n"
+"Fill the C-ordered uint32 buffer `out` (one dimension, a multiple of 8 items) with the words\n"
+"of numpy.random.Philox(key=[key0, key1], counter=counter).random_raw(len(out) // 2), each\n"
+"64-bit output low half first. `counter` is below 2**64 (the 256-bit counter's low word).");
+
+static PyObject *
+philox_words(PyObject *Py_UNUSED(self), PyObject *args)
+{
+    PyObject *key0_obj, *key1_obj, *start_obj, *out_obj;
+    if (!PyArg_ParseTuple(args, "OOOO:philox_words", &key0_obj, &key1_obj, &start_obj,
+                          &out_obj)) {
+        return NULL;
+    }
+    /* OverflowError unless each is an integer in [0, 2**64). */
+    const unsigned long long key0 = PyLong_AsUnsignedLongLong(key0_obj);
+    const unsigned long long key1 = PyLong_AsUnsignedLongLong(key1_obj);
+    const unsigned long long start = PyLong_AsUnsignedLongLong(start_obj);
+    if (PyErr_Occurred()) {
+        return NULL;
+    }
+    Py_buffer out;
+    if (get_buffer(out_obj, &out, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE, 1, 4, "BHILQN", "out") <
+        0) {
+        return NULL;
+    }
+    if (out.shape[0] % 8) {
+        PyErr_SetString(PyExc_ValueError, "out must hold a multiple of 8 words");
+        PyBuffer_Release(&out);
+        return NULL;
+    }
+    uint32_t *words = out.buf;
+    const Py_ssize_t blocks = out.shape[0] / 8;
+    Py_BEGIN_ALLOW_THREADS
+    /* numpy steps the counter before each block: the first block is counter + 1. The counter's
+     * low two words, with the carry; a start below 2**64 never carries into the third. */
+    uint64_t counter0 = (uint64_t)start, counter1 = 0;
+    for (Py_ssize_t b = 0; b < blocks; b++) {
+        counter0++;
+        counter1 += counter0 == 0;
+        uint64_t raw[4];
+        philox_block(counter0, counter1, (uint64_t)key0, (uint64_t)key1, raw);
+        for (int i = 0; i < 4; i++) {
+            words[8 * b + 2 * i] = (uint32_t)raw[i];
+            words[8 * b + 2 * i + 1] = (uint32_t)(raw[i] >> 32);
+        }
+    }
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&out);
+    Py_RETURN_NONE;
 }
 
 /* ---- first_distinct ----------------------------------------------------------------------- */
@@ -188,6 +295,338 @@ done:
     PyMem_RawFree(ran_out);
     PyBuffer_Release(&words);
     PyBuffer_Release(&out);
+    return result;
+}
+
+/* ---- take_in_rows ------------------------------------------------------------------------- */
+
+PyDoc_STRVAR(take_in_rows_doc,
+"take_in_rows(table, indices, out) -> None\n\n"
+"out[r, i] = table[r, max(indices[r, i], 0)] for the int32 matrix `table` (rows, width), the\n"
+"int64 matrix `indices` (rows, n) and the C-ordered int32 matrix `out` (rows, n). ValueError\n"
+"where an index is width or more.");
+
+static PyObject *
+take_in_rows(PyObject *Py_UNUSED(self), PyObject *args)
+{
+    PyObject *table_obj, *indices_obj, *out_obj;
+    if (!PyArg_ParseTuple(args, "OOO:take_in_rows", &table_obj, &indices_obj, &out_obj)) {
+        return NULL;
+    }
+    Py_buffer views[3];
+    int held = 0;
+    PyObject *result = NULL;
+    if (get_buffer(table_obj, &views[0], PyBUF_STRIDES, 2, 4, "bhilqn", "table") < 0) {
+        goto done;
+    }
+    held++;
+    if (get_buffer(indices_obj, &views[1], PyBUF_STRIDES, 2, 8, "bhilqn", "indices") < 0) {
+        goto done;
+    }
+    held++;
+    if (get_buffer(out_obj, &views[2], PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE, 2, 4, "bhilqn",
+                   "out") < 0) {
+        goto done;
+    }
+    held++;
+    const Py_buffer *table = &views[0], *indices = &views[1];
+    const Py_ssize_t rows = table->shape[0], width = table->shape[1], n = indices->shape[1];
+    if (indices->shape[0] != rows || views[2].shape[0] != rows || views[2].shape[1] != n) {
+        PyErr_SetString(PyExc_ValueError, "table, indices and out must have the same rows, and "
+                                          "indices and out one shape");
+        goto done;
+    }
+    int bad = 0;
+    int32_t *out = views[2].buf;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t r = 0; r < rows && !bad; r++) {
+        const char *table_row = (const char *)table->buf + r * table->strides[0];
+        const char *index_row = (const char *)indices->buf + r * indices->strides[0];
+        for (Py_ssize_t i = 0; i < n; i++) {
+            int64_t index = read_i64(index_row + i * indices->strides[1]);
+            index = index < 0 ? 0 : index;
+            if (index >= width) {
+                bad = 1;
+                break;
+            }
+            int32_t value;
+            memcpy(&value, table_row + index * table->strides[1], sizeof value);
+            out[r * n + i] = value;
+        }
+    }
+    Py_END_ALLOW_THREADS
+    if (bad) {
+        PyErr_SetString(PyExc_ValueError, "an index is outside its row of the table");
+        goto done;
+    }
+    Py_INCREF(Py_None);
+    result = Py_None;
+done:
+    for (int v = 0; v < held; v++) {
+        PyBuffer_Release(&views[v]);
+    }
+    return result;
+}
+
+/* ---- join_rows ---------------------------------------------------------------------------- */
+
+PyDoc_STRVAR(join_rows_doc,
+"join_rows(first, first_length, second, second_length, pad, out) -> None\n\n"
+"Write to each row r of the C-ordered int64 matrix `out` (rows, width) the first\n"
+"first_length[r] entries of row r of `first`, then the first second_length[r] of `second`, then\n"
+"`pad` to the end. `first` and `second` are int64 matrices of `rows` rows, the lengths int64;\n"
+"ValueError unless 0 <= first_length[r] <= first.shape[1], the same for second, and the two\n"
+"fit the width.");
+
+static PyObject *
+join_rows(PyObject *Py_UNUSED(self), PyObject *args)
+{
+    PyObject *first_obj, *first_length_obj, *second_obj, *second_length_obj, *out_obj;
+    long long pad;
+    if (!PyArg_ParseTuple(args, "OOOOLO:join_rows", &first_obj, &first_length_obj, &second_obj,
+                          &second_length_obj, &pad, &out_obj)) {
+        return NULL;
+    }
+    Py_buffer views[5];
+    int held = 0;
+    PyObject *result = NULL;
+    const char *names[4] = {"first", "first_length", "second", "second_length"};
+    PyObject *objects[4] = {first_obj, first_length_obj, second_obj, second_length_obj};
+    for (int v = 0; v < 4; v++) {
+        if (get_buffer(objects[v], &views[v], PyBUF_STRIDES, v % 2 ? 1 : 2, 8, "bhilqn",
+                       names[v]) < 0) {
+            goto done;
+        }
+        held++;
+    }
+    if (get_buffer(out_obj, &views[4], PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE, 2, 8, "bhilqn",
+                   "out") < 0) {
+        goto done;
+    }
+    held++;
+    const Py_ssize_t rows = views[4].shape[0], width = views[4].shape[1];
+    for (int v = 0; v < 4; v++) {
+        if (views[v].shape[0] != rows) {
+            PyErr_SetString(PyExc_ValueError, "first, second, their lengths and out must have "
+                                              "the same number of rows");
+            goto done;
+        }
+    }
+    int bad = 0;
+    int64_t *out = views[4].buf;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t r = 0; r < rows && !bad; r++) {
+        const Py_buffer *first = &views[0], *second = &views[2];
+        const int64_t n_first = read_i64((const char *)views[1].buf + r * views[1].strides[0]);
+        const int64_t n_second = read_i64((const char *)views[3].buf + r * views[3].strides[0]);
+        if (n_first < 0 || n_first > first->shape[1] || n_second < 0 ||
+            n_second > second->shape[1] || n_second > width - n_first) {
+            bad = 1;
+            break;
+        }
+        int64_t *row = out + r * width;
+        const char *from = (const char *)first->buf + r * first->strides[0];
+        for (int64_t i = 0; i < n_first; i++) {
+            row[i] = read_i64(from + i * first->strides[1]);
+        }
+        from = (const char *)second->buf + r * second->strides[0];
+        for (int64_t i = 0; i < n_second; i++) {
+            row[n_first + i] = read_i64(from + i * second->strides[1]);
+        }
+        for (int64_t i = n_first + n_second; i < width; i++) {
+            row[i] = (int64_t)pad;
+        }
+    }
+    Py_END_ALLOW_THREADS
+    if (bad) {
+        PyErr_SetString(PyExc_ValueError,
+                        "a length is negative, longer than its rows, or the two exceed the width");
+        goto done;
+    }
+    Py_INCREF(Py_None);
+    result = Py_None;
+done:
+    for (int v = 0; v < held; v++) {
+        PyBuffer_Release(&views[v]);
+    }
+    return result;
+}
+
+/* ---- shuffle_rows ------------------------------------------------------------------------- */
+
+PyDoc_STRVAR(shuffle_rows_doc,
+"shuffle_rows(values, lengths, words, out) -> None\n\n"
+"Copy the int64 matrix `values` (rows, width) to the C-ordered int64 matrix `out` of the same\n"
+"shape, then Fisher-Yates shuffle the first lengths[r] entries of each row r: column c of the\n"
+"uint32 matrix `words` (rows, width - 1) drives the swap of position t = width - 1 - c with\n"
+"j = (u * (t + 1)) >> 32, skipped where t >= lengths[r] (int64, one per row).");
+
+static PyObject *
+shuffle_rows(PyObject *Py_UNUSED(self), PyObject *args)
+{
+    PyObject *values_obj, *lengths_obj, *words_obj, *out_obj;
+    if (!PyArg_ParseTuple(args, "OOOO:shuffle_rows", &values_obj, &lengths_obj, &words_obj,
+                          &out_obj)) {
+        return NULL;
+    }
+    Py_buffer views[4];
+    int held = 0;
+    PyObject *result = NULL;
+    if (get_buffer(values_obj, &views[0], PyBUF_STRIDES, 2, 8, "bhilqn", "values") < 0) {
+        goto done;
+    }
+    held++;
+    if (get_buffer(lengths_obj, &views[1], PyBUF_STRIDES, 1, 8, "bhilqn", "lengths") < 0) {
+        goto done;
+    }
+    held++;
+    if (get_buffer(words_obj, &views[2], PyBUF_STRIDES, 2, 4, "BHILQN", "words") < 0) {
+        goto done;
+    }
+    held++;
+    if (get_buffer(out_obj, &views[3], PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE, 2, 8, "bhilqn",
+                   "out") < 0) {
+        goto done;
+    }
+    held++;
+    const Py_buffer *values = &views[0], *lengths = &views[1], *words = &views[2];
+    const Py_ssize_t rows = values->shape[0], width = values->shape[1];
+    if (views[3].shape[0] != rows || views[3].shape[1] != width || lengths->shape[0] != rows ||
+        words->shape[0] != rows || words->shape[1] != (width > 0 ? width - 1 : 0)) {
+        PyErr_SetString(PyExc_ValueError,
+                        "values and out must have one shape (rows, width), lengths (rows,) and "
+                        "words (rows, width - 1)");
+        goto done;
+    }
+    int64_t *out = views[3].buf;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t r = 0; r < rows; r++) {
+        const char *from = (const char *)values->buf + r * values->strides[0];
+        const char *row_words = (const char *)words->buf + r * words->strides[0];
+        const int64_t length = read_i64((const char *)lengths->buf + r * lengths->strides[0]);
+        int64_t *row = out + r * width;
+        for (Py_ssize_t i = 0; i < width; i++) {
+            row[i] = read_i64(from + i * values->strides[1]);
+        }
+        /* Positions at or past the length stay; below it, t < width and j <= t. */
+        const Py_ssize_t top = length < width ? (Py_ssize_t)(length > 0 ? length : 0) : width;
+        for (Py_ssize_t t = top - 1; t >= 1; t--) {
+            const uint32_t u = read_u32(row_words + (width - 1 - t) * words->strides[1]);
+            const Py_ssize_t j = (Py_ssize_t)(((uint64_t)u * (uint64_t)(t + 1)) >> 32);
+            const int64_t at_t = row[t];
+            row[t] = row[j];
+            row[j] = at_t;
+        }
+    }
+    Py_END_ALLOW_THREADS
+    Py_INCREF(Py_None);
+    result = Py_None;
+done:
+    for (int v = 0; v < held; v++) {
+        PyBuffer_Release(&views[v]);
+    }
+    return result;
+}
+
+/* ---- substitute_runs ---------------------------------------------------------------------- */
+
+PyDoc_STRVAR(substitute_runs_doc,
+"substitute_runs(rule, rule_length, value_lengths, value_width, value_base, rule_base, start,\n"
+"                length) -> None\n\n"
+"The runs of a rule with each symbol replaced by its value. `rule` (rows, width) and\n"
+"`rule_length` (rows,) are int64; `value_lengths` (rows, symbols) int64. Entry s of row r of the\n"
+"rule, where 0 <= s < symbols, becomes the run of value_lengths[r, s] ids at\n"
+"value_base + (r * symbols + s) * value_width; any other entry at position p, the run of one id\n"
+"(none where p >= rule_length[r]) at rule_base + r * width + p. Writes each run's start and\n"
+"length to the C-ordered int64 matrices `start` and `length` (rows, width).");
+
+static PyObject *
+substitute_runs(PyObject *Py_UNUSED(self), PyObject *args)
+{
+    PyObject *rule_obj, *rule_length_obj, *value_lengths_obj, *start_obj, *length_obj;
+    Py_ssize_t value_width, value_base, rule_base;
+    if (!PyArg_ParseTuple(args, "OOOnnnOO:substitute_runs", &rule_obj, &rule_length_obj,
+                          &value_lengths_obj, &value_width, &value_base, &rule_base, &start_obj,
+                          &length_obj)) {
+        return NULL;
+    }
+    Py_buffer views[5];
+    int held = 0;
+    PyObject *result = NULL;
+    if (get_buffer(rule_obj, &views[0], PyBUF_STRIDES, 2, 8, "bhilqn", "rule") < 0) {
+        goto done;
+    }
+    held++;
+    if (get_buffer(rule_length_obj, &views[1], PyBUF_STRIDES, 1, 8, "bhilqn", "rule_length") <
+        0) {
+        goto done;
+    }
+    held++;
+    if (get_buffer(value_lengths_obj, &views[2], PyBUF_STRIDES, 2, 8, "bhilqn",
+                   "value_lengths") < 0) {
+        goto done;
+    }
+    held++;
+    if (get_buffer(start_obj, &views[3], PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE, 2, 8, "bhilqn",
+                   "start") < 0) {
+        goto done;
+    }
+    held++;
+    if (get_buffer(length_obj, &views[4], PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE, 2, 8, "bhilqn",
+                   "length") < 0) {
+        goto done;
+    }
+    held++;
+    const Py_buffer *rule = &views[0], *rule_length = &views[1], *value_lengths = &views[2];
+    const Py_ssize_t rows = rule->shape[0], width = rule->shape[1];
+    const Py_ssize_t symbols = value_lengths->shape[1];
+    if (rule_length->shape[0] != rows || value_lengths->shape[0] != rows ||
+        views[3].shape[0] != rows || views[3].shape[1] != width || views[4].shape[0] != rows ||
+        views[4].shape[1] != width) {
+        PyErr_SetString(PyExc_ValueError,
+                        "rule, start and length must have one shape (rows, width), rule_length "
+                        "(rows,) and value_lengths (rows, symbols)");
+        goto done;
+    }
+    /* Every start computed must fit an int64: bound the largest of each kind. */
+    const int64_t big = INT64_MAX / 4;
+    if (value_width < 0 || value_base < 0 || rule_base < 0 || value_base > big ||
+        rule_base > big || (rows > 0 && symbols > 0 && rows > big / symbols / (value_width + 1)) ||
+        (rows > 0 && width > 0 && rows > big / width)) {
+        PyErr_SetString(PyExc_OverflowError, "the starts of the runs do not fit an int64");
+        goto done;
+    }
+    int64_t *start = views[3].buf, *length = views[4].buf;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t r = 0; r < rows; r++) {
+        const char *rule_row = (const char *)rule->buf + r * rule->strides[0];
+        const char *lengths_row = (const char *)value_lengths->buf + r * value_lengths->strides[0];
+        const int64_t kept = read_i64((const char *)rule_length->buf + r * rule_length->strides[0]);
+        const int64_t value_row = value_base + (int64_t)r * symbols * value_width;
+        const int64_t rule_row_base = rule_base + (int64_t)r * width;
+        /* The entries are symbols or not at random, so this selects with masks rather than
+         * branches: every entry reads a value length (symbol 0's where it is none). */
+        for (Py_ssize_t p = 0; p < width; p++) {
+            const int64_t entry = read_i64(rule_row + p * rule->strides[1]);
+            const uint64_t mask = -(uint64_t)((uint64_t)entry < (uint64_t)symbols);
+            const int64_t symbol = (int64_t)((uint64_t)entry & mask);
+            const int64_t value_length =
+                symbols > 0 ? read_i64(lengths_row + symbol * value_lengths->strides[1]) : 0;
+            const uint64_t value_start = (uint64_t)(value_row + symbol * value_width);
+            const uint64_t rule_start = (uint64_t)(rule_row_base + p);
+            const uint64_t kept_length = (uint64_t)(p < kept);
+            const Py_ssize_t at = r * width + p;
+            start[at] = (int64_t)((value_start & mask) | (rule_start & ~mask));
+            length[at] = (int64_t)(((uint64_t)value_length & mask) | (kept_length & ~mask));
+        }
+    }
+    Py_END_ALLOW_THREADS
+    Py_INCREF(Py_None);
+    result = Py_None;
+done:
+    for (int v = 0; v < held; v++) {
+        PyBuffer_Release(&views[v]);
+    }
     return result;
 }
 
@@ -653,7 +1092,12 @@ done:
 /* ---- module ------------------------------------------------------------------------------- */
 
 static PyMethodDef methods[] = {
+    {"philox_words", philox_words, METH_VARARGS, philox_words_doc},
     {"first_distinct", first_distinct, METH_VARARGS, first_distinct_doc},
+    {"take_in_rows", take_in_rows, METH_VARARGS, take_in_rows_doc},
+    {"join_rows", join_rows, METH_VARARGS, join_rows_doc},
+    {"shuffle_rows", shuffle_rows, METH_VARARGS, shuffle_rows_doc},
+    {"substitute_runs", substitute_runs, METH_VARARGS, substitute_runs_doc},
     {"pack_runs", pack_runs, METH_VARARGS, pack_runs_doc},
     {"render_text", render_text, METH_VARARGS, render_text_doc},
     {NULL, NULL, 0, NULL},

@@ -129,17 +129,15 @@ def _malloc_trim():
 
 
 def _row_words(config: LimeConfig, split: str, start: int, stop: int, slots: int) -> np.ndarray:
-    pieces = []
+    words = np.empty((stop - start, slots), dtype=np.uint32)
     row = start
     while row < stop:
         block, first = divmod(row, BLOCK_SIZE)
         count = min(stop - row, BLOCK_SIZE - first)
         key = stream_key(config.seed, config.name, split, block)
-        pieces.append(row_words(key, first, count, slots))
+        row_words(key, first, count, slots, out=words[row - start : row - start + count])
         row += count
-    if not pieces:
-        return np.empty((0, slots), dtype=np.uint32)
-    return pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
+    return words
 
 
 def _build_batch(config: LimeConfig, first_id: int, words: np.ndarray) -> pa.RecordBatch:

@@ -9,9 +9,22 @@ what the numpy function beside its caller computes, and the tests compare the tw
 from __future__ import annotations
 
 import os
+import warnings
 from types import ModuleType
 
 PURE_PYTHON_VARIABLE = "LIME_DATASETS_PURE_PYTHON"
+
+# The functions the package calls; an extension built from an older source lacks some.
+FUNCTIONS = (
+    "philox_words",
+    "first_distinct",
+    "take_in_rows",
+    "join_rows",
+    "shuffle_rows",
+    "substitute_runs",
+    "pack_runs",
+    "render_text",
+)
 
 
 def _load() -> ModuleType | None:
@@ -21,7 +34,21 @@ def _load() -> ModuleType | None:
         from . import _kernels
     except ImportError:
         return None
-    return _kernels
+    return complete(_kernels)
+
+
+def complete(module: ModuleType) -> ModuleType | None:
+    """``module`` where it has every function in ``FUNCTIONS``; else None, with a warning."""
+    missing = [name for name in FUNCTIONS if not hasattr(module, name)]
+    if not missing:
+        return module
+    warnings.warn(
+        f"lime_datasets: the compiled kernels are older than the package (no {', '.join(missing)});"
+        " running the numpy code. Rebuild them: python setup.py build_ext --inplace",
+        RuntimeWarning,
+        stacklevel=2,
+    )
+    return None
 
 
 # The module, or None for the numpy code.

@@ -88,16 +88,13 @@ def draw_string(
     reads ``width - 1`` words.
     """
     draws = reader.take(width)
-    position = np.arange(width)[:, None]
+    position = np.arange(width)
     length = n_math + n_string
-    is_math = position < n_math
-    # Built transposed, a position of every row per line (the layout the shuffle works on).
-    unshuffled = uniform_below(
-        np.ascontiguousarray(draws.T), np.where(is_math, MATH_SYMBOLS, STRING_SYMBOLS)
-    )
+    is_math = position < n_math[:, None]
+    unshuffled = uniform_below(draws, np.where(is_math, MATH_SYMBOLS, STRING_SYMBOLS))
     unshuffled += np.where(is_math, MATH_START, STRING_START)
-    np.copyto(unshuffled, -1, where=position >= length)
-    return shuffle_prefixes(unshuffled.T, length, reader.take(width - 1)), length
+    np.copyto(unshuffled, -1, where=position >= length[:, None])
+    return shuffle_prefixes(unshuffled, length, reader.take(width - 1)), length
 
 
 def abstract(span: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -22,6 +22,8 @@ import json
 
 import numpy as np
 
+from . import kernels
+
 WORDS_PER_COUNTER = 8  # one Philox-4x64 counter step yields four 64-bit = eight 32-bit words
 
 
@@ -32,13 +34,38 @@ def stream_key(seed: int, config_name: str, split: str, block: int) -> np.ndarra
     return np.frombuffer(digest[:16], dtype="<u8").astype(np.uint64)
 
 
-def row_words(key: np.ndarray, first_row: int, n_rows: int, slots_per_row: int) -> np.ndarray:
+def row_words(
+    key: np.ndarray,
+    first_row: int,
+    n_rows: int,
+    slots_per_row: int,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
     """The 32-bit words of rows ``first_row .. first_row + n_rows - 1`` of one block's stream.
 
-    Returns a ``(n_rows, slots_per_row)`` uint32 array.
+    Returns a ``(n_rows, slots_per_row)`` uint32 array: ``out`` (C-ordered) where given. Runs the
+    compiled kernel where there is one (``kernels``), ``row_words_numpy`` otherwise.
     """
     if slots_per_row % WORDS_PER_COUNTER:
         raise ValueError(f"slots_per_row must be a multiple of {WORDS_PER_COUNTER}")
+    if out is None:
+        out = np.empty((n_rows, slots_per_row), dtype=np.uint32)
+    elif out.shape != (n_rows, slots_per_row) or out.dtype != np.uint32:
+        raise ValueError(f"out must be a ({n_rows}, {slots_per_row}) uint32 array")
+    elif not out.flags.c_contiguous:
+        raise ValueError("out must be C-ordered")
+    counter = first_row * slots_per_row // WORDS_PER_COUNTER
+    if kernels.native is not None and counter < 2**64:
+        kernels.native.philox_words(int(key[0]), int(key[1]), int(counter), out.reshape(-1))
+    else:
+        out[...] = row_words_numpy(key, first_row, n_rows, slots_per_row)
+    return out
+
+
+def row_words_numpy(
+    key: np.ndarray, first_row: int, n_rows: int, slots_per_row: int
+) -> np.ndarray:
+    """``row_words`` by numpy's Philox."""
     counter = first_row * slots_per_row // WORDS_PER_COUNTER
     bit_generator = np.random.Philox(key=key, counter=counter)
     raw = bit_generator.random_raw(n_rows * slots_per_row // 2).astype("<u8", copy=False)
@@ -90,9 +117,30 @@ def shuffle_prefixes(values: np.ndarray, lengths: np.ndarray, words: np.ndarray)
     ``words`` has ``values.shape[1] - 1`` columns; column ``c`` drives the swap at position
     ``t = width - 1 - c`` (from the end down to 1), ``j = U[0, t]``. Rows shorter than ``t + 1``
     skip that step (``j = t``), so each row is an exact uniform permutation of its prefix and the
-    padding stays in place. Returns a new array. The shuffle runs on the transpose, so a
-    ``values`` that is the transpose of a C-ordered array is the cheapest to pass.
+    padding stays in place. Returns a new C-ordered array. Runs the compiled kernel for int64
+    ``values`` where there is one (``kernels``), ``shuffle_prefixes_numpy`` otherwise.
     """
+    if kernels.native is not None and values.dtype == np.int64 and values.shape[1] > 0:
+        return shuffle_prefixes_native(values, lengths, words)
+    return shuffle_prefixes_numpy(values, lengths, words)
+
+
+def shuffle_prefixes_native(
+    values: np.ndarray, lengths: np.ndarray, words: np.ndarray
+) -> np.ndarray:
+    """``shuffle_prefixes`` of int64 ``values`` by the compiled kernel."""
+    out = np.empty(values.shape, dtype=np.int64)
+    kernels.native.shuffle_rows(
+        values, np.asarray(lengths, dtype=np.int64), np.asarray(words, dtype=np.uint32), out
+    )
+    return out
+
+
+def shuffle_prefixes_numpy(
+    values: np.ndarray, lengths: np.ndarray, words: np.ndarray
+) -> np.ndarray:
+    """``shuffle_prefixes`` in numpy. It runs on the transpose, so a ``values`` that is the
+    transpose of a C-ordered array is the cheapest to pass."""
     rows, width = values.shape
     # Work on transposes, where a position of every row is one contiguous line, and address
     # ``out[j, r]`` as ``j * rows + r``.

@@ -20,7 +20,7 @@ import functools
 
 import numpy as np
 
-from . import vocab
+from . import kernels, vocab
 from .rng import SlotReader, shuffle_prefixes, uniform_below, uniform_between
 from .sequences import ID_DTYPE, Part, prefix, runs, span, symbol_ids, token
 from .symbols import MATH_START, MATH_SYMBOLS, STRING_START, SYMBOLS_PER_EXAMPLE
@@ -61,17 +61,8 @@ class SubstitutionDraw:
 
         n_chars = 2 * k
         length = n_chars + n_math
-        # The unshuffled rule, built transposed (a position of every row per line: long, cheap
-        # broadcasts, and the layout the shuffle works on): the chars, then the maths, then pads.
-        position = np.arange(MAX_RULE_LENGTH)[:, None]
-        from_chars = chars.T[np.minimum(position[:, 0], MAX_PATTERN_CHARS - 1)]
-        math_index = np.clip(position - n_chars, 0, MAX_MATH_DRAWS - 1)
-        math_index *= rows
-        math_index += np.arange(rows)
-        from_maths = np.ascontiguousarray(maths.T).reshape(-1).take(math_index)
-        unshuffled = np.where(position < n_chars, from_chars, from_maths)
-        unshuffled = np.where(position < length, unshuffled, -1)
-        self.rule = shuffle_prefixes(unshuffled.T, length, reader.take(MAX_RULE_LENGTH - 1))
+        unshuffled = join_prefixes(chars, n_chars, maths, n_math, MAX_RULE_LENGTH)
+        self.rule = shuffle_prefixes(unshuffled, length, reader.take(MAX_RULE_LENGTH - 1))
         self.rule_length = length
         self.rule_ids = symbol_ids(sample_ids, self.rule)
 
@@ -141,35 +132,153 @@ class SubstitutionDraw:
         return runs(table, begin, length.reshape(self.rows, -1))
 
     @functools.cached_property
-    def _result_runs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """The runs every result shares, one per rule entry: ``(table, start, is_value, source)``.
-
-        ``table`` holds the value ids of each case, then the rule ids; ``start`` is where each
-        run begins for case 0 (a value run of case ``c`` begins ``c`` cases later); ``source``
-        indexes a case's flat value lengths followed by ``1`` (a rule entry kept as it is) and
-        ``0`` (past the rule).
-        """
-        rows, rule = self.rows, self.rule
+    def _result_table(self) -> np.ndarray:
+        """The value ids of each case, then the rule ids, flat: what the results' runs index."""
         values = [value_ids.reshape(-1) for _, value_ids in self.cases]
-        table = np.concatenate([*values, self.rule_ids.reshape(-1)])
-        is_value = (rule >= 0) & (rule < MAX_RULE_SYMBOLS)
-        row = np.arange(rows, dtype=np.intp)[:, None]
-        entry = row * MAX_RULE_SYMBOLS + rule * is_value  # entry 0 of the row where not a value
-        position = np.arange(MAX_RULE_LENGTH)
-        rule_start = len(values) * values[0].size + row * MAX_RULE_LENGTH + position
-        start = np.where(is_value, entry * MAX_VALUE_LENGTH, rule_start)
-        past_rule = position >= self.rule_length[:, None]
-        source = np.where(is_value, entry, rows * MAX_RULE_SYMBOLS + past_rule)
-        return table, start, is_value, source
+        return np.concatenate([*values, self.rule_ids.reshape(-1)])
 
     def result_part(self, which: int) -> Part:
         """The rule with every rule symbol replaced by its value under case ``which``."""
-        table, start, is_value, source = self._result_runs
         lengths, value_ids = self.cases[which]
-        if which:
-            start = start + which * value_ids.size * is_value
-        run_lengths = np.concatenate([lengths.reshape(-1), [1, 0]]).take(source)
-        return Part(table, start, run_lengths)
+        start, length = substitute_runs(
+            self.rule,
+            self.rule_length,
+            lengths,
+            MAX_VALUE_LENGTH,
+            value_base=which * value_ids.size,
+            rule_base=len(self.cases) * value_ids.size,
+        )
+        return Part(self._result_table, start, length)
+
+
+def join_prefixes(
+    first: np.ndarray,
+    first_length: np.ndarray,
+    second: np.ndarray,
+    second_length: np.ndarray,
+    width: int,
+) -> np.ndarray:
+    """Rows of ``width``: the first ``first_length[r]`` entries of row ``r`` of ``first``, then
+    the first ``second_length[r]`` of ``second``, then ``-1``, as int64.
+
+    ``first`` and ``second`` have at least one column; the lengths must lie in
+    ``[0, first.shape[1]]`` and ``[0, second.shape[1]]`` and fit the width together. Runs the
+    compiled kernel where there is one (``kernels``), ``join_prefixes_numpy`` otherwise.
+    """
+    if kernels.native is not None:
+        return join_prefixes_native(first, first_length, second, second_length, width)
+    return join_prefixes_numpy(first, first_length, second, second_length, width)
+
+
+def join_prefixes_native(
+    first: np.ndarray,
+    first_length: np.ndarray,
+    second: np.ndarray,
+    second_length: np.ndarray,
+    width: int,
+) -> np.ndarray:
+    """``join_prefixes`` by the compiled kernel (C-ordered)."""
+    out = np.empty((first.shape[0], width), dtype=np.int64)
+    as_int64 = functools.partial(np.asarray, dtype=np.int64)
+    kernels.native.join_rows(
+        as_int64(first), as_int64(first_length), as_int64(second), as_int64(second_length), -1,
+        out,
+    )
+    return out
+
+
+def join_prefixes_numpy(
+    first: np.ndarray,
+    first_length: np.ndarray,
+    second: np.ndarray,
+    second_length: np.ndarray,
+    width: int,
+) -> np.ndarray:
+    """``join_prefixes`` in numpy. Returns the transpose of a C-ordered array, the layout
+    ``shuffle_prefixes_numpy`` works on."""
+    rows = first.shape[0]
+    # Built transposed, a position of every row per line: long, cheap broadcasts.
+    position = np.arange(width)[:, None]
+    from_first = first.T[np.minimum(position[:, 0], first.shape[1] - 1)]
+    second_index = np.clip(position - first_length, 0, second.shape[1] - 1)
+    second_index *= rows
+    second_index += np.arange(rows)
+    from_second = np.ascontiguousarray(second.T).reshape(-1).take(second_index)
+    joined = np.where(position < first_length, from_first, from_second)
+    joined = np.where(position < first_length + second_length, joined, -1)
+    return joined.astype(np.int64, copy=False).T
+
+
+def substitute_runs(
+    rule: np.ndarray,
+    rule_length: np.ndarray,
+    value_lengths: np.ndarray,
+    value_width: int,
+    value_base: int,
+    rule_base: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The runs ``(start, length)``, each ``(rows, width)``, of a rule with its symbols replaced.
+
+    Entry ``s`` of row ``r`` of ``rule`` ``(rows, width)``, where ``0 <= s < symbols``
+    (``value_lengths`` is ``(rows, symbols)``), becomes the run of ``value_lengths[r, s]`` ids at
+    ``value_base + (r * symbols + s) * value_width``; any other entry at position ``p``, the run
+    of one id (none where ``p >= rule_length[r]``) at ``rule_base + r * width + p``. Runs the
+    compiled kernel where there is one (``kernels``), ``substitute_runs_numpy`` otherwise.
+    """
+    if kernels.native is not None:
+        return substitute_runs_native(
+            rule, rule_length, value_lengths, value_width, value_base, rule_base
+        )
+    return substitute_runs_numpy(
+        rule, rule_length, value_lengths, value_width, value_base, rule_base
+    )
+
+
+def substitute_runs_native(
+    rule: np.ndarray,
+    rule_length: np.ndarray,
+    value_lengths: np.ndarray,
+    value_width: int,
+    value_base: int,
+    rule_base: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``substitute_runs`` by the compiled kernel."""
+    start = np.empty(rule.shape, dtype=np.int64)
+    length = np.empty(rule.shape, dtype=np.int64)
+    kernels.native.substitute_runs(
+        np.asarray(rule, dtype=np.int64),
+        np.asarray(rule_length, dtype=np.int64),
+        np.asarray(value_lengths, dtype=np.int64),
+        value_width,
+        value_base,
+        rule_base,
+        start,
+        length,
+    )
+    return start, length
+
+
+def substitute_runs_numpy(
+    rule: np.ndarray,
+    rule_length: np.ndarray,
+    value_lengths: np.ndarray,
+    value_width: int,
+    value_base: int,
+    rule_base: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``substitute_runs`` in numpy."""
+    rows, width = rule.shape
+    symbols = value_lengths.shape[1]
+    is_value = (rule >= 0) & (rule < symbols)
+    row = np.arange(rows, dtype=np.int64)[:, None]
+    entry = row * symbols + rule * is_value  # entry 0 of the row where not a value
+    position = np.arange(width)
+    start = np.where(is_value, value_base + entry * value_width, rule_base + row * width + position)
+    # Index a row's value lengths, then 1 (a rule entry kept as it is), then 0 (past the rule).
+    past_rule = position >= np.asarray(rule_length)[:, None]
+    source = np.where(is_value, entry, rows * symbols + past_rule)
+    run_lengths = np.concatenate([np.asarray(value_lengths).reshape(-1), [1, 0]]).take(source)
+    return start, run_lengths.astype(np.int64, copy=False)
 
 
 def _space(draw: SubstitutionDraw) -> Part:
