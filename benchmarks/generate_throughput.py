@@ -1,7 +1,8 @@
 """Throughput of ``lime_datasets.generate`` per config, in one process.
 
 Usage: python benchmarks/generate_throughput.py [--rows N] [--configs a,b] [--json PATH]
-Prints examples/s and MB/s of text (source + target bytes) per config.
+Prints examples/s and MB/s of text (source + target bytes) per config, and which code generated
+(the compiled kernels, or the numpy code: set ``LIME_DATASETS_PURE_PYTHON=1`` to time it).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import json
 import time
 
 import lime_datasets
+from lime_datasets.core import kernels
 
 
 def measure(name: str, rows: int, repeats: int) -> dict:
@@ -28,6 +30,7 @@ def measure(name: str, rows: int, repeats: int) -> dict:
         "seconds": round(best, 4),
         "examples_per_s": round(rows / best),
         "text_mb_per_s": round(text_bytes / best / 1e6, 1),
+        "code": kernels.describe(),
     }
 
 
@@ -39,6 +42,7 @@ def main() -> None:
     parser.add_argument("--json", help="also write the results to this JSON file")
     args = parser.parse_args()
     results = [measure(n, args.rows, args.repeats) for n in args.configs.split(",")]
+    print(f"generating with {kernels.describe()}")
     print(f"{'config':<24}{'examples/s':>12}{'text MB/s':>11}")
     for r in results:
         print(f"{r['config']:<24}{r['examples_per_s']:>12,}{r['text_mb_per_s']:>11}")

@@ -1,7 +1,8 @@
 """Run every benchmark and write the results table (``make bench``).
 
 Writes ``benchmarks/results/``: ``generate.json`` (per-config throughput, read by the dataset
-cards), ``profile.json`` (where generation time goes), ``scaling.json``,
+cards), ``generate_numpy.json`` (the same on the numpy code, without the compiled kernels),
+``profile.json`` (where generation time goes), ``scaling.json``,
 ``hf_build_<rows>.json``, ``tfds_build.json``, ``import.json``, ``machine.json`` and ``README.md``
 (the tables, in markdown). Sizes can be lowered for a quick run:
 
@@ -45,8 +46,12 @@ def machine() -> dict:
             versions[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
             versions[package] = None
+    done = subprocess.run([sys.executable, "-c", "from lime_datasets.core import kernels; "
+                           "print(kernels.describe())"], env=ENV, capture_output=True, text=True,
+                          check=True)
     return {"cores": os.cpu_count(), "cpu": cpu, "python": platform.python_version(),
             "platform": platform.platform(), "versions": versions,
+            "generation_code": done.stdout.strip(),
             "load_average_at_start": round(os.getloadavg()[0], 2)}
 
 
@@ -95,10 +100,10 @@ def import_time(repeats: int = 7) -> dict:
             "lime_datasets_extra_s": round(package - base, 3)}
 
 
-def run_script(script: str, *args: str) -> dict:
+def run_script(script: str, *args: str, env: dict | None = None) -> dict:
     out_file = RESULTS / f".{script}.{os.getpid()}.json"
     subprocess.run([sys.executable, str(HERE / script), *args, "--json", str(out_file)],
-                   env=ENV, check=True)
+                   env=env or ENV, check=True)
     result = json.loads(out_file.read_text())
     out_file.unlink()
     return result
@@ -125,6 +130,10 @@ def main() -> None:
         rows = "20000" if args.quick else "200000"
         results["generate"] = run_script("generate_throughput.py", "--rows", rows)
         (RESULTS / "generate.json").write_text(json.dumps(results["generate"], indent=2) + "\n")
+        pure = {**ENV, "LIME_DATASETS_PURE_PYTHON": "1"}
+        results["generate_numpy"] = run_script("generate_throughput.py", "--rows", rows, env=pure)
+        (RESULTS / "generate_numpy.json").write_text(
+            json.dumps(results["generate_numpy"], indent=2) + "\n")
     if "profile" not in skip:
         rows = "20000" if args.quick else "200000"
         results["profile"] = run_script("generate_profile.py", "--rows", rows)
@@ -151,7 +160,7 @@ def main() -> None:
 def load_results() -> dict:
     """The results of earlier runs, from the JSON files in ``results/``."""
     results = {}
-    for key in ("machine", "import", "generate", "profile", "scaling", "tfds"):
+    for key in ("machine", "import", "generate", "generate_numpy", "profile", "scaling", "tfds"):
         path = RESULTS / f"{'tfds_build' if key == 'tfds' else key}.json"
         if path.exists():
             results[key] = json.loads(path.read_text())
@@ -179,17 +188,26 @@ def render(results: dict) -> str:
     m = results["machine"]
     lines = ["# Benchmark results", "",
              f"Machine: {m['cores']} cores, {m['cpu']}, Python {m['python']}; load average "
-             f"{m['load_average_at_start']} at start.", "",
+             f"{m['load_average_at_start']} at start; generating with "
+             f"{m.get('generation_code', 'the code installed')}.", "",
              "Versions: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items() if v), "",
              "## import lime_datasets", "",
              f"`import numpy, pyarrow`: {results['import']['numpy_pyarrow_s']} s; adding "
              f"`import lime_datasets`: {results['import']['lime_datasets_extra_s']:+.3f} s "
              "(best of 7 fresh processes).", ""]
     if "generate" in results:
-        lines += ["## generate, one process", "", "| config | examples/s | text MB/s |",
-                  "|---|---:|---:|"]
-        lines += [f"| {r['config']} | {r['examples_per_s']:,} | {r['text_mb_per_s']} |"
-                  for r in results["generate"]]
+        numpy_rates = {r["config"]: r["examples_per_s"]
+                       for r in results.get("generate_numpy", [])}
+        code = results["generate"][0].get("code", "the code installed")
+        lines += ["## generate, one process", "",
+                  f"With {code}; the numpy code (`LIME_DATASETS_PURE_PYTHON=1`) alongside.", "",
+                  "| config | examples/s | text MB/s | numpy code, examples/s | ratio |",
+                  "|---|---:|---:|---:|---:|"]
+        for r in results["generate"]:
+            slow = numpy_rates.get(r["config"])
+            numpy_cells = f"{slow:,} | {r['examples_per_s'] / slow:.2f}" if slow else "- | -"
+            lines.append(f"| {r['config']} | {r['examples_per_s']:,} | {r['text_mb_per_s']} | "
+                         f"{numpy_cells} |")
         lines.append("")
     if "profile" in results:
         stages = list(results["profile"][0]["stages_share"])

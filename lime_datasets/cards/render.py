@@ -159,8 +159,10 @@ def render_overview(
     lines.append("")
     if throughput_source:
         lines.append(
-            f"*examples/s*: `lime_datasets.generate` throughput from `{throughput_source}` "
-            "(written by `make bench` on the machine that ran it; not part of the card test)."
+            f"*examples/s*: `lime_datasets.generate` throughput in one process from "
+            f"`{throughput_source}` (written by `make bench` on the machine that ran it, which "
+            "names the code that generated: the compiled kernels or the numpy code; not part of "
+            "the card test)."
         )
     else:
         lines.append(
