@@ -276,6 +276,8 @@ def test_substitute_runs_refuses_mismatched_shapes_and_overflow(native) -> None:
             native.substitute_runs(*bad)
     with pytest.raises(OverflowError, match="int64"):
         native.substitute_runs(rule, rule_length, lengths, 2**61, 0, 0, start, length)
+    with pytest.raises(OverflowError, match="int64"):  # not value_width + 1, which overflows
+        native.substitute_runs(rule, rule_length, lengths, sys.maxsize, 0, 0, start, length)
     with pytest.raises(OverflowError, match="int64"):
         native.substitute_runs(rule, rule_length, lengths, 8, -1, 0, start, length)
     with pytest.raises(TypeError, match="rule"):

@@ -591,7 +591,9 @@ substitute_runs(PyObject *Py_UNUSED(self), PyObject *args)
     /* Every start computed must fit an int64: bound the largest of each kind. */
     const int64_t big = INT64_MAX / 4;
     if (value_width < 0 || value_base < 0 || rule_base < 0 || value_base > big ||
-        rule_base > big || (rows > 0 && symbols > 0 && rows > big / symbols / (value_width + 1)) ||
+        rule_base > big ||
+        (rows > 0 && symbols > 0 &&
+         (value_width >= big || rows > big / symbols / (value_width + 1))) ||
         (rows > 0 && width > 0 && rows > big / width)) {
         PyErr_SetString(PyExc_OverflowError, "the starts of the runs do not fit an int64");
         goto done;
