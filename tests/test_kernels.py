@@ -477,6 +477,44 @@ def test_render_refuses_texts_beyond_int32_offsets(native) -> None:
     assert len(text) == 8 * 1000 - 1 and text_offsets.tolist() == [0, len(text)]
 
 
+
+# ---- alignment
+
+
+def _unaligned(values, dtype) -> np.ndarray:
+    """``values`` in an array of ``dtype`` one byte past an aligned address (C-ordered)."""
+    values = np.asarray(values, dtype=dtype)
+    raw = np.zeros(values.nbytes + 1, dtype=np.uint8)
+    out = raw[1:].view(dtype).reshape(values.shape)
+    out[...] = values
+    assert not out.flags.aligned
+    return out
+
+
+def test_kernels_refuse_unaligned_buffers_and_the_callers_align_them(native) -> None:
+    # The kernels read and write C-ordered buffers through typed pointers.
+    with pytest.raises(ValueError, match="aligned"):
+        native.philox_words(1, 2, 3, _unaligned(np.zeros(8), np.uint32))
+    with pytest.raises(ValueError, match="aligned"):
+        native.render_text(np.zeros(1, dtype=np.int32), _unaligned([0, 1], np.int64), b"a " * 4,
+                           b"\x02", np.empty(2, dtype=np.int32))
+    table = _unaligned(np.arange(10), np.int32)
+    part = (table, np.zeros((2, 1), dtype=np.int64), np.ones((2, 1), dtype=np.int64))
+    with pytest.raises(ValueError, match="aligned"):
+        native.pack_runs([([part], None)], np.empty(3, dtype=np.int64))
+    # The callers pass aligned copies, or run numpy, and compute what numpy computes.
+    key = np.array([1, 2], dtype=np.uint64)
+    out = _unaligned(np.zeros((3, 8)), np.uint32)
+    assert np.array_equal(rng.row_words(key, 5, 3, 8, out=out), rng.row_words_numpy(key, 5, 3, 8))
+    ids, offsets = _unaligned([13, 14, 15], np.int32), _unaligned([0, 2, 3], np.int64)
+    assert vocab.render_native(ids, offsets, 68).equals(vocab.render_numpy(ids, offsets, 68))
+    parts = [sequences.Part(table, part[1], part[2])]
+    places = _unaligned([1, 0], np.int64)
+    for got, expected in zip(sequences.pack_groups_native([(parts, places)], 2),
+                             sequences.pack_groups_numpy([(parts, places)], 2), strict=True):
+        assert np.array_equal(got, expected)
+
+
 # ---- whole examples
 
 

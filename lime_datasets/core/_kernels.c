@@ -47,7 +47,8 @@ is_integer_format(const char *format, const char *kinds)
 }
 
 /* Get a buffer of `ndim` dimensions whose items are `itemsize`-byte integers of `kinds` (4- or
- * 8-byte where `itemsize` is -1). */
+ * 8-byte where `itemsize` is -1). A C-contiguous buffer is read or written through pointers to
+ * its items, so it must be aligned to them (a strided one is read with memcpy). */
 static int
 get_buffer(PyObject *obj, Py_buffer *view, int flags, int ndim, Py_ssize_t itemsize,
            const char *kinds, const char *name)
@@ -64,6 +65,13 @@ get_buffer(PyObject *obj, Py_buffer *view, int flags, int ndim, Py_ssize_t items
                      name, ndim, itemsize < 0 ? "4- or 8" : itemsize == 1 ? "1" :
                      itemsize == 4 ? "4" : "8", kinds, view->format ? view->format : "B",
                      view->ndim, view->itemsize);
+        PyBuffer_Release(view);
+        return -1;
+    }
+    if ((flags & PyBUF_C_CONTIGUOUS) == PyBUF_C_CONTIGUOUS &&
+        (uintptr_t)view->buf % (uintptr_t)view->itemsize != 0) {
+        PyErr_Format(PyExc_ValueError, "%s must be aligned to %zd bytes, its item size", name,
+                     view->itemsize);
         PyBuffer_Release(view);
         return -1;
     }

@@ -55,7 +55,7 @@ def row_words(
     elif not out.flags.c_contiguous:
         raise ValueError("out must be C-ordered")
     counter = first_row * slots_per_row // WORDS_PER_COUNTER
-    if kernels.native is not None and counter < 2**64:
+    if kernels.native is not None and counter < 2**64 and out.flags.aligned:
         kernels.native.philox_words(int(key[0]), int(key[1]), int(counter), out.reshape(-1))
     else:
         out[...] = row_words_numpy(key, first_row, n_rows, slots_per_row)

@@ -91,10 +91,11 @@ def pack_native(parts: list[Part]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _kernel_runs(parts: list[Part]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """``parts`` in the types the kernel reads (no copy where they have them already)."""
+    """``parts`` in the types the kernel reads (no copy where they have them already; the
+    tables C-ordered and aligned)."""
     return [
         (
-            np.ascontiguousarray(part.table, dtype=ID_DTYPE),
+            np.require(part.table, ID_DTYPE, "CA"),
             np.asarray(part.start, dtype=np.int64),
             np.asarray(part.length, dtype=np.int64),
         )
@@ -159,7 +160,7 @@ def pack_groups_native(
     """``pack_groups`` by the compiled kernel: each group's runs go straight to their rows."""
     offsets = np.empty(rows + 1, dtype=np.int64)
     runs_of_groups = [
-        (_kernel_runs(parts), np.ascontiguousarray(places, dtype=np.int64))
+        (_kernel_runs(parts), np.require(places, np.int64, "CA"))
         for parts, places in groups
     ]
     flat = kernels.native.pack_runs(runs_of_groups, offsets)

@@ -144,8 +144,8 @@ def render_native(ids: np.ndarray, offsets: np.ndarray, vocab_size: int) -> pa.S
     rows = len(offsets) - 1
     text_offsets = np.empty(rows + 1, dtype=np.int32)
     text = kernels.native.render_text(
-        np.ascontiguousarray(ids, dtype=np.int32),
-        np.ascontiguousarray(offsets, dtype=np.int64),
+        np.require(ids, np.int32, "CA"),  # C-ordered and aligned, as the kernel reads them
+        np.require(offsets, np.int64, "CA"),
         entries,
         widths,
         text_offsets,
