@@ -918,7 +918,10 @@ pack_runs(PyObject *Py_UNUSED(self), PyObject *args)
             for (Py_ssize_t j = 0; j < part->start.shape[1]; j++) {
                 const int64_t length = RUN_AT(part->length, i, j);
                 const int64_t start = RUN_AT(part->start, i, j);
-                const int outside = (start < 0) | (length > size) | (start > size - length);
+                /* A negative length (refused by pass 1, but another thread may write one) is
+                 * refused below; size - length must not overflow meanwhile. */
+                const int64_t positive = length < 0 ? 0 : length;
+                const int outside = (start < 0) | (length > size) | (start > size - positive);
                 if ((length < 0) | (length > end - at) | ((length != 0) & outside)) {
                     bad = 3;
                     break;
