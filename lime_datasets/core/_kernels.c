@@ -1023,12 +1023,18 @@ render_text(PyObject *Py_UNUSED(self), PyObject *args)
             goto done;
         }
     }
-    /* Pass 1: the size of the texts, every id and the width of every token used checked. */
-    int bad = 0; /* 1: an id outside the tokens; 2: a width outside 1..8 */
+    /* Pass 1: the size of the texts, every id and the width of every token used checked. The
+     * passes read the inputs again without the GIL, where other threads may change them: each
+     * row's offsets and each text position are checked again. */
+    int bad = 0; /* 1: an id outside the tokens; 2: a width outside 1..8; 3: offsets changed */
     int64_t total = 0;
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t r = 0; r < rows && !bad; r++) {
         const int64_t begin = offsets[r], end = offsets[r + 1];
+        if (begin < 0 || end < begin || end > n_ids) {
+            bad = 3;
+            break;
+        }
         for (int64_t i = begin; i < end; i++) {
             const int32_t id = ids[i];
             if (id < 0 || id >= n_tokens) {
@@ -1052,6 +1058,9 @@ render_text(PyObject *Py_UNUSED(self), PyObject *args)
         if (bad == 1) {
             PyErr_Format(PyExc_ValueError, "a token id is outside [0, %zd)", n_tokens);
         }
+        else if (bad == 3) {
+            PyErr_SetString(PyExc_RuntimeError, "the offsets changed while they were rendered");
+        }
         else {
             PyErr_SetString(PyExc_ValueError, "every width must be in 1..8");
         }
@@ -1074,9 +1083,13 @@ render_text(PyObject *Py_UNUSED(self), PyObject *args)
     text_offsets[0] = 0;
     for (Py_ssize_t r = 0; r < rows && !bad; r++) {
         const int64_t begin = offsets[r], end = offsets[r + 1];
+        if (begin < 0 || end < begin || end > n_ids) {
+            bad = 1;
+            break;
+        }
         for (int64_t i = begin; i < end; i++) {
             const int32_t id = ids[i];
-            if (id < 0 || id >= n_tokens || at > capacity - ENTRY_BYTES) {
+            if (id < 0 || id >= n_tokens || at < 0 || at > capacity - ENTRY_BYTES) {
                 bad = 1;
                 break;
             }
@@ -1088,7 +1101,7 @@ render_text(PyObject *Py_UNUSED(self), PyObject *args)
     }
     Py_END_ALLOW_THREADS
     if (bad || at != total) {
-        PyErr_SetString(PyExc_RuntimeError, "the ids changed while they were rendered");
+        PyErr_SetString(PyExc_RuntimeError, "the inputs changed while they were rendered");
         Py_CLEAR(result);
         goto done;
     }
