@@ -853,6 +853,7 @@ pack_runs(PyObject *Py_UNUSED(self), PyObject *args)
     /* Pass 1: the length of every output row, from the row of the group placed there. */
     const int64_t limit = PY_SSIZE_T_MAX / 4 - SHORT_RUN;
     int bad = 0; /* 1: a negative length or too long; 2: a place outside or taken twice */
+    int64_t total = 0;
     Py_BEGIN_ALLOW_THREADS
     memset(ends, 0, (size_t)(rows + 1) * sizeof *ends);
     for (Py_ssize_t g = 0; g < n_groups && !bad; g++) {
@@ -879,11 +880,14 @@ pack_runs(PyObject *Py_UNUSED(self), PyObject *args)
             ends[place + 1] = row_length;
         }
     }
+    /* `offsets` may be written by other threads: the sum is kept here, each length checked. */
     for (Py_ssize_t r = 0; r < rows && !bad; r++) {
-        if (ends[r + 1] > limit - ends[r]) {
+        const int64_t row_length = ends[r + 1];
+        if (row_length < 0 || row_length > limit - total) {
             bad = 1;
         }
-        ends[r + 1] += ends[r];
+        total += row_length;
+        ends[r + 1] = total;
     }
     Py_END_ALLOW_THREADS
     if (bad) {
@@ -896,7 +900,6 @@ pack_runs(PyObject *Py_UNUSED(self), PyObject *args)
      * against its table and copied. A run of up to SHORT_RUN ids is copied as SHORT_RUN ids where
      * its table has them: a fixed-size copy without branches on the length. The ids past its end
      * are overwritten by the runs after it, or lie in the room the output keeps past its end. */
-    const int64_t total = ends[rows];
     result = PyByteArray_FromStringAndSize(NULL, (Py_ssize_t)(total + SHORT_RUN) * 4);
     if (result == NULL) {
         goto done;
@@ -911,6 +914,10 @@ pack_runs(PyObject *Py_UNUSED(self), PyObject *args)
         const Py_ssize_t i = source[r] % stride;
         int64_t at = ends[r];
         const int64_t end = ends[r + 1];
+        if (at < 0 || at > end || end > total) {
+            bad = 4;
+            break;
+        }
         for (Py_ssize_t p = 0; p < group->n_parts && !bad; p++) {
             const Part *part = &group->parts[p];
             const int64_t size = part->table.shape[0];
@@ -942,7 +949,7 @@ pack_runs(PyObject *Py_UNUSED(self), PyObject *args)
     Py_END_ALLOW_THREADS
     if (bad) {
         PyErr_SetString(PyExc_ValueError, bad == 3 ? "a run lies outside its table"
-                                                   : "the groups changed while they were packed");
+                                                   : "the inputs changed while they were packed");
         Py_CLEAR(result);
     }
     else if (PyByteArray_Resize(result, (Py_ssize_t)total * 4) < 0) {
