@@ -78,6 +78,39 @@ get_buffer(PyObject *obj, Py_buffer *view, int flags, int ndim, Py_ssize_t items
     return 0;
 }
 
+/* One buffer a kernel takes: the arguments of get_buffer. */
+typedef struct {
+    PyObject *obj;
+    int flags;
+    int ndim;
+    Py_ssize_t itemsize;
+    const char *kinds;
+    const char *name;
+} BufferSpec;
+
+static void
+release_buffers(Py_buffer *views, int count)
+{
+    for (int v = 0; v < count; v++) {
+        PyBuffer_Release(&views[v]);
+    }
+}
+
+/* Get the `count` buffers of `specs` into `views`: all of them, or none with an exception set. */
+static int
+get_buffers(const BufferSpec *specs, Py_buffer *views, int count)
+{
+    for (int v = 0; v < count; v++) {
+        const BufferSpec *spec = &specs[v];
+        if (get_buffer(spec->obj, &views[v], spec->flags, spec->ndim, spec->itemsize, spec->kinds,
+                       spec->name) < 0) {
+            release_buffers(views, v);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int64_t
 read_i64(const char *p)
 {
@@ -322,21 +355,15 @@ take_in_rows(PyObject *Py_UNUSED(self), PyObject *args)
         return NULL;
     }
     Py_buffer views[3];
-    int held = 0;
+    const BufferSpec specs[3] = {
+        {table_obj, PyBUF_STRIDES, 2, 4, "bhilqn", "table"},
+        {indices_obj, PyBUF_STRIDES, 2, 8, "bhilqn", "indices"},
+        {out_obj, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE, 2, 4, "bhilqn", "out"},
+    };
+    if (get_buffers(specs, views, 3) < 0) {
+        return NULL;
+    }
     PyObject *result = NULL;
-    if (get_buffer(table_obj, &views[0], PyBUF_STRIDES, 2, 4, "bhilqn", "table") < 0) {
-        goto done;
-    }
-    held++;
-    if (get_buffer(indices_obj, &views[1], PyBUF_STRIDES, 2, 8, "bhilqn", "indices") < 0) {
-        goto done;
-    }
-    held++;
-    if (get_buffer(out_obj, &views[2], PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE, 2, 4, "bhilqn",
-                   "out") < 0) {
-        goto done;
-    }
-    held++;
     const Py_buffer *table = &views[0], *indices = &views[1];
     const Py_ssize_t rows = table->shape[0], width = table->shape[1], n = indices->shape[1];
     if (indices->shape[0] != rows || views[2].shape[0] != rows || views[2].shape[1] != n) {
@@ -370,9 +397,7 @@ take_in_rows(PyObject *Py_UNUSED(self), PyObject *args)
     Py_INCREF(Py_None);
     result = Py_None;
 done:
-    for (int v = 0; v < held; v++) {
-        PyBuffer_Release(&views[v]);
-    }
+    release_buffers(views, 3);
     return result;
 }
 
@@ -396,22 +421,17 @@ join_rows(PyObject *Py_UNUSED(self), PyObject *args)
         return NULL;
     }
     Py_buffer views[5];
-    int held = 0;
+    const BufferSpec specs[5] = {
+        {first_obj, PyBUF_STRIDES, 2, 8, "bhilqn", "first"},
+        {first_length_obj, PyBUF_STRIDES, 1, 8, "bhilqn", "first_length"},
+        {second_obj, PyBUF_STRIDES, 2, 8, "bhilqn", "second"},
+        {second_length_obj, PyBUF_STRIDES, 1, 8, "bhilqn", "second_length"},
+        {out_obj, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE, 2, 8, "bhilqn", "out"},
+    };
+    if (get_buffers(specs, views, 5) < 0) {
+        return NULL;
+    }
     PyObject *result = NULL;
-    const char *names[4] = {"first", "first_length", "second", "second_length"};
-    PyObject *objects[4] = {first_obj, first_length_obj, second_obj, second_length_obj};
-    for (int v = 0; v < 4; v++) {
-        if (get_buffer(objects[v], &views[v], PyBUF_STRIDES, v % 2 ? 1 : 2, 8, "bhilqn",
-                       names[v]) < 0) {
-            goto done;
-        }
-        held++;
-    }
-    if (get_buffer(out_obj, &views[4], PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE, 2, 8, "bhilqn",
-                   "out") < 0) {
-        goto done;
-    }
-    held++;
     const Py_ssize_t rows = views[4].shape[0], width = views[4].shape[1];
     for (int v = 0; v < 4; v++) {
         if (views[v].shape[0] != rows) {
@@ -454,9 +474,7 @@ join_rows(PyObject *Py_UNUSED(self), PyObject *args)
     Py_INCREF(Py_None);
     result = Py_None;
 done:
-    for (int v = 0; v < held; v++) {
-        PyBuffer_Release(&views[v]);
-    }
+    release_buffers(views, 5);
     return result;
 }
 
@@ -478,25 +496,16 @@ shuffle_rows(PyObject *Py_UNUSED(self), PyObject *args)
         return NULL;
     }
     Py_buffer views[4];
-    int held = 0;
+    const BufferSpec specs[4] = {
+        {values_obj, PyBUF_STRIDES, 2, 8, "bhilqn", "values"},
+        {lengths_obj, PyBUF_STRIDES, 1, 8, "bhilqn", "lengths"},
+        {words_obj, PyBUF_STRIDES, 2, 4, "BHILQN", "words"},
+        {out_obj, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE, 2, 8, "bhilqn", "out"},
+    };
+    if (get_buffers(specs, views, 4) < 0) {
+        return NULL;
+    }
     PyObject *result = NULL;
-    if (get_buffer(values_obj, &views[0], PyBUF_STRIDES, 2, 8, "bhilqn", "values") < 0) {
-        goto done;
-    }
-    held++;
-    if (get_buffer(lengths_obj, &views[1], PyBUF_STRIDES, 1, 8, "bhilqn", "lengths") < 0) {
-        goto done;
-    }
-    held++;
-    if (get_buffer(words_obj, &views[2], PyBUF_STRIDES, 2, 4, "BHILQN", "words") < 0) {
-        goto done;
-    }
-    held++;
-    if (get_buffer(out_obj, &views[3], PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE, 2, 8, "bhilqn",
-                   "out") < 0) {
-        goto done;
-    }
-    held++;
     const Py_buffer *values = &views[0], *lengths = &views[1], *words = &views[2];
     const Py_ssize_t rows = values->shape[0], width = values->shape[1];
     if (views[3].shape[0] != rows || views[3].shape[1] != width || lengths->shape[0] != rows ||
@@ -530,9 +539,7 @@ shuffle_rows(PyObject *Py_UNUSED(self), PyObject *args)
     Py_INCREF(Py_None);
     result = Py_None;
 done:
-    for (int v = 0; v < held; v++) {
-        PyBuffer_Release(&views[v]);
-    }
+    release_buffers(views, 4);
     return result;
 }
 
@@ -559,32 +566,17 @@ substitute_runs(PyObject *Py_UNUSED(self), PyObject *args)
         return NULL;
     }
     Py_buffer views[5];
-    int held = 0;
+    const BufferSpec specs[5] = {
+        {rule_obj, PyBUF_STRIDES, 2, 8, "bhilqn", "rule"},
+        {rule_length_obj, PyBUF_STRIDES, 1, 8, "bhilqn", "rule_length"},
+        {value_lengths_obj, PyBUF_STRIDES, 2, 8, "bhilqn", "value_lengths"},
+        {start_obj, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE, 2, 8, "bhilqn", "start"},
+        {length_obj, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE, 2, 8, "bhilqn", "length"},
+    };
+    if (get_buffers(specs, views, 5) < 0) {
+        return NULL;
+    }
     PyObject *result = NULL;
-    if (get_buffer(rule_obj, &views[0], PyBUF_STRIDES, 2, 8, "bhilqn", "rule") < 0) {
-        goto done;
-    }
-    held++;
-    if (get_buffer(rule_length_obj, &views[1], PyBUF_STRIDES, 1, 8, "bhilqn", "rule_length") <
-        0) {
-        goto done;
-    }
-    held++;
-    if (get_buffer(value_lengths_obj, &views[2], PyBUF_STRIDES, 2, 8, "bhilqn",
-                   "value_lengths") < 0) {
-        goto done;
-    }
-    held++;
-    if (get_buffer(start_obj, &views[3], PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE, 2, 8, "bhilqn",
-                   "start") < 0) {
-        goto done;
-    }
-    held++;
-    if (get_buffer(length_obj, &views[4], PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE, 2, 8, "bhilqn",
-                   "length") < 0) {
-        goto done;
-    }
-    held++;
     const Py_buffer *rule = &views[0], *rule_length = &views[1], *value_lengths = &views[2];
     const Py_ssize_t rows = rule->shape[0], width = rule->shape[1];
     const Py_ssize_t symbols = value_lengths->shape[1];
@@ -634,9 +626,7 @@ substitute_runs(PyObject *Py_UNUSED(self), PyObject *args)
     Py_INCREF(Py_None);
     result = Py_None;
 done:
-    for (int v = 0; v < held; v++) {
-        PyBuffer_Release(&views[v]);
-    }
+    release_buffers(views, 5);
     return result;
 }
 
@@ -981,29 +971,17 @@ render_text(PyObject *Py_UNUSED(self), PyObject *args)
         return NULL;
     }
     Py_buffer views[5];
-    int held = 0;
+    const BufferSpec specs[5] = {
+        {ids_obj, PyBUF_C_CONTIGUOUS, 1, 4, "bhilqn", "ids"},
+        {offsets_obj, PyBUF_C_CONTIGUOUS, 1, 8, "bhilqn", "offsets"},
+        {entries_obj, PyBUF_C_CONTIGUOUS, 1, 1, "bBc", "entries"},
+        {widths_obj, PyBUF_C_CONTIGUOUS, 1, 1, "bBc", "widths"},
+        {text_offsets_obj, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE, 1, 4, "bhilqn", "text_offsets"},
+    };
+    if (get_buffers(specs, views, 5) < 0) {
+        return NULL;
+    }
     PyObject *result = NULL;
-    if (get_buffer(ids_obj, &views[0], PyBUF_C_CONTIGUOUS, 1, 4, "bhilqn", "ids") < 0) {
-        goto done;
-    }
-    held++;
-    if (get_buffer(offsets_obj, &views[1], PyBUF_C_CONTIGUOUS, 1, 8, "bhilqn", "offsets") < 0) {
-        goto done;
-    }
-    held++;
-    if (get_buffer(entries_obj, &views[2], PyBUF_C_CONTIGUOUS, 1, 1, "bBc", "entries") < 0) {
-        goto done;
-    }
-    held++;
-    if (get_buffer(widths_obj, &views[3], PyBUF_C_CONTIGUOUS, 1, 1, "bBc", "widths") < 0) {
-        goto done;
-    }
-    held++;
-    if (get_buffer(text_offsets_obj, &views[4], PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE, 1, 4,
-                   "bhilqn", "text_offsets") < 0) {
-        goto done;
-    }
-    held++;
     const int32_t *ids = views[0].buf;
     const int64_t *offsets = views[1].buf;
     const char *entries = views[2].buf;
@@ -1116,9 +1094,7 @@ render_text(PyObject *Py_UNUSED(self), PyObject *args)
         Py_CLEAR(result);
     }
 done:
-    for (int v = 0; v < held; v++) {
-        PyBuffer_Release(&views[v]);
-    }
+    release_buffers(views, 5);
     return result;
 }
 
