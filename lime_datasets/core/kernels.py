@@ -27,8 +27,12 @@ FUNCTIONS = (
 )
 
 
+# Read once, at the first import, like the choice of code it makes.
+_SWITCHED_OFF = os.environ.get(PURE_PYTHON_VARIABLE, "") not in ("", "0")
+
+
 def _load() -> ModuleType | None:
-    if os.environ.get(PURE_PYTHON_VARIABLE, "") not in ("", "0"):
+    if _SWITCHED_OFF:
         return None
     try:
         from . import _kernels
@@ -59,6 +63,6 @@ def describe() -> str:
     """Which code generates, in words: the compiled kernels, or the numpy code and why."""
     if native is not None:
         return "compiled kernels"
-    if os.environ.get(PURE_PYTHON_VARIABLE, "") not in ("", "0"):
+    if _SWITCHED_OFF:
         return f"numpy code ({PURE_PYTHON_VARIABLE} is set)"
     return "numpy code (the compiled kernels are not built)"
