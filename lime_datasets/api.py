@@ -7,7 +7,7 @@ from typing import Any
 import pyarrow as pa
 
 from .configs import get_config
-from .core import checker
+from .core import tasks
 from .core.config import check_split
 from .core.fingerprint import fingerprint_batches
 from .core.generate import check_range, generate_table, iter_batches
@@ -50,4 +50,4 @@ def fingerprint(name: str, split: str, **overrides: Any) -> str:
 
 def check(task: str, source: str, answer: str) -> bool:
     """True if ``answer`` is a valid answer to ``source`` for ``task`` (not only the target)."""
-    return checker.check(task, source, answer)
+    return tasks.check(task, source, answer)

@@ -10,8 +10,8 @@ import random
 import pytest
 
 import lime_datasets
-from lime_datasets.core import alternatives
-from lime_datasets.core.alternatives import count_answers, valid_answers
+from lime_datasets.analysis import count_answers, valid_answers
+from lime_datasets.core.tasks import TASKS
 
 SUBSTITUTION = (
     "deduct",
@@ -244,4 +244,4 @@ def test_rewrite_tasks_use_the_rewrite_checker_count() -> None:
     for task in REWRITE:
         for r in lime_datasets.generate(task, "test", 0, 20).to_pylist():
             assert count_answers(task, r["source"], 1).answers == 1
-    assert alternatives.RENAMING_TASKS >= {"induct_rewrite"}
+    assert TASKS["induct_rewrite"].renames_symbols

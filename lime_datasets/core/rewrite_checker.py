@@ -15,15 +15,16 @@ Written independently of the generators (it never calls them), from the spec's v
   of those at least once (a span with its string symbols abstracted); the right side is math
   symbols plus each rule symbol exactly once. Which rule symbol names which letter is free.
 
-``count_valid_answers`` counts the distinct valid answers of a source, up to a limit.
+Each ``check_<task>(header, body, answer)`` receives the source already parsed into its header and
+body parts (``parsing.parse_body``, with the part count of the task's declaration in ``tasks``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from .checker import Header, parse_source, split_segments
+from .parsing import Header, split_segments
 
 ARROW = "->"
 Tokens = tuple[str, ...]
@@ -92,17 +93,11 @@ class RewriteSource:
     string: Tokens
 
 
-def parse_rewrite_source(source: str, task: str, multistep: bool) -> RewriteSource:
-    """Header, rules and string of a ``rule <space> string`` (or ``rule1 <space> ...``) source."""
-    header, body = parse_source(source)
-    if len(body) < 2 or (not multistep and len(body) != 2):
-        raise ValueError(
-            f"a {task} source has {'at least ' if multistep else ''}2 body parts after the "
-            f"header; got {len(body)}"
-        )
+def parse_rewrite_source(header: Header, body: list[list[str]], task: str) -> RewriteSource:
+    """The rules and string of a ``rule <space> string`` (or ``rule1 <space> ...``) source body."""
     rules = tuple(parse_rule(segment, header) for segment in body[:-1])
     if any(rule is None for rule in rules) or not body[-1] or ARROW in body[-1]:
-        raise ValueError(f"{task} source has a malformed rule or string: {source[:80]!r}")
+        raise ValueError(f"{task} source has a malformed rule or string: {' '.join(body[-1])!r}")
     return RewriteSource(header, rules, tuple(body[-1]))
 
 
@@ -113,19 +108,19 @@ def _answer_strings(answer: str, count: int) -> list[Tokens] | None:
     return [tuple(part) for part in parts]
 
 
-def check_rewrite(source: str, answer: str) -> bool:
-    parsed = parse_rewrite_source(source, "rewrite", multistep=False)
+def check_rewrite(header: Header, body: list[list[str]], answer: str) -> bool:
+    parsed = parse_rewrite_source(header, body, "rewrite")
     return tuple(answer.split()) in rewrites(parsed.rules[0], parsed.string, parsed.header)
 
 
-def check_rewrite_multistep(source: str, answer: str) -> bool:
-    parsed = parse_rewrite_source(source, "rewrite_multistep", multistep=True)
+def check_rewrite_multistep(header: Header, body: list[list[str]], answer: str) -> bool:
+    parsed = parse_rewrite_source(header, body, "rewrite_multistep")
     target = tuple(answer.split())
-    return any(final == target for final in _finals(parsed))
+    return any(final == target for final in finals(parsed))
 
 
-def check_rewrite_multistep_easy(source: str, answer: str) -> bool:
-    parsed = parse_rewrite_source(source, "rewrite_multistep_easy", multistep=True)
+def check_rewrite_multistep_easy(header: Header, body: list[list[str]], answer: str) -> bool:
+    parsed = parse_rewrite_source(header, body, "rewrite_multistep_easy")
     strings = _answer_strings(answer, len(parsed.rules))
     if strings is None:
         return False
@@ -137,16 +132,15 @@ def check_rewrite_multistep_easy(source: str, answer: str) -> bool:
     return True
 
 
-def parse_induct_source(source: str) -> tuple[Header, Tokens, Tokens]:
-    """Header, string and rewritten string of an induct_rewrite source."""
-    header, body = parse_source(source)
-    if len(body) != 2 or not all(body):
-        raise ValueError(f"an induct_rewrite source has 2 non-empty body parts; got {len(body)}")
-    return header, tuple(body[0]), tuple(body[1])
+def parse_induct_source(body: list[list[str]]) -> tuple[Tokens, Tokens]:
+    """The string and the rewritten string of an induct_rewrite source body."""
+    if not all(body):
+        raise ValueError("an induct_rewrite source has 2 non-empty body parts")
+    return tuple(body[0]), tuple(body[1])
 
 
-def check_induct_rewrite(source: str, answer: str) -> bool:
-    header, before, after = parse_induct_source(source)
+def check_induct_rewrite(header: Header, body: list[list[str]], answer: str) -> bool:
+    before, after = parse_induct_source(body)
     rule = parse_rule(answer.split(), header)
     return (
         rule is not None
@@ -155,7 +149,7 @@ def check_induct_rewrite(source: str, answer: str) -> bool:
     )
 
 
-def _finals(parsed: RewriteSource) -> Iterator[Tokens]:
+def finals(parsed: RewriteSource) -> Iterator[Tokens]:
     """Distinct final strings of every sequence of applications (depth first, lazily)."""
     seen: set[tuple[int, Tokens]] = set()
     stack = [(0, parsed.string)]
@@ -169,102 +163,3 @@ def _finals(parsed: RewriteSource) -> Iterator[Tokens]:
             continue
         for result in rewrites(parsed.rules[step], string, parsed.header):
             stack.append((step + 1, result))
-
-
-def _paths(parsed: RewriteSource) -> Iterator[tuple[Tokens, ...]]:
-    """Distinct sequences of intermediate strings (depth first, lazily)."""
-    stack: list[tuple[Tokens, ...]] = [()]
-    while stack:
-        path = stack.pop()
-        if len(path) == len(parsed.rules):
-            yield path
-            continue
-        previous = path[-1] if path else parsed.string
-        for result in rewrites(parsed.rules[len(path)], previous, parsed.header):
-            stack.append(path + (result,))
-
-
-def _induct_rules(source: str) -> Iterator[tuple[Tokens, Tokens]]:
-    """Distinct valid induct_rewrite rules, each up to a renaming of its rule symbols.
-
-    A valid rule matches a span ``string[i:i+n]`` whose distinct string symbols are as many as the
-    header's rule symbols, and the second string must be the first with that span replaced by a
-    sequence of math symbols holding each of those string symbols exactly once.
-    """
-    header, before, after = parse_induct_source(source)
-    k = len(header.rule_symbols)
-    common_prefix = _common_prefix(before, after)
-    common_suffix = _common_prefix(before[::-1], after[::-1])
-    seen: set[tuple[Tokens, Tokens]] = set()
-    for start in range(min(common_prefix, len(before) - 1) + 1):
-        for end in range(max(start + 1, len(before) - common_suffix), len(before) + 1):
-            tail = len(before) - end
-            if len(after) - tail < start:
-                continue
-            span, replacement = before[start:end], after[start : len(after) - tail]
-            letters = list(dict.fromkeys(t for t in span if t in header.string_symbols))
-            if len(letters) != k or not all(
-                t in header.math_symbols or t in header.string_symbols for t in span
-            ):
-                continue
-            used = [t for t in replacement if t not in header.math_symbols]
-            if sorted(used) != sorted(letters):
-                continue
-            names = {letter: f"#{index}" for index, letter in enumerate(letters)}
-            rule = (
-                tuple(names.get(t, t) for t in span),
-                tuple(names.get(t, t) for t in replacement),
-            )
-            if rule not in seen:
-                seen.add(rule)
-                yield rule
-
-
-def _common_prefix(a: Tokens, b: Tokens) -> int:
-    length = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        length += 1
-    return length
-
-
-def count_valid_answers(task: str, source: str, limit: int) -> int:
-    """How many distinct valid answers ``source`` has under ``task``, counting at most ``limit``.
-
-    For induct_rewrite, rules that differ only in which rule symbol names which letter count once.
-    """
-    if task not in _ENUMERATORS:
-        raise ValueError(f"task must be one of {', '.join(_ENUMERATORS)}; got {task!r}")
-    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-        raise ValueError(f"limit must be a positive integer; got {limit!r}")
-    count = 0
-    for _ in _ENUMERATORS[task](source):
-        count += 1
-        if count == limit:
-            break
-    return count
-
-
-def _rewrite_answers(source: str) -> Iterator[Tokens]:
-    parsed = parse_rewrite_source(source, "rewrite", multistep=False)
-    return iter(rewrites(parsed.rules[0], parsed.string, parsed.header))
-
-
-_ENUMERATORS: dict[str, Callable[[str], Iterator]] = {
-    "rewrite": _rewrite_answers,
-    "induct_rewrite": _induct_rules,
-    "rewrite_multistep": lambda source: _finals(
-        parse_rewrite_source(source, "rewrite_multistep", multistep=True)
-    ),
-    "rewrite_multistep_easy": lambda source: _paths(
-        parse_rewrite_source(source, "rewrite_multistep_easy", multistep=True)
-    ),
-}
-
-CHECKERS: dict[str, Callable[[str, str], bool]] = {
-    "rewrite": check_rewrite,
-    "induct_rewrite": check_induct_rewrite,
-    "rewrite_multistep": check_rewrite_multistep,
-    "rewrite_multistep_easy": check_rewrite_multistep_easy,
-}

@@ -25,9 +25,9 @@ from .rng import SlotReader, shuffle_prefixes, uniform_below, uniform_between
 from .sequences import ID_DTYPE, Part, prefix, runs, span, symbol_ids, token
 from .symbols import MATH_START, MATH_SYMBOLS, STRING_START, SYMBOLS_PER_EXAMPLE
 
-MAX_RULE_SYMBOLS = 5  # k <= 5
+MIN_RULE_SYMBOLS, MAX_RULE_SYMBOLS = 3, 5  # k
 MAX_PATTERN_CHARS = 2 * MAX_RULE_SYMBOLS
-MAX_MATH_DRAWS = 19
+MIN_MATH_DRAWS, MAX_MATH_DRAWS = 5, 19  # n_math
 MAX_RULE_LENGTH = MAX_PATTERN_CHARS + MAX_MATH_DRAWS  # 29
 MIN_VALUE_LENGTH, MAX_VALUE_LENGTH = 2, 8
 VALUE_ALPHABET = 44  # the 24 string and 20 math symbols, sample indices 24..67
@@ -54,8 +54,8 @@ class SubstitutionDraw:
         rows = sample_ids.shape[0]
         self.rows = rows
         self.sample_ids = sample_ids
-        k = uniform_between(reader.take_one(), 3, MAX_RULE_SYMBOLS)
-        n_math = uniform_between(reader.take_one(), 5, MAX_MATH_DRAWS)
+        k = uniform_between(reader.take_one(), MIN_RULE_SYMBOLS, MAX_RULE_SYMBOLS)
+        n_math = uniform_between(reader.take_one(), MIN_MATH_DRAWS, MAX_MATH_DRAWS)
         chars = uniform_below(reader.take(MAX_PATTERN_CHARS), k[:, None])
         maths = MATH_START + uniform_below(reader.take(MAX_MATH_DRAWS), MATH_SYMBOLS)
 
@@ -330,15 +330,3 @@ def induct_v2_double(draw: SubstitutionDraw) -> tuple[list[Part], list[Part]]:
         draw.rule_part(),
     ]
     return source, target
-
-
-# Each task's layout and how many cases it draws.
-LAYOUTS = {
-    "deduct": (deduct, 1),
-    "abduct": (abduct, 1),
-    "induct": (induct, 1),
-    "induct_v2": (induct_v2, 1),
-    "induct_v3": (induct_v3, 2),
-    "induct_hard": (induct_hard, 1),
-    "induct_v2_double": (induct_v2_double, 2),
-}
