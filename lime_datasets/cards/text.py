@@ -7,14 +7,29 @@ words of each task and family are in its declaration (``core.tasks``).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import NamedTuple
 
 from ..core.config import LimeConfig
 from ..core.tasks import TASKS, Task
 
-# Read from each task's declaration.
-ASKS = {name: task.asks for name, task in TASKS.items()}
-ALTERNATIVES = {name: task.alternatives for name, task in TASKS.items()}
-FAMILY_LIMITATIONS = {task.family: list(task.limitations) for task in TASKS.values()}
+
+class TaskWords(NamedTuple):
+    """The words the cards print about tasks, read from their declarations."""
+
+    asks: dict[str, str]  # task -> what it asks
+    alternatives: dict[str, str]  # task -> which other answers are valid
+    family_limitations: dict[str, list[str]]  # family -> known limitations
+
+
+def task_words(tasks: Mapping[str, Task] = TASKS) -> TaskWords:
+    return TaskWords(
+        asks={name: task.asks for name, task in tasks.items()},
+        alternatives={name: task.alternatives for name, task in tasks.items()},
+        family_limitations={task.family: list(task.limitations) for task in tasks.values()},
+    )
+
+
+ASKS, ALTERNATIVES, FAMILY_LIMITATIONS = task_words()
 
 
 def how_built(family: str, config: LimeConfig, *, tasks: Mapping[str, Task] = TASKS) -> list[str]:
