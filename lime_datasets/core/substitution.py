@@ -165,9 +165,7 @@ def join_prefixes(
     ``[0, first.shape[1]]`` and ``[0, second.shape[1]]`` and fit the width together. Runs the
     compiled kernel where there is one (``kernels``), ``join_prefixes_numpy`` otherwise.
     """
-    if kernels.native is not None:
-        return join_prefixes_native(first, first_length, second, second_length, width)
-    return join_prefixes_numpy(first, first_length, second, second_length, width)
+    return kernels.choose("join_prefixes")(first, first_length, second, second_length, width)
 
 
 def join_prefixes_native(
@@ -180,7 +178,7 @@ def join_prefixes_native(
     """``join_prefixes`` by the compiled kernel (C-ordered)."""
     out = np.empty((first.shape[0], width), dtype=np.int64)
     as_int64 = functools.partial(np.asarray, dtype=np.int64)
-    kernels.native.join_rows(
+    kernels.native.join_prefixes(
         as_int64(first), as_int64(first_length), as_int64(second), as_int64(second_length), -1,
         out,
     )
@@ -225,11 +223,7 @@ def substitute_runs(
     of one id (none where ``p >= rule_length[r]``) at ``rule_base + r * width + p``. Runs the
     compiled kernel where there is one (``kernels``), ``substitute_runs_numpy`` otherwise.
     """
-    if kernels.native is not None:
-        return substitute_runs_native(
-            rule, rule_length, value_lengths, value_width, value_base, rule_base
-        )
-    return substitute_runs_numpy(
+    return kernels.choose("substitute_runs")(
         rule, rule_length, value_lengths, value_width, value_base, rule_base
     )
 
