@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from ..core.answer_search import Budget, SearchLimit
+from ..core.parsing import Header
 from ..core.tasks import TASKS, Task, lookup
 
 
@@ -70,7 +71,7 @@ def valid_answers(task: str, source: str, *, tasks: Mapping[str, Task] = TASKS) 
     return _texts(declared, header, body)
 
 
-def _texts(declared: Task, header, body) -> Iterator[str]:
+def _texts(declared: Task, header: Header, body: list[list[str]]) -> Iterator[str]:
     symbols = header.rule_symbols
     for answer in declared.answers(header, body, Budget(None)):
         if not declared.renames_symbols:

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from .parsing import Header, split_segments
+from .parsing import Header, answer_segments
 
 ARROW = "->"
 Tokens = tuple[str, ...]
@@ -101,13 +101,6 @@ def parse_rewrite_source(header: Header, body: list[list[str]], task: str) -> Re
     return RewriteSource(header, rules, tuple(body[-1]))
 
 
-def _answer_strings(answer: str, count: int) -> list[Tokens] | None:
-    parts = split_segments(answer.split())
-    if len(parts) != count or not all(parts):
-        return None
-    return [tuple(part) for part in parts]
-
-
 def check_rewrite(header: Header, body: list[list[str]], answer: str) -> bool:
     parsed = parse_rewrite_source(header, body, "rewrite")
     return tuple(answer.split()) in rewrites(parsed.rules[0], parsed.string, parsed.header)
@@ -121,11 +114,11 @@ def check_rewrite_multistep(header: Header, body: list[list[str]], answer: str) 
 
 def check_rewrite_multistep_easy(header: Header, body: list[list[str]], answer: str) -> bool:
     parsed = parse_rewrite_source(header, body, "rewrite_multistep_easy")
-    strings = _answer_strings(answer, len(parsed.rules))
+    strings = answer_segments(answer, len(parsed.rules))
     if strings is None:
         return False
     previous = parsed.string
-    for rule, string in zip(parsed.rules, strings, strict=True):
+    for rule, string in zip(parsed.rules, map(tuple, strings), strict=True):
         if string not in rewrites(rule, previous, parsed.header):
             return False
         previous = string

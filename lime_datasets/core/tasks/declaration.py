@@ -10,7 +10,7 @@ mapping; the package's is ``tasks.TASKS``, and a test can build its own.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -117,7 +117,7 @@ def registry(tasks: Iterable[Task]) -> MappingProxyType[str, Task]:
     return MappingProxyType(by_name)
 
 
-def lookup(tasks: MappingProxyType[str, Task], name: str) -> Task:
+def lookup(tasks: Mapping[str, Task], name: str) -> Task:
     """``tasks[name]``, or a ``ValueError`` naming the tasks there are."""
     try:
         return tasks[name]
