@@ -89,8 +89,12 @@ class Task:
             raise ValueError(f"Task.body_parts of {self.name!r} must be a BodyParts of at least 1")
         if not isinstance(self.renames_symbols, bool):
             raise ValueError(f"Task.renames_symbols of {self.name!r} must be a bool")
-        if not all(isinstance(line, str) and line for line in self.limitations):
-            raise ValueError(f"Task.limitations of {self.name!r} must be non-empty strings")
+        if not isinstance(self.limitations, tuple) or not all(
+            isinstance(line, str) and line for line in self.limitations
+        ):
+            raise ValueError(
+                f"Task.limitations of {self.name!r} must be a tuple of non-empty strings"
+            )
 
     def parse(self, source: str) -> tuple[Header, Body]:
         """The header and body parts of a source of this task; ``ValueError`` if malformed."""
