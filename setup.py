@@ -15,7 +15,15 @@ import sys
 
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
+from setuptools.command.build_py import build_py
 
+# Installed into site-packages: at start-up, arms the import of lime_datasets before the first
+# import of datasets or tensorflow_datasets (see _lime_datasets_autoload.py).
+AUTOLOAD_PTH = "lime_datasets_autoload.pth"
+AUTOLOAD_LINE = (
+    'import os; os.environ.get("LIME_DATASETS_AUTOLOAD", "1") == "0" '
+    'or __import__("_lime_datasets_autoload")\n'
+)
 LIMITED_API = sys.version_info >= (3, 11) and not sys.implementation.name == "pypy"
 
 
@@ -50,6 +58,23 @@ class BuildKernels(build_ext):
         super().copy_extensions_to_source()
 
 
+class BuildPyWithAutoload(build_py):
+    """``build_py`` that also writes the start-up hook ``lime_datasets_autoload.pth``."""
+
+    def run(self) -> None:
+        super().run()
+        if not self.editable_mode:
+            path = os.path.join(self.build_lib, AUTOLOAD_PTH)
+            with open(path, "w", encoding="utf-8") as file:
+                file.write(AUTOLOAD_LINE)
+
+    def get_outputs(self, include_bytecode: bool = True) -> list:
+        outputs = super().get_outputs(include_bytecode)
+        if self.editable_mode:
+            return outputs
+        return [*outputs, os.path.join(self.build_lib, AUTOLOAD_PTH)]
+
+
 def _remove_other_builds(path: str) -> None:
     """Remove the files beside ``path`` that hold the same extension module under other names."""
     stem = os.path.join(os.path.dirname(path), os.path.basename(path).partition(".")[0])
@@ -69,6 +94,6 @@ setup(
             define_macros=[("Py_LIMITED_API", "0x030B0000")] if LIMITED_API else [],
         )
     ],
-    cmdclass={"build_ext": BuildKernels},
+    cmdclass={"build_ext": BuildKernels, "build_py": BuildPyWithAutoload},
     options={"bdist_wheel": {"py_limited_api": "cp311"}} if LIMITED_API else {},
 )

@@ -51,6 +51,7 @@ from .core.config import SPLITS, LimeConfig
 from .core.fingerprint import SplitHasher
 from .core.generate import BLOCK_SIZE, iter_batches
 from .core.records import SCHEMA
+from .core.suggest import did_you_mean
 from .core.version import DATA_VERSION
 from .locks import lock, remove_unlocked
 
@@ -121,7 +122,8 @@ def planned_files(fmt: str, splits: Sequence[str], shard: Shard = Shard()) -> li
 
 def check_format(fmt: str) -> None:
     if fmt not in FORMATS:
-        raise ValueError(f"format must be one of {', '.join(FORMATS)}; got {fmt!r}")
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}; got {fmt!r}"
+                         f"{did_you_mean(fmt, FORMATS)}")
 
 
 def parse_splits(text: str) -> tuple[str, ...]:
@@ -131,6 +133,7 @@ def parse_splits(text: str) -> tuple[str, ...]:
     if unknown or not names:
         raise ValueError(
             f"splits must be a comma-separated subset of {','.join(SPLITS)}; got {text!r}"
+            f"{did_you_mean(unknown[0], SPLITS) if unknown else ''}"
         )
     return tuple(split for split in SPLITS if split in names)
 

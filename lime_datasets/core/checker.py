@@ -24,6 +24,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from .suggest import did_you_mean
+
 MIN_VALUE, MAX_VALUE = 2, 8
 SPACE = "<space>"
 
@@ -236,7 +238,8 @@ CHECKERS: dict[str, Callable[[str, str], bool]] = {
 def check(task: str, source: str, answer: str) -> bool:
     """True if ``answer`` is a valid answer to ``source`` under ``task``'s validity rules."""
     if task not in CHECKERS:
-        raise ValueError(f"task must be one of {', '.join(CHECKERS)}; got {task!r}")
+        raise ValueError(f"task must be one of {', '.join(CHECKERS)}; got {task!r}"
+                         f"{did_you_mean(task, CHECKERS)}")
     if not isinstance(source, str) or not isinstance(answer, str):
         raise ValueError("source and answer must be strings")
     return CHECKERS[task](source, answer)
