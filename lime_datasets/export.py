@@ -53,6 +53,7 @@ from .core.generate import BLOCK_SIZE, iter_batches
 from .core.records import SCHEMA
 from .core.suggest import did_you_mean
 from .core.version import DATA_VERSION
+from .kernel_notice import warn_if_numpy_path
 from .locks import lock, remove_unlocked
 
 FORMATS = ("jsonl", "parquet", "fairseq")
@@ -409,6 +410,7 @@ def export(
     directory = Path(out_dir)
     names = planned_files(fmt, splits, shard)
     check_outputs([directory / name for name in names], overwrite)
+    warn_if_numpy_path()
     prepare_folder(directory)
     remove_stale_temporaries(directory, names)
 
