@@ -250,7 +250,8 @@ def _check(args: argparse.Namespace) -> int:
     if args.config is not None and args.config != metadata[0]["config"]:
         raise ValueError(f"{args.check} holds an export of {metadata[0]['config']!r}, "
                          f"not {args.config!r}")
-    report = export.check_export(args.check, num_proc=args.num_proc)
+    report = export.check_export(args.check, num_proc=args.num_proc,
+                                 progress=None if args.quiet else _progress_bar)
     shards = f", {report.shards} shards" if report.shards > 1 else ""
     print(f"{args.check}: {report.config.name} ({report.fmt}{shards})")
     width = max(len(check.name) for check in report.files)
@@ -438,6 +439,8 @@ def _configure_fingerprint(parser: argparse.ArgumentParser) -> None:
                         help="recompute the fingerprints of the export in DIR and compare files")
     parser.add_argument("--num-proc", type=int, default=1, metavar="N",
                         help="with --check: generate in N processes (default 1)")
+    parser.add_argument("--quiet", action="store_true",
+                        help="with --check: no progress bar")
     _add_parameters(parser)
 
 

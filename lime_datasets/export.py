@@ -646,7 +646,8 @@ def _read_one_metadata(path: Path) -> tuple[Shard, LimeConfig, dict[str, Any]]:
     return shard, config, metadata
 
 
-def check_export(directory: str | os.PathLike, num_proc: int = 1) -> CheckReport:
+def check_export(directory: str | os.PathLike, num_proc: int = 1,
+                 progress: ProgressFactory | None = None) -> CheckReport:
     """Regenerate the rows an export (or a folder of its shards) holds and compare its files.
 
     JSONL and Parquet files are compared by the fingerprint of the rows they hold, fairseq,
@@ -666,6 +667,9 @@ def check_export(directory: str | os.PathLike, num_proc: int = 1) -> CheckReport
         for split in SPLITS:
             split_hasher = SplitHasher()
             covered, recorded_ok = [], True
+            held = [m["splits"][split] for m in entries if split in m["splits"]]
+            total = sum(info["stop"] - info["start"] for info in held)
+            bar = progress(split, total) if progress and total else None
             for index, metadata in enumerate(entries):
                 info = metadata["splits"].get(split)
                 if info is None:
@@ -681,6 +685,8 @@ def check_export(directory: str | os.PathLike, num_proc: int = 1) -> CheckReport
                         digests[key].update(data)
                     if part.counts is not None:
                         counts[index] += part.counts
+                    if bar:
+                        bar.update(part.num_rows)
                 fingerprint = hasher.hexdigest()
                 recorded_ok &= info["fingerprint"] == fingerprint
                 covered.append((start, stop))
@@ -689,6 +695,8 @@ def check_export(directory: str | os.PathLike, num_proc: int = 1) -> CheckReport
                     expected = (digests[Path(name).suffix[1:]].hexdigest() if fmt == "fairseq"
                                 else fingerprint)
                     files.append(_check_data_file(directory / name, fmt, expected, where))
+            if bar:
+                bar.close()
             if not covered:
                 continue
             missing = _gaps(covered, config.split_size(split))

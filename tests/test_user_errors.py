@@ -1,6 +1,7 @@
 """Errors that help a user: "did you mean" for mistyped names in the API and the CLI, a missing
 extra named with its pip command, predictions of another config refused or warned about, and
-fairseq-generate output read directly; the one-time warning of a build on the numpy code."""
+fairseq-generate output read directly; the one-time warning of a build on the numpy code; the
+progress of `fingerprint --check`."""
 
 from __future__ import annotations
 
@@ -226,3 +227,20 @@ def test_no_numpy_path_warning_when_switched_off_on_purpose(
     with warnings.catch_warnings():
         warnings.simplefilter("error", kernel_notice.NumpyPathWarning)
         export.export(lime_datasets.CONFIGS["deduct"].replace(**SIZES), tmp_path / "out")
+
+
+# Progress of fingerprint --check ----------------------------------------------------------------
+
+
+def test_fingerprint_check_shows_progress_unless_quiet(tmp_path: Path) -> None:
+    out = tmp_path / "export"
+    flags = ["--num-train", "3000", "--num-validation", "0", "--num-test", "10"]
+    assert run("export", "deduct", "--out", out, "--quiet", *flags).returncode == 0
+    result = run("fingerprint", "--check", out)
+    assert result.returncode == 0, result.stderr
+    final = [line.split("\r")[-1] for line in result.stderr.splitlines()]
+    assert any(line.startswith("train: 100%") and "3000/3000" in line for line in final), final
+    assert any(line.startswith("test: 100%") and "10/10" in line for line in final), final
+    quiet = run("fingerprint", "--check", out, "--quiet")
+    assert quiet.returncode == 0 and quiet.stderr == ""
+    assert quiet.stdout == result.stdout
