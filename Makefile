@@ -73,10 +73,13 @@ cards: $(STAMP)
 	$(BIN)/python -m lime_datasets.tfds.metadata
 
 # The documentation site (MkDocs), built into site/; fails on any warning (a broken link, a
-# docstring mkdocstrings cannot read). The docs extra is installed once into the same venv.
+# docstring mkdocstrings cannot read). Only the docs extra is needed: mkdocstrings reads the
+# docstrings from the source, without importing the package's optional frameworks.
 DOCS_STAMP := $(VENV)/.docs-installed
 
-$(DOCS_STAMP): $(STAMP)
+$(DOCS_STAMP): setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(call pip_install,--upgrade pip)
 	$(call pip_install,-e ".[docs]")
 	touch $(DOCS_STAMP)
 
