@@ -233,6 +233,7 @@ def test_write_cards_replaces_a_folder_only_when_asked(tmp_path: Path) -> None:
     cards.write_cards(out, **small)
     assert sorted(p.name for p in out.iterdir()) == [
         "README.md",
+        "rewrite.croissant.json",
         "rewrite.md",
         "rewrite_lengths.svg",
     ]

@@ -10,7 +10,24 @@
 #include <Python.h>
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+
+#ifdef Py_LIMITED_API
+/* Built for the stable ABI (setup.py, Python 3.11 and newer): these macros of the full API have
+ * function forms there. PySequence_Fast returns a list or a tuple, hence the two branches. */
+#define PyMem_RawMalloc malloc
+#define PyMem_RawCalloc calloc
+#define PyMem_RawFree free
+#define PyList_SET_ITEM(list, i, item) ((void)PyList_SetItem((list), (i), (item)))
+#define PyByteArray_AS_STRING PyByteArray_AsString
+#undef PySequence_Fast_GET_SIZE
+#undef PySequence_Fast_GET_ITEM
+#define PySequence_Fast_GET_SIZE(seq) \
+    (PyList_Check(seq) ? PyList_Size(seq) : PyTuple_Size(seq))
+#define PySequence_Fast_GET_ITEM(seq, i) \
+    (PyList_Check(seq) ? PyList_GetItem((seq), (i)) : PyTuple_GetItem((seq), (i)))
+#endif
 
 #define ENTRY_BYTES 8 /* render: each token's text and its separator, padded */
 #define SHORT_RUN 8   /* pack_groups: runs up to this long are copied at a fixed size */

@@ -13,6 +13,7 @@ import numbers
 from collections.abc import Mapping
 from typing import Any
 
+from .suggest import did_you_mean
 from .symbols import SYMBOLS_PER_EXAMPLE
 from .tasks import TASKS
 
@@ -75,8 +76,8 @@ class LimeConfig:
         unknown = sorted(set(overrides) - set(PARAMETERS))
         if unknown:
             raise ValueError(
-                f"unknown parameter {unknown[0]!r} for config {self.name!r}; "
-                f"allowed: {', '.join(PARAMETERS)}"
+                f"unknown parameter {unknown[0]!r} for config {self.name!r}"
+                f"{did_you_mean(unknown[0], PARAMETERS)}; allowed: {', '.join(PARAMETERS)}"
             )
         return dataclasses.replace(self, **overrides)
 
@@ -98,7 +99,8 @@ class LimeConfig:
 
 def check_split(split: str) -> None:
     if split not in SPLITS:
-        raise ValueError(f"split must be one of {', '.join(SPLITS)}; got {split!r}")
+        raise ValueError(f"split must be one of {', '.join(SPLITS)}; got {split!r}"
+                         f"{did_you_mean(split, SPLITS)}")
 
 
 def _check_int(name: str, value: Any, low: int, high: int, why: str = "") -> None:
@@ -149,7 +151,8 @@ def _normalise_weights(weights: Any) -> _FrozenWeights:
         raise ValueError(f"task_weights must be {allowed}; got {weights!r}")
     for task, weight in weights.items():
         if task not in TASKS:
-            raise ValueError(f"task_weights names unknown task {task!r}; tasks: {', '.join(TASKS)}")
+            raise ValueError(f"task_weights names unknown task {task!r}{did_you_mean(task, TASKS)}"
+                             f"; tasks: {', '.join(TASKS)}")
         if (
             isinstance(weight, bool)
             or not isinstance(weight, numbers.Real)

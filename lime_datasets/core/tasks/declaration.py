@@ -20,6 +20,7 @@ from ..answer_search import AnswerClass, Budget
 from ..parsing import Header, parse_source
 from ..rng import SlotReader
 from ..sequences import Part
+from ..suggest import did_you_mean
 
 if TYPE_CHECKING:
     from ..config import LimeConfig
@@ -126,4 +127,6 @@ def lookup(tasks: Mapping[str, Task], name: str) -> Task:
     try:
         return tasks[name]
     except (KeyError, TypeError):
-        raise ValueError(f"task must be one of {', '.join(tasks)}; got {name!r}") from None
+        raise ValueError(
+            f"task must be one of {', '.join(tasks)}; got {name!r}{did_you_mean(name, tasks)}"
+        ) from None
