@@ -1,4 +1,4 @@
-"""The LIME configs as reasoning-gym datasets: ``import lime_datasets.reasoning_gym`` registers them.
+"""The LIME configs as reasoning-gym datasets, registered by ``import lime_datasets.reasoning_gym``.
 
 One dataset per registry config, named ``lime_<config>`` (``lime_deduct``, ``lime_mixed``, ...),
 registered with reasoning-gym's ``register_dataset``::
