@@ -98,6 +98,11 @@ class LimeDataset(ProceduralDataset):
         self.lime = config.lime_config()
         super().__init__(config=config, seed=self.lime.seed, size=config.size)
         self._chunk: tuple[int, pa.Table] | None = None
+        # What the rows depend on: not the split sizes, of which only the first rows are read.
+        self._parameters = {
+            key: value for key, value in self.lime.parameters().items()
+            if not key.startswith("num_")
+        }
 
     def __getitem__(self, idx: int) -> dict[str, Any]:
         if isinstance(idx, bool) or not isinstance(idx, int) or not 0 <= idx < self.size:
@@ -114,7 +119,8 @@ class LimeDataset(ProceduralDataset):
                 "index": idx,
                 "task": row["task"],
                 "source": row["source"],
-                "parameters": self.lime.parameters(),
+                "parameters": {**self._parameters,
+                               "task_weights": dict(self._parameters["task_weights"])},
                 "data_version": DATA_VERSION,
                 "template": self.config.template,
             },
