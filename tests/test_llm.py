@@ -4,6 +4,7 @@ TRL helpers prompt_dataset and reward_function (with datasets)."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from llm_cases import (
@@ -175,3 +176,11 @@ def test_reward_function_refuses_rows_it_cannot_score() -> None:
         llm.reward_function("dedukt")
     with pytest.raises(ValueError, match="unknown parameter"):
         llm.reward_function("deduct", nope=1)
+
+
+def test_the_prompts_shown_in_the_docs_are_the_prompts() -> None:
+    page = (Path(__file__).resolve().parent.parent / "docs" / "llm.md").read_text()
+    for name, template in (("deduct", "detailed"), ("rewrite", "detailed"),
+                           ("rewrite_multistep", "detailed"), ("abduct", "concise")):
+        example = lime_datasets.example(name, "test", 0)
+        assert f"```text\n{llm.question(example, template=template)}\n```" in page
