@@ -3,7 +3,11 @@ TRL helpers prompt_dataset and reward_function (with datasets)."""
 
 from __future__ import annotations
 
+import json
+import random
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -184,3 +188,40 @@ def test_the_prompts_shown_in_the_docs_are_the_prompts() -> None:
                            ("rewrite_multistep", "detailed"), ("abduct", "concise")):
         example = lime_datasets.example(name, "test", 0)
         assert f"```text\n{llm.question(example, template=template)}\n```" in page
+
+
+STRUCTURAL = ["<UPPER>", "<LOWER>", "<MATH>", "<space>", ":", "[", "]", ",", "->", "<answer>",
+              "</answer>", "<pad>", "<think>"]
+
+
+@pytest.mark.parametrize("name", CONFIGS)
+def test_mutated_and_random_answers_score_without_raising(name: str) -> None:
+    rng = random.Random(name)
+    for row in rows(name, count=10):
+        words = row["source"].split() + STRUCTURAL
+        for _ in range(100):
+            tokens = row["target"].split()
+            for _ in range(rng.randint(1, 3)):
+                where = rng.randrange(len(tokens))
+                choice = rng.random()
+                if choice < 0.3:
+                    del tokens[where]
+                elif choice < 0.6:
+                    tokens.insert(where, rng.choice(words))
+                else:
+                    tokens[where] = rng.choice(words)
+            noise = [rng.choice(words) for _ in range(rng.randint(0, 60))]
+            for answer in (tokens, noise):
+                assert llm.score(row, wrap(" ".join(answer))) in (0.0, 1.0)
+
+
+def test_importing_llm_pulls_in_no_framework() -> None:
+    code = (
+        "import sys, json; import lime_datasets.llm; print(json.dumps([m for m in "
+        "('datasets', 'torch', 'transformers', 'trl', 'reasoning_gym', 'lm_eval', "
+        "'tensorflow') if m in sys.modules]))"
+    )
+    repo = Path(__file__).resolve().parent.parent
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=repo)
+    assert json.loads(out.stdout) == []
