@@ -148,7 +148,7 @@ def question(
     """
     if style not in STYLES:
         raise ValueError(f"style must be one of {', '.join(STYLES)}; got {style!r}")
-    if template not in TEMPLATES:
+    if not isinstance(template, str) or template not in TEMPLATES:
         raise ValueError(f"template must be one of {', '.join(TEMPLATES)}; got {template!r}")
     task, source = _task_and_source(example)
     text = TEMPLATES[template].render(task, source)
@@ -203,17 +203,20 @@ def prompt_dataset(
 ) -> datasets.Dataset:
     """Rows ``start .. stop - 1`` of a split as a ``datasets.Dataset`` in TRL's prompt format.
 
+    ``stop=None`` means the end of the split: give a ``stop`` for the train split, millions of
+    rows by default, which would all be held in memory here.
+
     Columns: ``prompt`` (one user message, conversational format), and the record's ``id``,
     ``task``, ``source`` and ``target``, which TRL passes on to reward functions.
     ``parameters`` are registry parameters (``seed``, ``num_train``, ...). Needs ``datasets``.
     """
-    if template not in TEMPLATES:
+    if not isinstance(template, str) or template not in TEMPLATES:
         raise ValueError(f"template must be one of {', '.join(TEMPLATES)}; got {template!r}")
+    import datasets
+
     rows = generate(name, split, start, stop, **parameters).select(["id", "task", "source",
                                                                      "target"])
     columns = rows.to_pydict()
-    import datasets
-
     prompts = [
         question({"task": task, "source": source}, "chat", template)
         for task, source in zip(columns["task"], columns["source"], strict=True)

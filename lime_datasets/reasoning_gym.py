@@ -50,7 +50,7 @@ class LimeGymConfig:
         """The validated registry config (``ValueError`` naming a bad parameter)."""
         if self.split not in SPLITS:
             raise ValueError(f"split must be one of {', '.join(SPLITS)}; got {self.split!r}")
-        if self.template not in TEMPLATES:
+        if not isinstance(self.template, str) or self.template not in TEMPLATES:
             raise ValueError(
                 f"template must be one of {', '.join(TEMPLATES)}; got {self.template!r}"
             )

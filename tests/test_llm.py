@@ -127,6 +127,8 @@ def test_templates_differ_and_every_data_version_has_a_default() -> None:
     [
         (lambda row: llm.question(row, style="html"), "style must be one of plain, chat"),
         (lambda row: llm.question(row, template="fancy"), "template must be one of"),
+        (lambda row: llm.question(row, template=["detailed"]), "template must be one of"),
+        (lambda row: llm.prompt_dataset("deduct", template=None), "template must be one of"),
         (lambda row: llm.question({**row, "task": "dedukt"}), "example['task'] must be one of"),
         (lambda row: llm.question({**row, "task": ["deduct"]}), "example['task'] must be one of"),
         (lambda row: llm.question({"task": "deduct"}), "example['source'] must be a str"),

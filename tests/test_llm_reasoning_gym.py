@@ -135,6 +135,7 @@ def test_score_function_and_composite_dataset_of_reasoning_gym() -> None:
         ({"seed": -1}, "seed must be an integer in [0, "),
         ({"max_steps": 0}, "max_steps must be an integer in [1, 100]"),
         ({"template": "fancy"}, "template must be one of detailed, concise, think"),
+        ({"template": ["concise"]}, "template must be one of detailed, concise, think"),
         ({"size": 1001, "split": "test", "vocab_size": 5}, "vocab_size"),
     ],
 )
