@@ -227,3 +227,28 @@ def test_importing_llm_pulls_in_no_framework() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=repo)
     assert json.loads(out.stdout) == []
+
+
+@pytest.mark.parametrize("extra", ["rl", "eval"])
+def test_the_extras_hold_the_installed_versions(extra: str) -> None:
+    """The tested versions of reasoning-gym, TRL, transformers and lm-eval are in their ranges."""
+    import configparser
+    from importlib import metadata
+
+    requirements = pytest.importorskip("packaging.requirements")
+    setup = configparser.ConfigParser()
+    setup.read(Path(__file__).resolve().parent.parent / "setup.cfg")
+    lines = setup["options.extras_require"][extra].splitlines()
+    checked = 0
+    for line in (line.strip() for line in lines):
+        if not line or line.startswith(("%", "#")):
+            continue
+        requirement = requirements.Requirement(line)
+        try:
+            version = metadata.version(requirement.name)
+        except metadata.PackageNotFoundError:
+            continue
+        assert requirement.specifier.contains(version, prereleases=True), (line, version)
+        checked += 1
+    if not checked:
+        pytest.skip(f"none of the packages of the {extra} extra is installed")
