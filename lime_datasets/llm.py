@@ -102,12 +102,13 @@ class Template:
     render: Callable[[str, str], str]  # (task, source) -> prompt text
 
 
-def _detailed(task: str, source: str) -> str:
+def _detailed(task: str, source: str, before_answer: tuple[str, ...] = ()) -> str:
     return "\n\n".join([
         "Solve this symbolic reasoning problem.",
         f"{_HEADER} {_FAMILY_NOTATION[TASKS[task].family]}",
         _TASK_TEXT[task],
         f"Problem:\n{source}",
+        *before_answer,
         _ANSWER_FORMAT,
     ])
 
@@ -121,10 +122,7 @@ def _concise(task: str, source: str) -> str:
 
 
 def _think(task: str, source: str) -> str:
-    return (
-        f"{_detailed(task, source)} Think it through inside <think> and </think> first, then "
-        "give the answer."
-    )
+    return _detailed(task, source, ("First think it through inside <think> and </think>.",))
 
 
 TEMPLATES: Mapping[str, Template] = MappingProxyType({
