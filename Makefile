@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 .PHONY: demo test lint bench cards clean kernels docs docs-serve
 
 # The extras installed for the demo, the tests and the benchmarks.
-EXTRAS := all,test,torch,jax
+EXTRAS := all,test,torch,jax,rl,eval
 # Registry downloads are sometimes cut off part-way through a file, and pip's own resumes (pip
 # 25.1 and newer; older pips ignore the setting) can all fall in the same outage. So each install
 # runs up to PIP_ATTEMPTS times, PIP_PAUSE seconds apart; later attempts reuse pip's cache.
