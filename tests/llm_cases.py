@@ -9,10 +9,13 @@ import itertools
 from collections.abc import Iterator
 
 import lime_datasets
-from lime_datasets.core.alternatives import valid_answers
+from lime_datasets.analysis import valid_answers
 
-SUBSTITUTION_TASKS = ("abduct", "induct", "induct_v2", "induct_v3", "induct_hard",
-                      "induct_v2_double")
+# The tasks whose examples have valid answers other than the target (deduct has one answer, and
+# no generated rewrite example has a rule that matches its string twice).
+ALTERNATIVE_TASKS = ("abduct", "induct", "induct_v2", "induct_v3", "induct_hard",
+                     "induct_v2_double", "induct_rewrite", "rewrite_multistep",
+                     "rewrite_multistep_easy")
 ONE_MEGABYTE = 1 << 20
 
 
@@ -21,7 +24,7 @@ def rows(name: str, split: str = "test", count: int = 40, **overrides) -> list[d
 
 
 def other_valid_answers(row: dict, limit: int = 3) -> list[str]:
-    """Up to ``limit`` valid answers of a substitution row whose tokens differ from the target."""
+    """Up to ``limit`` valid answers of a row whose tokens differ from the target."""
     answers = itertools.islice(valid_answers(row["task"], row["source"]), limit + 1)
     return [a for a in answers if a.split() != row["target"].split()][:limit]
 

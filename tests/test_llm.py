@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from llm_cases import (
-    SUBSTITUTION_TASKS,
+    ALTERNATIVE_TASKS,
     corrupted,
     hostile_completions,
     rows,
@@ -37,7 +37,7 @@ def test_every_reference_answer_scores_one(name: str) -> None:
             assert llm.exact_match(row, wrap(row["target"])) == 1.0
 
 
-@pytest.mark.parametrize("task", SUBSTITUTION_TASKS)
+@pytest.mark.parametrize("task", ALTERNATIVE_TASKS)
 def test_other_valid_answers_score_one_and_do_not_match_exactly(task: str) -> None:
     for row, others in rows_with_other_answers(task):
         for answer in others:

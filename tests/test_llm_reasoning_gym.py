@@ -7,7 +7,7 @@ import dataclasses
 import re
 
 import pytest
-from llm_cases import SUBSTITUTION_TASKS, corrupted, hostile_completions, rows_with_other_answers
+from llm_cases import ALTERNATIVE_TASKS, corrupted, hostile_completions, rows_with_other_answers
 
 import lime_datasets
 from lime_datasets import CONFIGS, llm
@@ -74,7 +74,7 @@ def test_entries_past_a_chunk_and_out_of_range() -> None:
             data[index]
 
 
-@pytest.mark.parametrize("task", SUBSTITUTION_TASKS)
+@pytest.mark.parametrize("task", ALTERNATIVE_TASKS)
 def test_other_valid_answers_score_one(task: str) -> None:
     data = reasoning_gym.create_dataset(f"lime_{task}", size=400, split="test")
     for row, others in rows_with_other_answers(task):
