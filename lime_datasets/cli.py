@@ -134,6 +134,7 @@ def _table(rows: list[tuple[str, ...]]) -> str:
 
 def _cmd_show(args: argparse.Namespace) -> int:
     from .core.generate import iter_batches
+    from .memory import keep_freed_memory
 
     config = _config(args)
     size = config.split_size(args.split)
@@ -145,6 +146,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
     if args.count < 1:
         raise ValueError(f"--count must be at least 1; got {args.count}")
     stop = min(size, args.index + args.count)
+    keep_freed_memory()
     for batch in iter_batches(config, args.split, args.index, stop, rows_per_batch=1000):
         for row in batch.to_pylist():
             if row["id"] != args.index:
@@ -254,7 +256,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _cmd_vocab(args: argparse.Namespace) -> int:
-    from . import export
+    from . import export, publish
 
     config = get_config(_EXAMPLE_CONFIG, **_overrides(args))  # validates vocab_size
     if args.format == "tokenizers":
@@ -263,23 +265,23 @@ def _cmd_vocab(args: argparse.Namespace) -> int:
         text = tokenizer_json(config.vocab_size)
     else:
         text = export.vocabulary_text(config.vocab_size)
-    export.write_text(Path(args.out), text, args.overwrite)
+    publish.write_text(Path(args.out), text, args.overwrite)
     return 0
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from . import evaluate, export
+    from . import evaluate, publish
 
     config = _config(args)
     if args.json is not None:
-        export.check_outputs([Path(args.json)], args.overwrite)
+        publish.check_outputs([Path(args.json)], args.overwrite)
     size = config.split_size(args.split)
     predictions = evaluate.read_predictions(args.predictions, size, args.predictions_format)
     report = evaluate.score(config, args.split, predictions)
     print(evaluate.format_report(report))
     if args.json is not None:
         result = {"predictions": str(args.predictions), **report.as_dict()}
-        export.write_text(Path(args.json), json.dumps(result, indent=2) + "\n", args.overwrite)
+        publish.write_text(Path(args.json), json.dumps(result, indent=2) + "\n", args.overwrite)
     return 0
 
 

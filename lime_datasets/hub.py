@@ -30,7 +30,7 @@ from .configs import get_config
 from .core.config import SPLITS, LimeConfig
 from .core.records import SCHEMA
 from .core.version import DATA_VERSION
-from .folders import move_into_place, staging_folder
+from .publish import move_into_place, staging_folder
 
 DATA_DIR = "data"
 README = "README.md"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from lime_datasets import folders, locks
+from lime_datasets import locks, publish
 
 pytestmark = pytest.mark.skipif(locks.fcntl is None, reason="needs flock")
 
@@ -16,9 +16,9 @@ pytestmark = pytest.mark.skipif(locks.fcntl is None, reason="needs flock")
 _HOLDER = """
 import os, signal, sys
 from pathlib import Path
-from lime_datasets import folders, locks
+from lime_datasets import locks, publish
 target, suffix, fate = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
-folder, handle = folders._locked_folder(target, suffix)
+folder, handle = publish._locked_entry(target.parent, target.name, suffix, publish._make_folder)
 (folder / "part.parquet").write_bytes(b"half written")
 print(folder, flush=True)
 if fate == "killed":
@@ -33,27 +33,27 @@ def _holder(target: Path, suffix: str, fate: str) -> tuple[subprocess.Popen, Pat
     return process, Path(process.stdout.readline().strip())
 
 
-@pytest.mark.parametrize("suffix", [folders.STAGING, folders.ASIDE])
+@pytest.mark.parametrize("suffix", [publish.STAGING, publish.ASIDE])
 def test_a_killed_runs_folder_is_removed_by_the_next_run(tmp_path: Path, suffix: str) -> None:
     target = tmp_path / "lime-hub"
     process, left = _holder(target, suffix, "killed")
     assert process.wait() < 0 and (left / "part.parquet").exists()
-    with folders.staging_folder(target) as staging:
+    with publish.staging_folder(target) as staging:
         assert not left.exists()
         (staging / "README.md").write_text("done")
-        folders.move_into_place(staging, target, overwrite=False)
+        publish.move_into_place(staging, target, overwrite=False)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["lime-hub"]
 
 
 def test_a_running_builds_folder_is_kept(tmp_path: Path) -> None:
     target = tmp_path / "cards"
-    process, live = _holder(target, folders.STAGING, "waits")
+    process, live = _holder(target, publish.STAGING, "waits")
     try:
-        assert folders.remove_leftovers(target) == []
+        assert publish.remove_leftovers(target.parent, [target.name]) == []
         assert (live / "part.parquet").exists()
     finally:
         process.communicate("")
-    assert folders.remove_leftovers(target) == [live]
+    assert publish.remove_leftovers(target.parent, [target.name]) == [live]
 
 
 def test_other_hidden_folders_are_kept(tmp_path: Path) -> None:
@@ -61,15 +61,15 @@ def test_other_hidden_folders_are_kept(tmp_path: Path) -> None:
               ".cards.abc.tmp"]
     for name in others:
         (tmp_path / name).mkdir()
-    assert folders.remove_leftovers(tmp_path / "cards") == []
+    assert publish.remove_leftovers(tmp_path, ["cards"]) == []
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(others)
 
 
 def test_replacing_a_folder_leaves_nothing_beside_it(tmp_path: Path) -> None:
     target = tmp_path / "out"
     for text in ("old", "new"):
-        with folders.staging_folder(target) as staging:
+        with publish.staging_folder(target) as staging:
             (staging / "file").write_text(text)
-            folders.move_into_place(staging, target, overwrite=True)
+            publish.move_into_place(staging, target, overwrite=True)
     assert (target / "file").read_text() == "new"
     assert [p.name for p in tmp_path.iterdir()] == ["out"]

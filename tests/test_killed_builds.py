@@ -336,14 +336,13 @@ def test_an_export_killed_between_renames_is_not_taken_for_complete(tmp_path):
     flags = [f"--{key.replace('_', '-')}={value}" for key, value in sizes.items()]
     dying = """
         import os, signal, sys
-        from lime_datasets import cli, export
-        real, done = export._rename, []
-        def rename(temp, final, overwrite):
+        from lime_datasets import cli, publish
+        done = []
+        def step(action, path):
             if done:
                 os.kill(os.getpid(), signal.SIGKILL)
-            real(temp, final, overwrite)
-            done.append(final)
-        export._rename = rename
+            done.append(path)
+        publish.on_step = step
         sys.exit(cli.main(sys.argv[1:]))
     """
     args = ["export", NAME, "--format", "jsonl", "--quiet", *flags]

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ..configs import CONFIGS
-from ..folders import move_into_place, staging_folder
+from ..publish import move_into_place, staging_folder
 from . import render, svg
 from .stats import AMBIGUITY_SAMPLE, SAMPLE_SIZE, ConfigStats, measure
 
