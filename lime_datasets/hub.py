@@ -16,26 +16,21 @@ folder as a dataset repository (e.g. ``huggingface_hub.upload_folder``) publishe
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-
 from . import export
-from .citation import CITATION, LICENSE
+from .citation import CITATION
 from .configs import get_config
 from .core.config import SPLITS, LimeConfig
-from .core.records import SCHEMA
 from .core.version import DATA_VERSION
+from .front_matter import PRETTY_NAME, ConfigFiles, front_matter
 from .publish import move_into_place, staging_folder
 
 DATA_DIR = "data"
 README = "README.md"
-PRETTY_NAME = "LIME"
-TAGS = ("synthetic", "reasoning", "mathematics")
 
 
 def export_hub(
@@ -94,27 +89,8 @@ def render_readme(configs: Sequence[LimeConfig], files: Mapping[str, Mapping[str
 
     ``files[config][split]`` lists the split's data files, relative to the folder.
     """
-    lines = [
-        "---",
-        f"license: {LICENSE}",
-        f"pretty_name: {PRETTY_NAME}",
-        "tags:",
-        *(f"- {tag}" for tag in TAGS),
-        "configs:",
-    ]
-    for config in configs:
-        lines += [f"- config_name: {_quote(config.name)}", "  data_files:"]
-        for split, paths in files[config.name].items():
-            lines += [f"  - split: {split}", "    path:"]
-            lines += [f"    - {_quote(path)}" for path in paths]
-    lines.append("dataset_info:")
-    for config in configs:
-        lines += [f"- config_name: {_quote(config.name)}", "  features:"]
-        for field in SCHEMA:
-            key, value = _yaml_type(field.type)
-            lines += [f"  - name: {field.name}", f"    {key}: {value}"]
-    lines += ["---", ""]
-    return "\n".join(lines) + body.rstrip("\n") + "\n"
+    entries = [ConfigFiles(config.name, files[config.name]) for config in configs]
+    return front_matter(PRETTY_NAME, entries) + body.rstrip("\n") + "\n"
 
 
 def default_body(configs: Sequence[LimeConfig]) -> str:
@@ -148,18 +124,3 @@ def default_body(configs: Sequence[LimeConfig]) -> str:
         CITATION.rstrip("\n"),
         "```",
     ])
-
-
-def _yaml_type(arrow_type: pa.DataType) -> tuple[str, str]:
-    """The ``datasets`` YAML feature entry of a record field's Arrow type."""
-    if pa.types.is_list(arrow_type):
-        return "list", _yaml_type(arrow_type.value_type)[1]
-    if pa.types.is_string(arrow_type):
-        return "dtype", "string"
-    if pa.types.is_integer(arrow_type):
-        return "dtype", str(arrow_type)
-    raise ValueError(f"no YAML feature type for Arrow type {arrow_type}")
-
-
-def _quote(text: str) -> str:
-    return json.dumps(text)  # a JSON string is a YAML double-quoted scalar
