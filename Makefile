@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # The pytest arguments; e.g. `make test PYTEST_ARGS="-k hf -x"`.
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint bench cards clean kernels
+.PHONY: demo test test-quick lint bench cards clean kernels
 
 # The extras installed for the demo, the tests and the benchmarks.
 EXTRAS := all,test,torch,jax
@@ -59,6 +59,12 @@ test: kernels
 	$(BIN)/ruff check lime_datasets tests benchmarks examples
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 	LIME_DATASETS_PURE_PYTHON=1 $(BIN)/python -m pytest -q $(PURE_PYTHON_TESTS)
+
+# The edit-test loop: every test but those marked slow (killed builds, Beam, builds in
+# subprocesses, larger sizes), in about two minutes on two cores. `make test` runs them all.
+test-quick: kernels
+	$(BIN)/ruff check lime_datasets tests benchmarks examples
+	$(BIN)/python -m pytest -m "not slow and not paper_scale" $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check lime_datasets tests benchmarks examples

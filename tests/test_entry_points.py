@@ -275,6 +275,7 @@ def test_the_smallest_vocabulary_through_the_api(name: str) -> None:
         get_config(name, vocab_size=SYMBOLS_PER_EXAMPLE - 1)
 
 
+@pytest.mark.slow
 def test_the_smallest_vocabulary_through_every_adapter(tmp_path: Path) -> None:
     for name in NAMES:
         want = expected(name, SMALLEST)

@@ -244,6 +244,7 @@ def test_progress_bar_per_split_and_quiet(tmp_path):
     assert quiet.returncode == 0 and quiet.stdout == quiet.stderr == ""
 
 
+@pytest.mark.slow
 def test_num_proc_writes_the_same_bytes(tmp_path):
     rows = PARQUET_ROW_GROUP_ROWS + 123
     assert rows > 2 * PART_ROWS  # several parts per process, two row groups

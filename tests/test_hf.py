@@ -236,6 +236,7 @@ def covering(size: int, parts: list[list[int]]) -> None:
     assert sorted(every) == list(range(size))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("split", SPLITS)
 def test_two_ranks_times_two_workers_share_every_id_once(split: str, hf_cache: Path) -> None:
     stream = load(MIXTURE, hf_cache, split=split, streaming=True, **BLOCKS)
@@ -250,6 +251,7 @@ def test_two_ranks_times_two_workers_share_every_id_once(split: str, hf_cache: P
         assert all(parts)
 
 
+@pytest.mark.slow
 def test_dataloader_workers_on_two_ranks_see_every_id_once(hf_cache: Path) -> None:
     torch = pytest.importorskip("torch")
     stream = load(MIXTURE, hf_cache, split="train", streaming=True, **BLOCKS)
