@@ -27,7 +27,7 @@ from .configs import get_config
 from .core.config import SPLITS, LimeConfig
 from .core.version import DATA_VERSION
 from .front_matter import PRETTY_NAME, ConfigFiles, front_matter
-from .publish import move_into_place, staging_folder
+from .publish import move_into_place, remove_leftovers, staging_folder
 
 DATA_DIR = "data"
 README = "README.md"
@@ -62,6 +62,8 @@ def export_hub(
     if isinstance(num_proc, bool) or not isinstance(num_proc, int) or num_proc < 1:
         raise ValueError(f"num_proc must be a positive integer; got {num_proc!r}")
     target = Path(out_dir)
+    if target.parent.is_dir():
+        remove_leftovers(target.parent, [target.name])  # may put back what a killed run set aside
     if target.exists() and not target.is_dir():
         raise ValueError(f"{target} exists and is not a folder")
     if target.exists() and not overwrite:

@@ -1,23 +1,29 @@
 """Crash-safe publishing: every output is written under a hidden name beside its place and renamed
-into place once complete, so no reader ever sees a half-written file or folder.
+into place once complete, so no reader ever sees a half-written file or folder, and a rerun can
+always finish or undo what a killed writer left.
 
 Two granularities, one mechanism:
 
 * ``StagedFiles``: files in a folder that may hold other things (an export, a report), staged as
-  ``.<name>.<8 characters>.tmp`` and renamed to their names by ``commit``, in the order they were
-  staged: a writer stages the file that marks its output complete (e.g. its metadata) last.
+  ``.<name>.<8 characters>.tmp``. ``commit`` first records every rename it is about to make in a
+  journal, ``.<last name>.<8 characters>.journal``, then renames the files in the order they were
+  staged (a writer stages the file that marks its output complete, e.g. its metadata, last), then
+  deletes the journal. A journal left by a killed writer lists complete files only, so
+  ``finish_interrupted`` completes its renames: the output is then whole, as if never killed.
 * ``staging_folder`` and ``move_into_place``: a whole folder (a Hub folder, the cards) built as
   ``.<name>.<8 characters>.tmp`` beside its place and renamed in one step; a folder it replaces is
-  first set aside as ``.<name>.<8 characters>.old``.
+  first set aside as ``.<name>.<8 characters>.old``. If a writer is killed between the two
+  renames, ``remove_leftovers`` puts the old folder back (rolls back) before clearing the rest.
 
-Every hidden entry stays locked (``locks``) while its writer runs, so ``remove_leftovers`` removes
-exactly what killed writers left, never a running writer's work. ``on_step``, when set, is called
-before each rename with what is about to happen: tests use it to kill a writer at every step.
+Every hidden entry stays locked (``locks``) while its writer runs, so only what killed writers
+left is finished, restored or removed, never a running writer's work. ``on_step``, when set, is
+called before each step with what is about to happen: tests use it to kill a writer at every step.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import secrets
@@ -28,12 +34,15 @@ from typing import Any
 
 from .locks import lock, remove_unlocked
 
-# Suffixes of hidden entries beside a target: one being written, and an old one set aside.
-STAGING, ASIDE = ".tmp", ".old"
-_HIDDEN = re.compile(r"\.(?P<name>.+)\.[0-9a-z_]{8}(?P<suffix>\.tmp|\.old)")
+# Suffixes of hidden entries beside a target: one being written, an old one set aside, and the
+# journal of the renames that publish staged files.
+STAGING, ASIDE, JOURNAL = ".tmp", ".old", ".journal"
+_HIDDEN = re.compile(r"\.(?P<name>.+)\.[0-9a-z_]{8}(?P<suffix>\.tmp|\.old|\.journal)")
 
-# Called as ``on_step(action, path)`` before each step of publishing ("rename" a staged file or
-# folder to ``path``, "set aside" the folder ``path`` replaces); None in normal use.
+# Called as ``on_step(action, path)`` before each step of publishing: "journal" (about to record
+# the renames of staged files whose last is ``path``), "rename" (a staged file or folder to
+# ``path``), "set aside" (the folder ``path`` that a new one replaces), "done" (the journal of
+# ``path`` is about to be deleted). None in normal use.
 on_step: Callable[[str, Path], None] | None = None
 
 
@@ -64,27 +73,52 @@ class StagedFiles:
 
     def path(self, name: str) -> Path:
         """A new, empty, locked staged file that ``commit`` will rename to ``name``."""
-        # Unlike mkstemp's 0600, the usual permissions (0666 less the umask).
-        path, handle = _locked_entry(self.directory, name, STAGING,
-                                     lambda p: os.open(p, os.O_CREAT | os.O_EXCL | os.O_WRONLY,
-                                                       0o666))
+        path, handle = _locked_entry(self.directory, name, STAGING, _make_file)
         if handle is not None:
             self._locks.append(handle)
         self._staged[name] = path
         return path
 
     def commit(self) -> None:
-        """Rename every staged file into place, in the order they were staged."""
+        """Rename every staged file into place, in the order they were staged.
+
+        The renames are recorded in a journal first, so that if this process is killed before
+        they are all done, ``finish_interrupted`` (which every writer of these names runs first)
+        completes them.
+        """
+        if not self._staged:
+            return
         for path in self._staged.values():
             with open(path, "rb") as handle:
                 os.fsync(handle.fileno())
-        while self._staged:
-            name, path = next(iter(self._staged.items()))
-            final = self.directory / name
-            _step("rename", final)
-            _rename(path, final, self.overwrite)
-            del self._staged[name]
-        _fsync_directory(self.directory)
+        last = self.directory / next(reversed(self._staged))
+        _step("journal", last)
+        record = {"overwrite": self.overwrite,
+                  "renames": [[path.name, name] for name, path in self._staged.items()]}
+        journal, handle = _locked_entry(self.directory, last.name, JOURNAL, _make_file)
+        try:
+            with open(handle, "wb", closefd=False) as writer:
+                writer.write(json.dumps(record).encode())
+            os.fsync(handle)
+            _fsync_directory(self.directory)
+            try:
+                while self._staged:
+                    name, path = next(iter(self._staged.items()))
+                    final = self.directory / name
+                    _step("rename", final)
+                    _rename(path, final, self.overwrite)
+                    del self._staged[name]
+            except ValueError:  # another writer's file took a name: give this output up
+                journal.unlink()
+                raise
+            except BaseException:  # interrupted: leave the rest to ``finish_interrupted``
+                self._staged.clear()
+                raise
+            _fsync_directory(self.directory)
+            _step("done", last)
+            journal.unlink()
+        finally:
+            _release(handle)
         self._unlock()
 
     def discard(self) -> None:
@@ -138,28 +172,89 @@ def move_into_place(staging: Path, target: Path, overwrite: bool) -> None:
         _release(handle)
 
 
+def finish_interrupted(directory: Path, names: Iterable[str]) -> list[Path]:
+    """Complete the renames that writers of ``names`` in ``directory`` were killed during.
+
+    A journal that no running writer holds (found by the name of its last file, which is among
+    ``names``) lists staged files that were complete when their writer began renaming them; the
+    ones still staged are renamed into place now, in order, and the journal is deleted. A rename
+    that would replace a file that appeared since, where the writer was not allowed to
+    overwrite, stops the finishing (what is left is then removed as leftovers, and the output
+    stays incomplete). Returns the final paths of every journal finished completely.
+    """
+    wanted = set(names)
+    finished: list[Path] = []
+
+    def finish(journal: Path) -> None:
+        try:
+            record = json.loads(journal.read_text(encoding="utf-8"))
+            renames = [(str(staged), str(final)) for staged, final in record["renames"]]
+            overwrite = record["overwrite"] is True
+        except (OSError, ValueError, KeyError, TypeError):
+            renames, overwrite = [], False  # killed while writing the journal: nothing renamed
+        for staged, final in renames:
+            if Path(staged).name != staged or Path(final).name != final:
+                break  # not a journal this module wrote
+            path = directory / staged
+            if not path.is_file():
+                continue  # renamed before the writer was killed
+            _step("rename", directory / final)
+            try:
+                _rename(path, directory / final, overwrite)
+            except ValueError:
+                break
+        else:
+            finished.extend(directory / final for _, final in renames)
+        _fsync_directory(directory)
+        journal.unlink()
+
+    for entry in os.scandir(directory):
+        match = _HIDDEN.fullmatch(entry.name)
+        if (match and match["suffix"] == JOURNAL and match["name"] in wanted
+                and entry.is_file(follow_symlinks=False)):
+            remove_unlocked(Path(entry.path), finish)
+    return finished
+
+
 def remove_leftovers(directory: Path, names: Iterable[str]) -> list[Path]:
     """Remove the hidden entries for ``names`` in ``directory`` that no running writer holds.
 
     These are what ``StagedFiles``, ``staging_folder`` and ``move_into_place`` make; a killed
     writer leaves them, possibly holding a whole build. The system drops a dead process's locks,
-    so an entry whose lock can be taken was left by a killed writer. Entries locked by a running
-    writer, and everything on a file system without locks, are kept. Returns the removed paths.
+    so an entry whose lock can be taken was left by a killed writer. Journals are finished first
+    (``finish_interrupted``), and a folder set aside by a writer killed before it put the new one
+    in place is put back. Entries locked by a running writer, and everything on a file system
+    without locks, are kept. Returns the removed paths.
     """
     wanted = set(names)
+    finish_interrupted(directory, wanted)
+    entries = [(entry, match) for entry in os.scandir(directory)
+               if (match := _HIDDEN.fullmatch(entry.name)) and match["name"] in wanted]
+    # A journal still there is held by a running writer or by another run finishing it: the
+    # staged files it lists are not leftovers, and their names are unknown until it is done.
+    journal_held = any(match["suffix"] == JOURNAL for _, match in entries)
     removed = []
-    for entry in os.scandir(directory):
-        match = _HIDDEN.fullmatch(entry.name)
-        if not match or match["name"] not in wanted:
-            continue
+    for entry, match in entries:
         path = Path(entry.path)
         if entry.is_dir(follow_symlinks=False):
-            if remove_unlocked(path, shutil.rmtree):
-                removed.append(path)
-        elif match["suffix"] == STAGING and entry.is_file(follow_symlinks=False):
-            if remove_unlocked(path, Path.unlink):
-                removed.append(path)
+            remove = _restore_and_remove if match["suffix"] == ASIDE else shutil.rmtree
+        elif (match["suffix"] == STAGING and not journal_held
+              and entry.is_file(follow_symlinks=False)):
+            remove = Path.unlink
+        else:
+            continue
+        if remove_unlocked(path, remove):
+            removed.append(path)
     return removed
+
+
+def _restore_and_remove(old: Path) -> None:
+    """Put back the folder set aside in ``old`` if nothing took its place, then remove ``old``."""
+    name = _HIDDEN.fullmatch(old.name)["name"]
+    kept, target = old / name, old.parent / name
+    if kept.is_dir() and not target.exists():
+        os.rename(kept, target)
+    shutil.rmtree(old)
 
 
 def empty_folder(folder: str | os.PathLike) -> int:
@@ -199,6 +294,12 @@ def write_text(path: str | os.PathLike, text: str, overwrite: bool = False) -> N
     with StagedFiles(path.parent, overwrite) as files:
         files.path(path.name).write_text(text, encoding="utf-8")
         files.commit()
+
+
+def _make_file(path: Path) -> int:
+    """Create the empty file ``path`` and return it open for writing (unlike mkstemp's 0600,
+    with the usual permissions: 0666 less the umask)."""
+    return os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
 
 
 def _make_folder(path: Path) -> int | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -73,3 +74,37 @@ def test_replacing_a_folder_leaves_nothing_beside_it(tmp_path: Path) -> None:
             publish.move_into_place(staging, target, overwrite=True)
     assert (target / "file").read_text() == "new"
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+# Replaces the folder given with one holding "new", SIGKILLed at publishing step N (0: never).
+_REPLACE = """
+import os, signal, sys
+from pathlib import Path
+from lime_datasets import publish
+target, step, seen = Path(sys.argv[1]), int(sys.argv[2]), []
+def at_step(action, path):
+    seen.append(action)
+    if len(seen) == step:
+        os.kill(os.getpid(), signal.SIGKILL)
+publish.on_step = at_step
+with publish.staging_folder(target) as staging:
+    (staging / "file").write_text("new")
+    publish.move_into_place(staging, target, overwrite=True)
+"""
+
+
+@pytest.mark.parametrize(("step", "left"), [(1, "old"), (2, "old"), (0, "new")])
+def test_a_folder_replaced_by_a_killed_writer_is_whole_after_the_next_run(
+    tmp_path: Path, step: int, left: str
+) -> None:
+    """Killed before setting the old folder aside (step 1) or before renaming the new one into
+    its place (step 2), the next run puts the old folder back; never a missing or mixed one."""
+    target = tmp_path / "cards"
+    target.mkdir()
+    (target / "file").write_text("old")
+    process = subprocess.run([sys.executable, "-c", _REPLACE, str(target), str(step)],
+                             capture_output=True, text=True)
+    assert process.returncode == (-signal.SIGKILL if step else 0), process.stderr
+    publish.remove_leftovers(tmp_path, ["cards"])
+    assert (target / "file").read_text() == left
+    assert [p.name for p in tmp_path.iterdir()] == ["cards"]

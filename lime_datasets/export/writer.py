@@ -14,7 +14,13 @@ from .. import __version__
 from ..core.config import SPLITS, LimeConfig
 from ..core.fingerprint import SplitHasher
 from ..core.version import DATA_VERSION
-from ..publish import StagedFiles, check_outputs, prepare_folder, remove_leftovers
+from ..publish import (
+    StagedFiles,
+    check_outputs,
+    finish_interrupted,
+    prepare_folder,
+    remove_leftovers,
+)
 from .formats import SplitWriter, dictionary_text, token_count, vocabulary_text
 from .layout import (
     DICTIONARY,
@@ -50,6 +56,8 @@ def export(
     """Export ``splits`` of ``config`` to ``out_dir`` in ``fmt`` and return the metadata written.
 
     Validates everything (format, splits, ``num_proc``, existing outputs) before writing anything.
+    An export of the same files killed while renaming them into place is finished first; if it is
+    exactly the export asked for, its metadata is returned without exporting again.
     """
     check_format(fmt)
     splits = parse_splits(",".join(splits))
@@ -57,6 +65,10 @@ def export(
         raise ValueError(f"num_proc must be a positive integer; got {num_proc!r}")
     directory = Path(out_dir)
     names = planned_files(fmt, splits, shard)
+    if directory.is_dir() and finish_interrupted(directory, names):
+        finished = _finished_export(directory / names[-1], config, fmt, shard, splits)
+        if finished is not None:
+            return finished
     check_outputs([directory / name for name in names], overwrite)
     prepare_folder(directory)
     remove_leftovers(directory, names)
@@ -108,3 +120,21 @@ def export(
         files.path(names[-1]).write_text(json.dumps(metadata, indent=2) + "\n")
         files.commit()
     return metadata
+
+
+def _finished_export(metadata_path: Path, config: LimeConfig, fmt: str, shard: Shard,
+                     splits: Sequence[str]) -> dict[str, Any] | None:
+    """The metadata at ``metadata_path`` if it describes this very export, else None."""
+    try:
+        metadata = json.loads(metadata_path.read_text(encoding="utf-8"))
+        same = (
+            metadata["config"] == config.name
+            and metadata["parameters"] == config.parameters()
+            and metadata["data_version"] == DATA_VERSION
+            and metadata["format"] == fmt
+            and metadata["shard"] == {"index": shard.index, "count": shard.count}
+            and list(metadata["splits"]) == list(splits)
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return metadata if same else None
