@@ -67,6 +67,7 @@ def test_committed_cards_are_up_to_date(regenerated: Path) -> None:
     )
 
 
+@pytest.mark.slow
 def test_cards_do_not_depend_on_the_hash_seed() -> None:
     """Render one card in another process with another PYTHONHASHSEED: the same bytes."""
     code = (

@@ -253,6 +253,7 @@ def test_edge_sizes_through_the_api(edge: str) -> None:
             lime_datasets.generate("mixed", split, 0, size + 1, **parameters)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("edge", list(EDGES))
 def test_edge_sizes_through_every_adapter(edge: str, tmp_path: Path) -> None:
     parameters = EDGES[edge]

@@ -335,6 +335,7 @@ def test_export_into_a_file_path_is_refused(tmp_path):
     assert (tmp_path / "out").read_text() == "a file"
 
 
+@pytest.mark.slow
 def test_hub_format(tmp_path):
     out = tmp_path / "hub"
     args = ("export", MIXTURE, "--out", out, "--format", "hub", "--quiet", *SIZE_FLAGS)

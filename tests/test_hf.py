@@ -280,6 +280,7 @@ def test_a_resumed_stream_continues_where_it_stopped(stop_after: int, hf_cache: 
     assert first + list(resumed) == list(stream())
 
 
+@pytest.mark.slow
 def test_reshard_cuts_shards_at_every_block(hf_cache: Path) -> None:
     stream = load(MIXTURE, hf_cache, split="train", streaming=True, **BLOCKS)
     if not hasattr(stream, "reshard"):
@@ -362,6 +363,7 @@ def test_a_changed_parameter_builds_anew(hf_cache: Path) -> None:
     assert not rows(other).equals(rows(first))
 
 
+@pytest.mark.slow
 def test_a_new_data_version_never_reuses_a_cached_build(hf_cache: Path) -> None:
     built = load("deduct", hf_cache, split="test", **SMALL)
     result = run_python(
@@ -417,6 +419,7 @@ def clutter(folder: Path) -> Path:
     return folder
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("order", list(IMPORT_ORDERS))
 def test_both_import_orders_bind_the_name_from_a_cluttered_folder(
     order: str, hf_cache: Path, tmp_path: Path
@@ -439,6 +442,7 @@ def test_other_names_still_reach_datasets(tmp_path: Path, hf_cache: Path) -> Non
     assert loaded["n"] == [1, 2, 3]
 
 
+@pytest.mark.slow
 def test_forgetting_the_import_fails_instead_of_serving_a_cached_build(hf_cache: Path) -> None:
     hf.load_hf("deduct", cache_dir=str(hf_cache), **SMALL)  # a build of "lime" that could be served
     for parameters in ({}, SMALL):

@@ -208,6 +208,7 @@ def test_unknown_config_or_parameter_raises_the_core_error(name, overrides):
 
 # --- plain builds: TFDS's harness, and every config equal to the core --------------------------
 
+@pytest.mark.slow
 class TestTfdsBuilderHarness(tfds.testing.DatasetBuilderTestCase):
     """TFDS's own builder checks: registration, specs, tags, counts, reload, disjoint splits."""
 
