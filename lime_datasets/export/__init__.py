@@ -15,9 +15,10 @@ Layout of an export folder, where ``L`` is empty, or ``-IIIII-of-NNNNN`` for sha
 Shard ``i`` of ``n`` holds rows ``[floor(i * size / n), floor((i + 1) * size / n))`` of every split,
 so the shards' data files concatenated in shard order are the unsharded files byte for byte
 (Parquet: the same rows). The bytes never depend on ``num_proc``. Every file is staged under a
-hidden name in the destination folder and renamed when the whole export is done
-(``lime_datasets.publish``); an export removes the staged files a killed export of the same files
-left, never a running export's.
+hidden name in the destination folder and renamed when the whole export is done, the metadata
+last (``lime_datasets.publish``). An export first deals with what a killed export of the same
+files left: it finishes the renames of one killed while renaming (and, if that is the export asked
+for, returns it), and removes the staged files of one killed before; never a running export's.
 
 One module per job: ``layout`` (file names), ``formats`` (rendering and writing each format),
 ``workers`` (the process pool), ``writer`` (``export``), ``verify`` (``check_export``).
