@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # The pytest arguments; e.g. `make test PYTEST_ARGS="-k hf -x"`.
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-quick lint bench cards clean kernels
+.PHONY: demo test lint bench cards clean kernels
 
 # The extras installed for the demo, the tests and the benchmarks.
 EXTRAS := all,test,torch,jax
@@ -60,6 +60,7 @@ test: kernels
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 	LIME_DATASETS_PURE_PYTHON=1 $(BIN)/python -m pytest -q $(PURE_PYTHON_TESTS)
 
+.PHONY: test-quick
 # The edit-test loop: every test but those marked slow (killed builds, Beam, builds in
 # subprocesses, larger sizes), in about two minutes on two cores. `make test` runs them all.
 test-quick: kernels
