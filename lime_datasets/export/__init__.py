@@ -22,8 +22,10 @@ for, returns it), and removes the staged files of one killed before; never a run
 
 One module per job: ``layout`` (file names), ``formats`` (rendering and writing each format),
 ``workers`` (the process pool), ``writer`` (``export``), ``verify`` (``check_export``).
+``write_text``, ``check_outputs`` and ``prepare_folder`` are ``lime_datasets.publish``'s.
 """
 
+from ..publish import check_outputs, prepare_folder, write_text
 from .formats import (
     PARQUET_ROW_GROUP_ROWS,
     Part,
@@ -65,13 +67,16 @@ __all__ = [
     "SplitCheck",
     "check_export",
     "check_format",
+    "check_outputs",
     "data_files",
     "dictionary_text",
     "export",
     "jsonl_bytes",
     "parse_splits",
     "planned_files",
+    "prepare_folder",
     "read_metadata",
     "render_part",
     "vocabulary_text",
+    "write_text",
 ]
