@@ -62,6 +62,13 @@ test: kernels
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 	LIME_DATASETS_PURE_PYTHON=1 $(BIN)/python -m pytest -q $(PURE_PYTHON_TESTS)
 
+.PHONY: test-quick
+# The edit-test loop: every test but those marked slow (killed builds, Beam, builds in
+# subprocesses, larger sizes), in about two minutes on two cores. `make test` runs them all.
+test-quick: kernels
+	$(BIN)/ruff check lime_datasets tests benchmarks examples
+	$(BIN)/python -m pytest -m "not slow and not paper_scale" $(PYTEST_ARGS)
+
 lint: $(STAMP)
 	$(BIN)/ruff check $(LINTED)
 
