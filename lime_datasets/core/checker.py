@@ -13,10 +13,31 @@ the validity rules of the spec ("What makes an answer correct"):
 * induct, induct_v2, induct_v2_double: any valid rule (with the answered cases, for the variants
   that answer them) that the cases turn into the given results.
 * induct_hard, induct_v3: any valid rule for which a valid case exists that turns it into each
-  given result (checked by a backtracking matcher).
+  given result (checked by a depth-first search, below).
 
 Rewrite tasks are checked in ``rewrite_checker``. ``check`` returns False for a malformed answer and
 raises ``ValueError`` for a malformed source or an unknown task.
+
+Worst-case cost, with ``n`` the tokens of the source and ``a`` those of the answer. Parsing is
+``O(n + a)`` for every task. Beyond it, the steps that depend on the input's shape are counted by a
+``WorkBudget``; a source and answer needing more than ``CHECK_WORK_LIMIT`` of them raise
+``ValueError`` naming the limit rather than run on. No generated source comes near it.
+
+* deduct, abduct, induct, induct_v2, induct_v2_double: ``O(n + a)``: one case applied to one rule
+  (each value at most 8 symbols) and compared; no search.
+* induct_hard, induct_v3: a search over the lengths (2 to 8) of the values of the ``k`` rule
+  symbols, in order of first use in the rule, pruned by the total length and remembering the states
+  that failed (a state keeps only the values still needed further on). At most
+  ``7**(k - 1) * (a + r)`` steps per result (``r``: its length): in practice far fewer; generated
+  sources have ``k <= 5``. Matching with repeated variables is NP-complete in general, hence the
+  budget for crafted sources with many rule symbols.
+* rewrite, induct_rewrite: ``O(s * m)``, ``s`` the string's length and ``m`` the rule's: the
+  answer is compared with the rule matched at each position where it can fit; no rewritten string
+  is built.
+* rewrite_multistep_easy: the same per step: ``O(sum of s_i * m_i) = O(n * a)``.
+* rewrite_multistep: the distinct strings reachable after each step but the last, then the last
+  rule checked against the answer as for rewrite; bounded by the budget (the reachable strings can
+  grow exponentially with the number of steps on crafted sources).
 """
 
 from __future__ import annotations
@@ -26,6 +47,26 @@ from dataclasses import dataclass
 
 MIN_VALUE, MAX_VALUE = 2, 8
 SPACE = "<space>"
+# Steps of work one check may do beyond parsing (each step compares at most a few tokens).
+CHECK_WORK_LIMIT = 2_000_000
+
+
+class WorkBudget:
+    """The steps of work one check has done; ``ValueError`` past ``CHECK_WORK_LIMIT``."""
+
+    __slots__ = ("limit", "spent")
+
+    def __init__(self, limit: int = CHECK_WORK_LIMIT) -> None:
+        self.limit = limit
+        self.spent = 0
+
+    def spend(self, steps: int = 1) -> None:
+        self.spent += steps
+        if self.spent > self.limit:
+            raise ValueError(
+                f"checking this answer needs more than CHECK_WORK_LIMIT = {self.limit:,} steps of "
+                "work; generated sources need far fewer (the source looks crafted)"
+            )
 
 
 @dataclass(frozen=True)
@@ -75,6 +116,7 @@ def parse_case(tokens: Sequence[str], header: Header) -> Case | None:
     """A valid case, or None: every header rule symbol once, in order, values of 2..8 symbols."""
     case: Case = {}
     position = 0
+    values = header.value_symbols
     for index, symbol in enumerate(header.rule_symbols):
         if index:
             if position >= len(tokens) or tokens[position] != ",":
@@ -90,7 +132,7 @@ def parse_case(tokens: Sequence[str], header: Header) -> Case | None:
         value = tuple(tokens[position:close])
         if not MIN_VALUE <= len(value) <= MAX_VALUE:
             return None
-        if not all(token in header.value_symbols for token in value):
+        if not all(token in values for token in value):
             return None
         case[symbol] = value
         position = close + 1
@@ -115,7 +157,11 @@ def apply_case(rule: Sequence[str], case: Case) -> list[str]:
 
 
 def case_exists(rule: Sequence[str], result: Sequence[str], header: Header) -> bool:
-    """Is there a valid case that turns ``rule`` into ``result``? (Backtracking match.)"""
+    """Is there a valid case that turns ``rule`` into ``result``?
+
+    A depth-first search over the values' lengths (see the module docstring for its cost); raises
+    ``ValueError`` past ``CHECK_WORK_LIMIT`` steps.
+    """
     rule_symbols = set(header.rule_symbols)
     values = header.value_symbols
     if any(token not in values for token in result):
@@ -127,26 +173,107 @@ def case_exists(rule: Sequence[str], result: Sequence[str], header: Header) -> b
         <= fixed + MAX_VALUE * (len(rule) - fixed)
     ):
         return False
+    return _CaseSearch(rule, tuple(result), rule_symbols, WorkBudget()).run()
 
-    def match(i: int, j: int, binding: dict[str, tuple[str, ...]]) -> bool:
-        if i == len(rule):
-            return j == len(result)
-        token = rule[i]
-        if token not in rule_symbols:
-            return j < len(result) and result[j] == token and match(i + 1, j + 1, binding)
-        if token in binding:
-            value = binding[token]
-            return tuple(result[j : j + len(value)]) == value and match(
-                i + 1, j + len(value), binding
-            )
-        for length in range(MIN_VALUE, min(MAX_VALUE, len(result) - j) + 1):
-            binding[token] = tuple(result[j : j + length])
-            if match(i + 1, j + length, binding):
+
+class _CaseSearch:
+    """Depth-first search for the values of a rule's variables, bound at their first use.
+
+    Between two first uses the rule is matched deterministically. A node is (variable ``t`` to bind,
+    position ``j`` in the result, the values of the bound variables used again later); a node that
+    failed once fails again, so it is remembered and never searched twice.
+    """
+
+    def __init__(
+        self, rule: Sequence[str], result: tuple[str, ...], variables: set[str], budget: WorkBudget
+    ) -> None:
+        self.result = result
+        self.budget = budget
+        self.order = list(dict.fromkeys(token for token in rule if token in variables))
+        index = {variable: t for t, variable in enumerate(self.order)}
+        first: dict[str, int] = {}
+        last: dict[str, int] = {}
+        for position, token in enumerate(rule):
+            if token in index:
+                first.setdefault(token, position)
+                last[token] = position
+        starts = [first[variable] for variable in self.order]
+        cuts = [-1, *starts, len(rule)]
+        # segments[t]: the tokens after the first use of variable t - 1 up to that of variable t,
+        # each as (variable index, or -1 for a literal symbol; the token).
+        self.segments = [
+            [(index.get(token, -1), token) for token in rule[cuts[t] + 1 : cuts[t + 1]]]
+            for t in range(len(self.order) + 1)
+        ]
+        uses = [0] * len(self.order)
+        for token in rule:
+            if token in index:
+                uses[index[token]] += 1
+        self.uses = uses
+        self.fixed = len(rule) - sum(uses)
+        # Uses of the variables bound after variable t.
+        self.unbound_after = [sum(uses[t + 1 :]) for t in range(len(uses))]
+        # live[t]: the variables bound before t that are used again after t's first use.
+        self.live = [
+            [s for s in range(t) if last[self.order[s]] > starts[t]] for t in range(len(starts))
+        ]
+
+    def _match(self, segment: list[tuple[int, str]], j: int, bound: list[tuple[str, ...]]) -> int:
+        """Position after matching ``segment`` at ``j`` of the result, or -1."""
+        result = self.result
+        self.budget.spend(len(segment))
+        for variable, token in segment:
+            if variable < 0:
+                if j >= len(result) or result[j] != token:
+                    return -1
+                j += 1
+            else:
+                value = bound[variable]
+                if result[j : j + len(value)] != value:
+                    return -1
+                j += len(value)
+        return j
+
+    def _key(self, t: int, j: int, bound: list[tuple[str, ...]]) -> tuple:
+        self.budget.spend(1 + len(self.live[t]))
+        return (t, j, tuple(bound[s] for s in self.live[t]))
+
+    def run(self) -> bool:
+        size = len(self.result)
+        bound: list[tuple[str, ...]] = []  # values of the variables bound so far, in order
+        j = self._match(self.segments[0], 0, bound)
+        if j < 0 or not self.order:
+            return j == size
+        failed: set[tuple] = set()
+        # One frame per variable being bound: [position, known length, next length to try, key].
+        frames = [[j, self.fixed, MIN_VALUE, self._key(0, j, bound)]]
+        while frames:
+            t = len(frames) - 1
+            frame = frames[t]
+            j, known, length, key = frame
+            if length > MAX_VALUE or j + length > size:
+                failed.add(key)
+                frames.pop()
+                if frames:
+                    bound.pop()
+                continue
+            frame[2] = length + 1
+            self.budget.spend()
+            total = known + self.uses[t] * length
+            rest = self.unbound_after[t]
+            if not total + MIN_VALUE * rest <= size <= total + MAX_VALUE * rest:
+                continue
+            bound.append(self.result[j : j + length])
+            after = self._match(self.segments[t + 1], j + length, bound)
+            if after >= 0 and t + 1 == len(self.order) and after == size:
                 return True
-        binding.pop(token, None)
+            if after >= 0 and t + 1 < len(self.order):
+                child = self._key(t + 1, after, bound)
+                if child not in failed:
+                    frames.append([after, total, MIN_VALUE, child])
+                    continue
+            bound.pop()
         return False
-
-    return match(0, 0, {})
 
 
 def _segments(answer: str, count: int) -> list[list[str]] | None:

@@ -16,6 +16,11 @@ Written independently of the generators (it never calls them), from the spec's v
   symbols plus each rule symbol exactly once. Which rule symbol names which letter is free.
 
 ``count_valid_answers`` counts the distinct valid answers of a source, up to a limit.
+
+A check never builds every rewritten string: it compares the answer with the rule matched at each
+position where the answer can fit, in ``O(s * m)`` (``s``: the string's length, ``m``: the rule's).
+rewrite_multistep enumerates the distinct strings before the last step, within the checker's
+``WorkBudget``. The checker module's docstring lists the worst case of every task.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from .checker import Header, parse_source, split_segments
+from .checker import Header, WorkBudget, parse_source, split_segments
 
 ARROW = "->"
 Tokens = tuple[str, ...]
@@ -61,8 +66,18 @@ def has_induct_shape(rule: Rule, header: Header) -> bool:
 
 def apply_at(rule: Rule, string: Tokens, position: int, header: Header) -> Tokens | None:
     """The string rewritten by ``rule`` matched at ``position``, or None if it does not match."""
+    binding = _bind(rule, string, position, header)
+    if binding is None:
+        return None
+    replacement = tuple(binding.get(token, token) for token in rule.right)
+    return string[:position] + replacement + string[position + len(rule.left) :]
+
+
+def _bind(rule: Rule, string: Tokens, position: int, header: Header) -> dict[str, str] | None:
+    """What each rule symbol stands for when ``rule.left`` matches at ``position``, or None."""
     variables = header.rule_symbols
     binding: dict[str, str] = {}
+    taken: set[str] = set()
     for offset, token in enumerate(rule.left):
         symbol = string[position + offset]
         if token not in variables:
@@ -71,12 +86,37 @@ def apply_at(rule: Rule, string: Tokens, position: int, header: Header) -> Token
         elif token in binding:
             if binding[token] != symbol:
                 return None
-        elif symbol in header.string_symbols and symbol not in binding.values():
+        elif symbol in header.string_symbols and symbol not in taken:
             binding[token] = symbol
+            taken.add(symbol)
         else:
             return None
-    replacement = tuple(binding.get(token, token) for token in rule.right)
-    return string[:position] + replacement + string[position + len(rule.left) :]
+    return binding
+
+
+def _rewrites_to(
+    rule: Rule, string: Tokens, target: Tokens, header: Header, budget: WorkBudget
+) -> bool:
+    """Does one application of ``rule`` to ``string`` give ``target``? ``O(len(string) * m)``.
+
+    Only positions ``p`` where ``target`` keeps ``string[:p]`` and the string after the span are
+    tried; at each, the span is matched and ``target``'s middle compared with the right side.
+    """
+    size, left, right = len(string), len(rule.left), len(rule.right)
+    if left > size or len(target) != size - left + right:
+        return False
+    budget.spend(1 + size // 8)
+    prefix = _common_prefix(string, target)
+    suffix = _common_prefix(string[::-1], target[::-1])
+    for position in range(max(0, size - left - suffix), min(prefix, size - left) + 1):
+        budget.spend(1 + (left + right) // 8)
+        binding = _bind(rule, string, position, header)
+        if binding is not None and all(
+            target[position + offset] == binding.get(token, token)
+            for offset, token in enumerate(rule.right)
+        ):
+            return True
+    return False
 
 
 def rewrites(rule: Rule, string: Tokens, header: Header) -> set[Tokens]:
@@ -115,13 +155,14 @@ def _answer_strings(answer: str, count: int) -> list[Tokens] | None:
 
 def check_rewrite(source: str, answer: str) -> bool:
     parsed = parse_rewrite_source(source, "rewrite", multistep=False)
-    return tuple(answer.split()) in rewrites(parsed.rules[0], parsed.string, parsed.header)
+    return _rewrites_to(
+        parsed.rules[0], parsed.string, tuple(answer.split()), parsed.header, WorkBudget()
+    )
 
 
 def check_rewrite_multistep(source: str, answer: str) -> bool:
     parsed = parse_rewrite_source(source, "rewrite_multistep", multistep=True)
-    target = tuple(answer.split())
-    return any(final == target for final in _finals(parsed))
+    return _reaches(parsed, tuple(answer.split()), WorkBudget())
 
 
 def check_rewrite_multistep_easy(source: str, answer: str) -> bool:
@@ -129,9 +170,9 @@ def check_rewrite_multistep_easy(source: str, answer: str) -> bool:
     strings = _answer_strings(answer, len(parsed.rules))
     if strings is None:
         return False
-    previous = parsed.string
+    previous, budget = parsed.string, WorkBudget()
     for rule, string in zip(parsed.rules, strings, strict=True):
-        if string not in rewrites(rule, previous, parsed.header):
+        if not _rewrites_to(rule, previous, string, parsed.header, budget):
             return False
         previous = string
     return True
@@ -151,8 +192,34 @@ def check_induct_rewrite(source: str, answer: str) -> bool:
     return (
         rule is not None
         and has_induct_shape(rule, header)
-        and after in rewrites(rule, before, header)
+        and _rewrites_to(rule, before, after, header, WorkBudget())
     )
+
+
+def _reaches(parsed: RewriteSource, target: Tokens, budget: WorkBudget) -> bool:
+    """Does some sequence of applications of the rules, in turn, give ``target``?
+
+    The distinct strings reachable after each step but the last, then the last rule checked
+    against ``target`` from each. Every step changes the length by a fixed amount, so a target of
+    another length is refused at once.
+    """
+    rules, header = parsed.rules, parsed.header
+    growth = sum(len(rule.right) - len(rule.left) for rule in rules)
+    if len(target) != len(parsed.string) + growth:
+        return False
+    strings = {parsed.string}
+    for rule in rules[:-1]:
+        reached: set[Tokens] = set()
+        for string in strings:
+            for position in range(len(string) - len(rule.left) + 1):
+                budget.spend(1 + len(rule.left) // 8)
+                binding = _bind(rule, string, position, header)
+                if binding is not None:
+                    budget.spend(1 + len(string) // 8)
+                    middle = tuple(binding.get(token, token) for token in rule.right)
+                    reached.add(string[:position] + middle + string[position + len(rule.left) :])
+        strings = reached
+    return any(_rewrites_to(rules[-1], string, target, header, budget) for string in strings)
 
 
 def _finals(parsed: RewriteSource) -> Iterator[Tokens]:
