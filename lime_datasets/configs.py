@@ -31,7 +31,7 @@ CONFIGS: MappingProxyType[str, LimeConfig] = MappingProxyType(_build())
 
 def get_config(name: str, **overrides) -> LimeConfig:
     """The named config with ``overrides`` applied and validated."""
-    if name not in CONFIGS:
+    if not isinstance(name, str) or name not in CONFIGS:
         raise ValueError(f"config must be one of {', '.join(CONFIGS)}; got {name!r}")
     config = CONFIGS[name]
     return config.replace(**overrides) if overrides else config

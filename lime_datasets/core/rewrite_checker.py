@@ -25,6 +25,7 @@ rewrite_multistep enumerates the distinct strings before the last step, within t
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -301,9 +302,9 @@ def count_valid_answers(task: str, source: str, limit: int) -> int:
 
     For induct_rewrite, rules that differ only in which rule symbol names which letter count once.
     """
-    if task not in _ENUMERATORS:
+    if not isinstance(task, str) or task not in _ENUMERATORS:
         raise ValueError(f"task must be one of {', '.join(_ENUMERATORS)}; got {task!r}")
-    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+    if isinstance(limit, bool) or not isinstance(limit, numbers.Integral) or limit < 1:
         raise ValueError(f"limit must be a positive integer; got {limit!r}")
     count = 0
     for _ in _ENUMERATORS[task](source):
