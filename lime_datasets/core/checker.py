@@ -47,7 +47,7 @@ from dataclasses import dataclass
 
 MIN_VALUE, MAX_VALUE = 2, 8
 SPACE = "<space>"
-# Steps of work one check may do beyond parsing (each step compares at most a few tokens).
+# Steps of work one check may do beyond parsing (a step examines at most 8 tokens).
 CHECK_WORK_LIMIT = 2_000_000
 
 

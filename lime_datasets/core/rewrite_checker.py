@@ -106,11 +106,11 @@ def _rewrites_to(
     size, left, right = len(string), len(rule.left), len(rule.right)
     if left > size or len(target) != size - left + right:
         return False
-    budget.spend(1 + size // 8)
+    budget.spend(1 + size)
     prefix = _common_prefix(string, target)
     suffix = _common_prefix(string[::-1], target[::-1])
     for position in range(max(0, size - left - suffix), min(prefix, size - left) + 1):
-        budget.spend(1 + (left + right) // 8)
+        budget.spend(1 + left + right)
         binding = _bind(rule, string, position, header)
         if binding is not None and all(
             target[position + offset] == binding.get(token, token)
@@ -213,10 +213,10 @@ def _reaches(parsed: RewriteSource, target: Tokens, budget: WorkBudget) -> bool:
         reached: set[Tokens] = set()
         for string in strings:
             for position in range(len(string) - len(rule.left) + 1):
-                budget.spend(1 + len(rule.left) // 8)
+                budget.spend(1 + len(rule.left))
                 binding = _bind(rule, string, position, header)
                 if binding is not None:
-                    budget.spend(1 + len(string) // 8)
+                    budget.spend(1 + len(string))
                     middle = tuple(binding.get(token, token) for token in rule.right)
                     reached.add(string[:position] + middle + string[position + len(rule.left) :])
         strings = reached
