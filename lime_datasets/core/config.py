@@ -156,13 +156,13 @@ def _normalise_weights(weights: Any) -> _FrozenWeights:
         if not isinstance(task, str) or task not in TASKS:
             raise ValueError(f"task_weights names unknown task {task!r}; tasks: {', '.join(TASKS)}")
         values[task] = _weight(task, weight)
-    total = math.fsum(values.values())
+    items = tuple((task, values[task]) for task in TASKS if values.get(task, 0) > 0)
+    total = sum(weight for _, weight in items)  # summed as generation sums them
     if not math.isfinite(total) or total <= 0:
         raise ValueError(
             f"task_weights must have a finite, positive total; got {dict(weights)!r} "
             f"(total {total!r})"
         )
-    items = tuple((task, values[task]) for task in TASKS if values.get(task, 0) > 0)
     return _FrozenWeights(items)
 
 
