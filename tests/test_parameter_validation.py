@@ -228,3 +228,41 @@ def test_report_in_a_folder_yet_to_make_is_written(tmp_path) -> None:
     assert cli.main(["evaluate", "deduct", "--split", "test", "--num-test", "3",
                      "--predictions", str(predictions), "--json", str(out)]) == 0
     assert '"valid_answer": 3' in out.read_text()
+
+
+# --- Hugging Face: load_hf's own arguments ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("arguments", "named"),
+    [
+        ({"split": "dev"}, "split"),
+        ({"split": "train[:10]+dev"}, "split"),
+        ({"split": ["train", 3]}, "split"),
+        ({"split": True}, "split"),
+        ({"num_proc": 0}, "num_proc"),
+        ({"num_proc": "2"}, "num_proc"),
+        ({"num_proc": True}, "num_proc"),
+        ({"num_proc": 2.0}, "num_proc"),
+    ],
+    ids=repr,
+)
+def test_load_hf_arguments_are_checked_before_building(tmp_path, arguments, named) -> None:
+    hf = pytest.importorskip("lime_datasets.hf")
+    with pytest.raises(ValueError, match=named):
+        hf.load_hf("deduct", cache_dir=str(tmp_path / "cache"), num_train=4, num_validation=4,
+                   num_test=4, **arguments)
+    assert not (tmp_path / "cache").exists()  # nothing built
+
+
+def test_load_hf_reads_split_slices_and_numpy_num_proc(tmp_path) -> None:
+    hf = pytest.importorskip("lime_datasets.hf")
+    sizes = {"num_train": 4, "num_validation": 4, "num_test": 4}
+    sliced = hf.load_hf("deduct", split="train[:2]+test", cache_dir=str(tmp_path), num_proc=None,
+                        **sizes)
+    assert sliced.num_rows == 6
+    built = hf.load_hf("deduct", split="test", cache_dir=str(tmp_path / "b"),
+                       num_proc=np.int64(1), **sizes)
+    assert built["target"] == lime_datasets.generate("deduct", "test", 0, 4, num_test=4)[
+        "target"
+    ].to_pylist()
