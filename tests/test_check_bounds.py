@@ -63,6 +63,16 @@ def traced_check(task: str, source: str, answer: str) -> tuple[bool | ValueError
     return result, lines
 
 
+SMALL_LIMIT = 20_000
+
+
+class SmallBudget(checker.WorkBudget):
+    """A budget with a small limit: the lines a search runs per step, counted quickly."""
+
+    def __init__(self, limit: int = CHECK_WORK_LIMIT) -> None:
+        super().__init__(SMALL_LIMIT)
+
+
 class RecordingBudget(checker.WorkBudget):
     created: list[RecordingBudget] = []
 
@@ -126,19 +136,37 @@ def test_induct_hard_with_nine_rule_symbols(budgets) -> None:
     assert lime_datasets.check("induct_hard", f"{header(9)} {gives}", valid)
 
 
-def test_six_swap_rules_stop_at_the_work_limit(budgets) -> None:
+def test_six_swap_rules_are_decided(budgets) -> None:
     rules = " <space> ".join(["r0 r1 -> r1 r0"] * 6)
     source = f"{header(24)} {rules} <space> {' '.join(STRINGS)}"
-    answer = " ".join(reversed(STRINGS))  # 276 swaps away: unreachable in 6
-    result, lines = traced_check("rewrite_multistep", source, answer)
-    assert isinstance(result, ValueError) and "CHECK_WORK_LIMIT" in str(result)
-    assert budgets[0].spent <= CHECK_WORK_LIMIT + 2 * len(STRINGS)
-    assert lines <= LINES_PER_TOKEN * tokens(source, answer) + LINES_PER_STEP * CHECK_WORK_LIMIT
-    # Two swaps are decided either way.
-    two = f"{header(24)} r0 r1 -> r1 r0 <space> r0 r1 -> r1 r0 <space> {' '.join(STRINGS)}"
-    swapped = [STRINGS[1], STRINGS[0], STRINGS[3], STRINGS[2], *STRINGS[4:]]
-    assert lime_datasets.check("rewrite_multistep", two, " ".join(swapped))
-    assert not lime_datasets.check("rewrite_multistep", two, " ".join(reversed(STRINGS)))
+    unreachable = " ".join(reversed(STRINGS))  # 276 swaps away
+    result, lines = traced_check("rewrite_multistep", source, unreachable)
+    assert result is False
+    spent = budgets[0].spent
+    assert lines <= LINES_PER_TOKEN * tokens(source, unreachable) + LINES_PER_STEP * spent
+    assert budgets[0].spent <= CHECK_WORK_LIMIT // 4
+    # Six swaps at positions 0, 2, 4, 6, 8 and 0 again (undoing the first).
+    swapped = list(STRINGS)
+    for position in (0, 2, 4, 6, 8, 0):
+        swapped[position : position + 2] = swapped[position : position + 2][::-1]
+    assert lime_datasets.check("rewrite_multistep", source, " ".join(swapped))
+    assert lime_datasets.check("rewrite_multistep", source, " ".join(STRINGS))  # 3 swaps undone
+    odd = [STRINGS[1], STRINGS[0], *STRINGS[2:]]  # six swaps never make an odd permutation
+    assert not lime_datasets.check("rewrite_multistep", source, " ".join(odd))
+
+
+def test_twelve_swap_rules_stop_at_the_work_limit(budgets) -> None:
+    rules = " <space> ".join(["r0 r1 -> r1 r0"] * 12)
+    source = f"{header(24)} {rules} <space> {' '.join(STRINGS)}"
+    answer = " ".join(reversed(STRINGS))
+    with pytest.raises(ValueError, match="CHECK_WORK_LIMIT"):
+        lime_datasets.check("rewrite_multistep", source, answer)
+    assert budgets[0].spent <= CHECK_WORK_LIMIT + 4 * len(STRINGS)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(rewrite_checker, "WorkBudget", SmallBudget)
+        result, lines = traced_check("rewrite_multistep", source, answer)
+    assert_bounded(result, lines, LINES_PER_TOKEN * tokens(source, answer)
+                   + LINES_PER_STEP * SMALL_LIMIT)
 
 
 # --- crafted sources: bounded work -------------------------------------------------------------
@@ -277,11 +305,6 @@ def test_rewrite_memory_is_linear(string_length: int, left: list[str], same: boo
     assert peak < 400 * tokens(source, answer) + 32_000
 
 
-class SmallBudget(checker.WorkBudget):
-    def __init__(self, limit: int = CHECK_WORK_LIMIT) -> None:
-        super().__init__(20_000)
-
-
 @pytest.mark.parametrize("k", [10, 12, 16])
 def test_many_rule_symbols_end_within_the_budget(budgets, k: int) -> None:
     """Every split of the result fits the rule's symbols, but the rule ends with a missing m0."""
@@ -298,7 +321,7 @@ def test_many_rule_symbols_end_within_the_budget(budgets, k: int) -> None:
             patch.setattr(checker, "WorkBudget", SmallBudget)
             result, lines = traced_check("induct_hard", source, answer)
         assert_bounded(result, lines, LINES_PER_TOKEN * tokens(source, answer)
-                       + LINES_PER_STEP * 20_000)
+                       + LINES_PER_STEP * SMALL_LIMIT)
 
 
 # --- generated sources never reach the limit, whatever the answer ------------------------------
@@ -396,7 +419,7 @@ def applications(left: list[str], right: list[str], string: list[str], k: int) -
 @given(data=st.data())
 def test_rewrites_agree_with_brute_force(data) -> None:
     k = data.draw(small)
-    steps = data.draw(st.integers(1, 3))
+    steps = data.draw(st.integers(1, 4))
     rules = [rewrite_rule(data.draw, k, 3) for _ in range(steps)]
     string = data.draw(st.lists(st.sampled_from(STRINGS[:2] + MATHS[:1]), min_size=1, max_size=7))
     source = f"{header(k, 3, 2)} {' <space> '.join(rules)} <space> {' '.join(string)}"

@@ -19,8 +19,8 @@ Written independently of the generators (it never calls them), from the spec's v
 
 A check never builds every rewritten string: it compares the answer with the rule matched at each
 position where the answer can fit, in ``O(s * m)`` (``s``: the string's length, ``m``: the rule's).
-rewrite_multistep enumerates the distinct strings before the last step, within the checker's
-``WorkBudget``. The checker module's docstring lists the worst case of every task.
+rewrite_multistep searches from the start string and back from the answer until the two meet,
+within the checker's ``WorkBudget``. The checker module's docstring lists every task's worst case.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def parse_rule(tokens: Sequence[str], header: Header) -> Rule | None:
         return None
     arrow = list(tokens).index(ARROW)
     left, right = tuple(tokens[:arrow]), tuple(tokens[arrow + 1 :])
-    variables = set(header.rule_symbols)
+    variables = header.rule_symbol_set
     if not left or any(token in variables and token not in left for token in right):
         return None
     return Rule(left, right)
@@ -76,7 +76,7 @@ def apply_at(rule: Rule, string: Tokens, position: int, header: Header) -> Token
 
 def _bind(rule: Rule, string: Tokens, position: int, header: Header) -> dict[str, str] | None:
     """What each rule symbol stands for when ``rule.left`` matches at ``position``, or None."""
-    variables = header.rule_symbols
+    variables = header.rule_symbol_set
     binding: dict[str, str] = {}
     taken: set[str] = set()
     for offset, token in enumerate(rule.left):
@@ -200,27 +200,81 @@ def check_induct_rewrite(source: str, answer: str) -> bool:
 def _reaches(parsed: RewriteSource, target: Tokens, budget: WorkBudget) -> bool:
     """Does some sequence of applications of the rules, in turn, give ``target``?
 
-    The distinct strings reachable after each step but the last, then the last rule checked
-    against ``target`` from each. Every step changes the length by a fixed amount, so a target of
-    another length is refused at once.
+    Searched from both ends until they meet: the distinct strings the first ``i`` rules give, and
+    the distinct strings from which the last rules give ``target``, growing the smaller side. A
+    rule is undone only when its right side holds every rule symbol of its left (then the string
+    before it is determined); otherwise that side waits. Every step changes the length by a fixed
+    amount, so a target of another length is refused at once.
     """
     rules, header = parsed.rules, parsed.header
     growth = sum(len(rule.right) - len(rule.left) for rule in rules)
     if len(target) != len(parsed.string) + growth:
         return False
-    strings = {parsed.string}
-    for rule in rules[:-1]:
-        reached: set[Tokens] = set()
-        for string in strings:
-            for position in range(len(string) - len(rule.left) + 1):
-                budget.spend(1 + len(rule.left))
-                binding = _bind(rule, string, position, header)
-                if binding is not None:
-                    budget.spend(1 + len(string))
-                    middle = tuple(binding.get(token, token) for token in rule.right)
-                    reached.add(string[:position] + middle + string[position + len(rule.left) :])
-        strings = reached
-    return any(_rewrites_to(rules[-1], string, target, header, budget) for string in strings)
+    forward, backward = {parsed.string}, {target}
+    first, last = 0, len(rules)  # rules[first:last] are still to be bridged
+    while last - first > 1 or len(backward) > 1:
+        rule = rules[last - 1]
+        if len(backward) < len(forward) and _undoable(rule, header):
+            backward = {before for after in backward
+                        for before in _predecessors(rule, after, header, budget)}
+            last -= 1
+        else:
+            forward = {after for before in forward
+                       for after in _successors(rules[first], before, header, budget)}
+            first += 1
+        if first == last:
+            return not forward.isdisjoint(backward)
+        if not forward or not backward:
+            return False
+    (only,) = backward  # one rule left to bridge, one string to reach: no need to build any
+    return any(_rewrites_to(rules[first], string, only, header, budget) for string in forward)
+
+
+def _successors(rule: Rule, string: Tokens, header: Header, budget: WorkBudget) -> Iterator[Tokens]:
+    """Every string one application of ``rule`` to ``string`` gives (with repeats)."""
+    for position in range(len(string) - len(rule.left) + 1):
+        budget.spend(1 + len(rule.left))
+        binding = _bind(rule, string, position, header)
+        if binding is not None:
+            budget.spend(1 + len(string))
+            middle = tuple(binding.get(token, token) for token in rule.right)
+            yield string[:position] + middle + string[position + len(rule.left) :]
+
+
+def _undoable(rule: Rule, header: Header) -> bool:
+    variables = header.rule_symbol_set
+    return {token for token in rule.left if token in variables} <= set(rule.right)
+
+
+def _predecessors(
+    rule: Rule, string: Tokens, header: Header, budget: WorkBudget
+) -> Iterator[Tokens]:
+    """Every string from which one application of an ``_undoable`` rule gives ``string``.
+
+    Where the right side fits ``string``, it tells what each rule symbol stands for, hence the
+    span before; each candidate is confirmed by applying the rule to it.
+    """
+    variables, size = header.rule_symbol_set, len(rule.right)
+    for position in range(len(string) - size + 1):
+        budget.spend(1 + size)
+        binding: dict[str, str] = {}
+        for token, symbol in zip(rule.right, string[position : position + size], strict=True):
+            fits = binding.setdefault(token, symbol) == symbol if token in variables else (
+                token == symbol
+            )
+            if not fits:
+                break
+        else:
+            budget.spend(1 + len(string) + len(rule.left))
+            span = tuple(binding.get(token, token) for token in rule.left)
+            before = string[:position] + span + string[position + size :]
+            confirmed = _bind(rule, before, position, header)
+            if confirmed is not None and all(
+                confirmed.get(token, token) == symbol
+                for token, symbol in zip(rule.right, string[position : position + size],
+                                         strict=True)
+            ):
+                yield before
 
 
 def _finals(parsed: RewriteSource) -> Iterator[Tokens]:
