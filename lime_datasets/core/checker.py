@@ -44,6 +44,7 @@ Worst-case cost, with ``n`` the tokens of the source and ``a`` those of the answ
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -183,12 +184,17 @@ def case_exists(rule: Sequence[str], result: Sequence[str], header: Header) -> b
     return _CaseSearch(rule, tuple(result), rule_symbols, WorkBudget()).run()
 
 
+# A search node is remembered only while at most this many earlier values are still needed.
+_MEMO_LIVE = 32
+
+
 class _CaseSearch:
     """Depth-first search for the values of a rule's variables, bound at their first use.
 
     Between two first uses the rule is matched deterministically. A node is (variable ``t`` to bind,
     position ``j`` in the result, the values of the bound variables used again later); a node that
-    failed once fails again, so it is remembered and never searched twice.
+    failed once fails again, so it is remembered and never searched twice (when it holds at most
+    ``_MEMO_LIVE`` values: a longer key would cost more to build than it saves).
     """
 
     def __init__(
@@ -219,11 +225,25 @@ class _CaseSearch:
         self.uses = uses
         self.fixed = len(rule) - sum(uses)
         # Uses of the variables bound after variable t.
-        self.unbound_after = [sum(uses[t + 1 :]) for t in range(len(uses))]
-        # live[t]: the variables bound before t that are used again after t's first use.
-        self.live = [
-            [s for s in range(t) if last[self.order[s]] > starts[t]] for t in range(len(starts))
-        ]
+        self.unbound_after = list(itertools.accumulate(reversed([*uses[1:], 0])))[::-1]
+        self.live = self._live(starts, [last[variable] for variable in self.order])
+
+    @staticmethod
+    def _live(starts: list[int], last: list[int]) -> list[list[int] | None]:
+        """Per variable ``t``: the variables bound before it and used again after its first use,
+        or None where they are more than ``_MEMO_LIVE`` (nodes there are not remembered)."""
+        by_last = sorted(range(len(last)), key=last.__getitem__)
+        alive: set[int] = set()
+        gone = 0
+        live: list[list[int] | None] = []
+        for t, start in enumerate(starts):
+            if t and last[t - 1] > start:
+                alive.add(t - 1)
+            while gone < len(by_last) and last[by_last[gone]] <= start:
+                alive.discard(by_last[gone])
+                gone += 1
+            live.append(sorted(alive) if len(alive) <= _MEMO_LIVE else None)
+        return live
 
     def _match(self, segment: list[tuple[int, str]], j: int, bound: list[tuple[str, ...]]) -> int:
         """Position after matching ``segment`` at ``j`` of the result, or -1."""
@@ -241,9 +261,12 @@ class _CaseSearch:
                 j += len(value)
         return j
 
-    def _key(self, t: int, j: int, bound: list[tuple[str, ...]]) -> tuple:
-        self.budget.spend(1 + len(self.live[t]))
-        return (t, j, tuple(bound[s] for s in self.live[t]))
+    def _key(self, t: int, j: int, bound: list[tuple[str, ...]]) -> tuple | None:
+        live = self.live[t]
+        if live is None:
+            return None
+        self.budget.spend(1 + len(live))
+        return (t, j, tuple(bound[s] for s in live))
 
     def run(self) -> bool:
         size = len(self.result)
@@ -259,7 +282,8 @@ class _CaseSearch:
             frame = frames[t]
             j, known, length, key = frame
             if length > MAX_VALUE or j + length > size:
-                failed.add(key)
+                if key is not None:
+                    failed.add(key)
                 frames.pop()
                 if frames:
                     bound.pop()
@@ -276,7 +300,7 @@ class _CaseSearch:
                 return True
             if after >= 0 and t + 1 < len(self.order):
                 child = self._key(t + 1, after, bound)
-                if child not in failed:
+                if child is None or child not in failed:
                     frames.append([after, total, MIN_VALUE, child])
                     continue
             bound.pop()

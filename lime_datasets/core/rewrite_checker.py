@@ -47,8 +47,8 @@ def parse_rule(tokens: Sequence[str], header: Header) -> Rule | None:
         return None
     arrow = list(tokens).index(ARROW)
     left, right = tuple(tokens[:arrow]), tuple(tokens[arrow + 1 :])
-    variables = header.rule_symbol_set
-    if not left or any(token in variables and token not in left for token in right):
+    variables, on_left = header.rule_symbol_set, set(left)
+    if not left or any(token in variables and token not in on_left for token in right):
         return None
     return Rule(left, right)
 
