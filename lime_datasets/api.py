@@ -50,5 +50,9 @@ def fingerprint(name: str, split: str, **overrides: Any) -> str:
 
 
 def check(task: str, source: str, answer: str) -> bool:
-    """True if ``answer`` is a valid answer to ``source`` for ``task`` (not only the target)."""
+    """True if ``answer`` is a valid answer to ``source`` for ``task`` (not only the target).
+
+    ``ValueError`` for an unknown task, a malformed source, or a source and answer that need more
+    than ``CHECK_WORK_LIMIT`` steps of work (only crafted sources do; see ``core.checker``).
+    """
     return checker.check(task, source, answer)

@@ -392,7 +392,10 @@ CHECKERS: dict[str, Callable[[str, str], bool]] = {
 
 
 def check(task: str, source: str, answer: str) -> bool:
-    """True if ``answer`` is a valid answer to ``source`` under ``task``'s validity rules."""
+    """True if ``answer`` is a valid answer to ``source`` under ``task``'s validity rules.
+
+    ``ValueError`` for an unknown task, a malformed source, or past ``CHECK_WORK_LIMIT`` steps.
+    """
     if not isinstance(task, str) or task not in CHECKERS:
         raise ValueError(f"task must be one of {', '.join(CHECKERS)}; got {task!r}")
     if not isinstance(source, str) or not isinstance(answer, str):
