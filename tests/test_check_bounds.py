@@ -63,16 +63,6 @@ def traced_check(task: str, source: str, answer: str) -> tuple[bool | ValueError
     return result, lines
 
 
-SMALL_LIMIT = 20_000
-
-
-class SmallBudget(checker.WorkBudget):
-    """A budget with a small limit: the lines a search runs per step, counted quickly."""
-
-    def __init__(self, limit: int = CHECK_WORK_LIMIT) -> None:
-        super().__init__(SMALL_LIMIT)
-
-
 class RecordingBudget(checker.WorkBudget):
     created: list[RecordingBudget] = []
 
@@ -81,13 +71,43 @@ class RecordingBudget(checker.WorkBudget):
         RecordingBudget.created.append(self)
 
 
+SMALL_LIMIT = 20_000
+
+
+class SmallBudget(RecordingBudget):
+    """A budget with a small limit: the lines a search runs per step, counted quickly."""
+
+    def __init__(self, limit: int = CHECK_WORK_LIMIT) -> None:
+        super().__init__(SMALL_LIMIT)
+
+
+def measured(task: str, source: str, answer: str, budget: type = RecordingBudget):
+    """``traced_check`` with every budget recorded: the result, the lines and the steps spent."""
+    RecordingBudget.created.clear()
+    with pytest.MonkeyPatch.context() as patch:
+        for module in (checker, rewrite_checker):
+            patch.setattr(module, "WorkBudget", budget)
+        result, lines = traced_check(task, source, answer)
+    return result, lines, sum(spent.spent for spent in RecordingBudget.created)
+
+
 @pytest.fixture
 def budgets(monkeypatch) -> list[RecordingBudget]:
     """The budgets of the checks run in the test, in order."""
-    RecordingBudget.created = []
+    RecordingBudget.created.clear()
     monkeypatch.setattr(checker, "WorkBudget", RecordingBudget)
     monkeypatch.setattr(rewrite_checker, "WorkBudget", RecordingBudget)
     return RecordingBudget.created
+
+
+def peak_memory(task: str, source: str, answer: str) -> int:
+    """The most memory (bytes) allocated at once during the check."""
+    tracemalloc.start()
+    try:
+        lime_datasets.check(task, source, answer)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
 
 
 def tokens(source: str, answer: str) -> int:
@@ -112,13 +132,8 @@ def test_rewrite_over_8000_matches_is_linear_in_time_and_memory() -> None:
         result, lines = traced_check("rewrite", source, answer)
         assert result is expected
         assert lines <= LINES_PER_TOKEN * tokens(source, answer)
-        tracemalloc.start()
-        try:
-            lime_datasets.check("rewrite", source, answer)
-            peak = tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
-        assert peak < 200 * len(source)  # every rewritten string built: ~500 MB here
+        # Building every rewritten string took ~500 MB here.
+        assert peak_memory("rewrite", source, answer) < 200 * len(source)
 
 
 def test_induct_hard_with_nine_rule_symbols(budgets) -> None:
@@ -162,9 +177,7 @@ def test_twelve_swap_rules_stop_at_the_work_limit(budgets) -> None:
     with pytest.raises(ValueError, match="CHECK_WORK_LIMIT"):
         lime_datasets.check("rewrite_multistep", source, answer)
     assert budgets[0].spent <= CHECK_WORK_LIMIT + 4 * len(STRINGS)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(rewrite_checker, "WorkBudget", SmallBudget)
-        result, lines = traced_check("rewrite_multistep", source, answer)
+    result, lines, _ = measured("rewrite_multistep", source, answer, SmallBudget)
     assert_bounded(result, lines, LINES_PER_TOKEN * tokens(source, answer)
                    + LINES_PER_STEP * SMALL_LIMIT)
 
@@ -224,11 +237,7 @@ def substitution_inputs(draw) -> tuple[str, str, str]:
 @given(substitution_inputs())
 def test_substitution_checks_are_linear_or_within_the_budget(case) -> None:
     task, source, answer = case
-    RecordingBudget.created = []
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(checker, "WorkBudget", RecordingBudget)
-        result, lines = traced_check(task, source, answer)
-    spent = sum(budget.spent for budget in RecordingBudget.created)
+    result, lines, spent = measured(task, source, answer)
     if task not in SEARCH_TASKS:
         assert spent == 0
     assert spent <= 2 * CHECK_WORK_LIMIT + 2 * MAX_VALUE * tokens(source, answer)
@@ -271,11 +280,7 @@ def rewrite_inputs(draw) -> tuple[str, str, str]:
 @given(rewrite_inputs())
 def test_rewrite_checks_are_quadratic_at_most_and_within_the_budget(case) -> None:
     task, source, answer = case
-    RecordingBudget.created = []
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(rewrite_checker, "WorkBudget", RecordingBudget)
-        result, lines = traced_check(task, source, answer)
-    spent = sum(budget.spent for budget in RecordingBudget.created)
+    result, lines, spent = measured(task, source, answer)
     n = tokens(source, answer)
     if task != "rewrite_multistep":
         # O(s * m): the string's length times the rule's, per step.
@@ -296,13 +301,7 @@ def test_rewrite_memory_is_linear(string_length: int, left: list[str], same: boo
     right = [token for token in left if token == "r0"] + ["m1"]
     source = f"{header(1, 1, 2)} {' '.join(left)} -> {' '.join(right)} <space> {' '.join(string)}"
     answer = " ".join(string if same else string[::-1])
-    tracemalloc.start()
-    try:
-        lime_datasets.check("rewrite", source, answer)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    assert peak < 400 * tokens(source, answer) + 32_000
+    assert peak_memory("rewrite", source, answer) < 400 * tokens(source, answer) + 32_000
 
 
 @pytest.mark.parametrize("k", [10, 12, 16])
@@ -317,9 +316,7 @@ def test_many_rule_symbols_end_within_the_budget(budgets, k: int) -> None:
             assert "CHECK_WORK_LIMIT" in str(error)
         assert budgets[0].spent <= CHECK_WORK_LIMIT + 2 * k
         # The lines run per step of the budget, counted with a smaller budget.
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(checker, "WorkBudget", SmallBudget)
-            result, lines = traced_check("induct_hard", source, answer)
+        result, lines, _ = measured("induct_hard", source, answer, SmallBudget)
         assert_bounded(result, lines, LINES_PER_TOKEN * tokens(source, answer)
                        + LINES_PER_STEP * SMALL_LIMIT)
 
@@ -361,11 +358,8 @@ def test_generated_sources_stay_far_below_the_limit(generated, data) -> None:
         st.lists(st.sampled_from(alphabet), min_size=1, max_size=len(target) + 3),
         st.permutations(target),
     ))
-    RecordingBudget.created = []
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(checker, "WorkBudget", RecordingBudget)
-        patch.setattr(rewrite_checker, "WorkBudget", RecordingBudget)
-        lime_datasets.check(row["task"], row["source"], " ".join(answer))  # never raises
+    result, _, _ = measured(row["task"], row["source"], " ".join(answer))
+    assert not isinstance(result, ValueError)
     assert all(budget.spent <= CHECK_WORK_LIMIT // 20 for budget in RecordingBudget.created)
 
 

@@ -12,11 +12,11 @@ import math
 
 import numpy as np
 import pytest
+from conftest import forbid
 
 import lime_datasets
 from lime_datasets import cli, evaluate
 from lime_datasets.configs import get_config
-from lime_datasets.core import generate as generate_module
 from lime_datasets.core.rewrite_checker import count_valid_answers
 
 INT_PARAMETERS = {
@@ -30,17 +30,6 @@ INT_PARAMETERS = {
 }
 NUMPY_INTS = (np.int64, np.int32, np.uint16, np.uint64)
 NOT_STRINGS = (["deduct"], {"deduct": 1}, ("deduct",), None, 3, b"deduct", np.array(["deduct"]))
-
-
-@pytest.fixture
-def no_generation(monkeypatch):
-    """Fail the test if any generation work starts."""
-
-    def forbidden(*args, **kwargs):
-        raise AssertionError("generation started before validation")
-
-    monkeypatch.setattr(generate_module, "_build_batch", forbidden)
-    monkeypatch.setattr(generate_module, "_row_words", forbidden)
 
 
 def adapters(name, **overrides):
@@ -180,11 +169,8 @@ def test_weights_near_the_float_limit_are_fine() -> None:
 
 @pytest.fixture
 def no_scoring(monkeypatch):
-    def forbidden(*args, **kwargs):
-        raise AssertionError("predictions read or scored before the report path was checked")
-
-    monkeypatch.setattr(evaluate, "read_predictions", forbidden)
-    monkeypatch.setattr(evaluate, "score", forbidden)
+    """Fail the test if predictions are read or scored."""
+    forbid(monkeypatch, evaluate, ("read_predictions", "score"), "predictions read or scored")
 
 
 def run_evaluate(tmp_path, out, *extra: str) -> int:
