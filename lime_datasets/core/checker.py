@@ -16,21 +16,22 @@ the validity rules of the spec ("What makes an answer correct"):
   given result (checked by a depth-first search, below).
 
 Rewrite tasks are checked in ``rewrite_checker``. ``check`` returns False for a malformed answer and
-raises ``ValueError`` for a malformed source or an unknown task.
+raises ``ValueError`` for a malformed source, an unknown task, or past the work limit (below).
 
 Worst-case cost, with ``n`` the tokens of the source and ``a`` those of the answer. Parsing is
 ``O(n + a)`` for every task. Beyond it, the steps that depend on the input's shape are counted by a
 ``WorkBudget``; a source and answer needing more than ``CHECK_WORK_LIMIT`` of them raise
-``ValueError`` naming the limit rather than run on. No generated source comes near it.
+``ValueError`` naming the limit rather than run on. No generated source comes near it, whatever
+the answer: the most measured is about 2 * 10^4 steps (8 * 10^4 for 100 rewrite steps).
 
 * deduct, abduct, induct, induct_v2, induct_v2_double: ``O(n + a)``: one case applied to one rule
   (each value at most 8 symbols) and compared; no search.
 * induct_hard, induct_v3: a search over the lengths (2 to 8) of the values of the ``k`` rule
   symbols, in order of first use in the rule, pruned by the total length and remembering the states
-  that failed (a state keeps only the values still needed further on). At most
-  ``7**(k - 1) * (a + r)`` steps per result (``r``: its length): in practice far fewer; generated
-  sources have ``k <= 5``. Matching with repeated variables is NP-complete in general, hence the
-  budget for crafted sources with many rule symbols.
+  that failed (a state keeps only the values still needed further on). Each first use tries at
+  most 7 lengths, so at most about ``7**k * a`` steps per result; far fewer in practice, and
+  generated sources have ``k <= 5``. Matching a pattern with repeated variables is NP-complete in
+  general and the format does not bound ``k``, hence the budget for crafted sources.
 * rewrite, induct_rewrite: ``O(s * m)``, ``s`` the string's length and ``m`` the rule's: the
   answer is compared with the rule matched at each position where it can fit; no rewritten string
   is built.
