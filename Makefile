@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # The pytest arguments; e.g. `make test PYTEST_ARGS="-k hf -x"`.
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint bench cards clean kernels
+.PHONY: demo test lint bench cards clean kernels docs docs-serve
 
 # The extras installed for the demo, the tests and the benchmarks.
 EXTRAS := all,test,torch,jax
@@ -55,13 +55,15 @@ kernels: $(STAMP)
 demo: kernels
 	$(BIN)/python -m lime_datasets.demo
 
+LINTED := lime_datasets tests benchmarks examples setup.py _lime_datasets_autoload.py
+
 test: kernels
-	$(BIN)/ruff check lime_datasets tests benchmarks examples
+	$(BIN)/ruff check $(LINTED)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 	LIME_DATASETS_PURE_PYTHON=1 $(BIN)/python -m pytest -q $(PURE_PYTHON_TESTS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check lime_datasets tests benchmarks examples
+	$(BIN)/ruff check $(LINTED)
 
 bench: kernels
 	$(BIN)/python benchmarks/run_all.py
@@ -70,5 +72,22 @@ cards: $(STAMP)
 	$(BIN)/python -m lime_datasets.cards --out dataset_cards --overwrite
 	$(BIN)/python -m lime_datasets.tfds.metadata
 
+# The documentation site (MkDocs), built into site/; fails on any warning (a broken link, a
+# docstring mkdocstrings cannot read). Only the docs extra is needed: mkdocstrings reads the
+# docstrings from the source, without importing the package's optional frameworks.
+DOCS_STAMP := $(VENV)/.docs-installed
+
+$(DOCS_STAMP): setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(call pip_install,--upgrade pip)
+	$(call pip_install,-e ".[docs]")
+	touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP)
+	$(BIN)/mkdocs build --strict
+
+docs-serve: $(DOCS_STAMP)
+	$(BIN)/mkdocs serve
+
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache lime_datasets/core/_kernels*.so
+	rm -rf $(VENV) build dist site *.egg-info .pytest_cache .ruff_cache lime_datasets/core/_kernels*.so

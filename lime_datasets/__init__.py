@@ -16,6 +16,9 @@ _install_hf_name()  # binds datasets.load_dataset("lime", ...) once datasets is 
 
 def __getattr__(name: str):
     if name == "load_hf":  # imported on first use: it needs the datasets package
+        from .extras import require
+
+        require("datasets", "lime_datasets.load_hf")
         from .hf import load_hf
 
         return load_hf

@@ -8,7 +8,7 @@ from typing import Any
 import pyarrow as pa
 
 from .configs import get_config
-from .core import checker
+from .core import tasks
 from .core.config import check_split
 from .core.fingerprint import fingerprint_batches
 from .core.generate import check_range, generate_table, iter_batches
@@ -53,6 +53,6 @@ def check(task: str, source: str, answer: str) -> bool:
     """True if ``answer`` is a valid answer to ``source`` for ``task`` (not only the target).
 
     ``ValueError`` for an unknown task, a malformed source, or a source and answer that need more
-    than ``CHECK_WORK_LIMIT`` steps of work (only crafted sources do; see ``core.checker``).
+    than ``CHECK_WORK_LIMIT`` steps of work (only crafted sources do; see ``core.tasks``).
     """
-    return checker.check(task, source, answer)
+    return tasks.check(task, source, answer)

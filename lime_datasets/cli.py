@@ -22,6 +22,7 @@ from . import __version__
 from .configs import CONFIGS, get_config
 from .core import kernels
 from .core.config import PARAMETERS, SPLITS, LimeConfig, parse_weights
+from .core.suggest import did_you_mean
 from .core.tasks import TASKS
 from .core.version import DATA_VERSION
 
@@ -33,10 +34,31 @@ _EXAMPLE_WEIGHTS = ",".join(f"{task}={weight}" for weight, task in enumerate(lis
 
 
 class _Parser(argparse.ArgumentParser):
-    """An argument parser whose errors are one line on stderr and exit status 2."""
+    """An argument parser whose errors are one line on stderr and exit status 2, with a "did
+    you mean" for a mistyped command, choice or flag."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
+        prefix = "unrecognized arguments: "
+        if message.startswith(prefix):
+            first = message[len(prefix):].split()[0].partition("=")[0]
+            message += did_you_mean(first, self._option_strings())
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+    def _check_value(self, action: argparse.Action, value: Any) -> None:
+        if action.choices is not None and value not in action.choices:
+            choices = ", ".join(map(str, action.choices))
+            raise argparse.ArgumentError(
+                action, f"invalid choice: {value!r} (choose from {choices})"
+                f"{did_you_mean(value, map(str, action.choices))}")
+
+    def _option_strings(self) -> list[str]:
+        """The flags of this parser and of its commands (unknown flags reach the top parser)."""
+        options = list(self._option_string_actions)
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for parser in action.choices.values():
+                    options.extend(parser._option_string_actions)
+        return options
 
 
 class _Terminated(BaseException):
@@ -228,7 +250,8 @@ def _check(args: argparse.Namespace) -> int:
     if args.config is not None and args.config != metadata[0]["config"]:
         raise ValueError(f"{args.check} holds an export of {metadata[0]['config']!r}, "
                          f"not {args.config!r}")
-    report = export.check_export(args.check, num_proc=args.num_proc)
+    report = export.check_export(args.check, num_proc=args.num_proc,
+                                 progress=None if args.quiet else _progress_bar)
     shards = f", {report.shards} shards" if report.shards > 1 else ""
     print(f"{args.check}: {report.config.name} ({report.fmt}{shards})")
     width = max(len(check.name) for check in report.files)
@@ -274,9 +297,12 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     if args.json is not None:
         evaluate.check_report_path(args.json, args.overwrite)
     size = config.split_size(args.split)
-    predictions = evaluate.read_predictions(args.predictions, size, args.predictions_format)
-    report = evaluate.score(config, args.split, predictions)
+    predictions = evaluate.read_prediction_file(args.predictions, size, args.predictions_format)
+    report = evaluate.score(config, args.split, predictions.texts, predictions.sources)
     print(evaluate.format_report(report))
+    warning = None if predictions.sources else evaluate.mismatch_warning(report)
+    if warning:
+        print(f"{PROG}: {warning}", file=sys.stderr)
     if args.json is not None:
         result = {"predictions": str(args.predictions), **report.as_dict()}
         export.write_text(Path(args.json), json.dumps(result, indent=2) + "\n", args.overwrite)
@@ -306,6 +332,8 @@ _COMMANDS: list[tuple[str, str, list[str]]] = [
     ]),
     ("evaluate", "score predictions: exact-match and valid-answer accuracy, per task", [
         f"{PROG} evaluate mixed --split test --predictions predictions.txt --json scores.json",
+        f"{PROG} evaluate deduct --predictions generate-test.txt "
+        "--predictions-format fairseq-generate",
     ]),
 ]
 
@@ -327,10 +355,14 @@ the unsharded files byte for byte (Parquet: the same rows).""",
 --check DIR regenerates the rows an export (or a folder of its shards) holds and compares every
 file; it exits with status 1 if a file differs or is missing.""",
     "evaluate": """\
-Predictions: a text file with one prediction per line, line k for id k, or JSON lines
-{"id": <int>, "prediction": <str>} (files ending in .jsonl or .json). An exact match has the
-target's tokens; a valid answer is any answer the checker accepts. valid - exact is the share of
-predictions that are right but differ from the reference target.""",
+Predictions: a text file with one prediction per line, line k for id k; JSON lines
+{"id": <int>, "prediction": <str>} (files ending in .jsonl or .json), optionally with the
+example's "source", which must be the split's (else exit status 2); or, with
+--predictions-format fairseq-generate, the output of fairseq-generate (its H-<id> lines, in any
+order). An exact match has the target's tokens; a valid answer is any answer the checker
+accepts. valid - exact is the share of predictions that are right but differ from the reference
+target. When no prediction is valid, a warning says the config, split or parameters may not be
+those the predictions were made for.""",
 }
 
 
@@ -407,6 +439,8 @@ def _configure_fingerprint(parser: argparse.ArgumentParser) -> None:
                         help="recompute the fingerprints of the export in DIR and compare files")
     parser.add_argument("--num-proc", type=int, default=1, metavar="N",
                         help="with --check: generate in N processes (default 1)")
+    parser.add_argument("--quiet", action="store_true",
+                        help="with --check: no progress bar")
     _add_parameters(parser)
 
 
@@ -428,7 +462,8 @@ def _configure_evaluate(parser: argparse.ArgumentParser) -> None:
                         help="one prediction per line in id order, or JSON lines with id and "
                         "prediction")
     parser.add_argument("--predictions-format", choices=PREDICTION_FORMATS, default="auto",
-                        help="default: jsonl for .jsonl and .json files, else text")
+                        help="default: jsonl for .jsonl and .json files, else text; "
+                        "fairseq-generate: the output of fairseq-generate (H-<id> lines)")
     parser.add_argument("--json", metavar="FILE", help="also write the scores to this JSON file")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing --json file")
     _add_parameters(parser)

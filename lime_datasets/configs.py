@@ -8,6 +8,7 @@ from __future__ import annotations
 from types import MappingProxyType
 
 from .core.config import LimeConfig
+from .core.suggest import did_you_mean
 from .core.tasks import TASKS
 
 MIXED_TASKS = ("deduct", "induct", "abduct")
@@ -32,6 +33,7 @@ CONFIGS: MappingProxyType[str, LimeConfig] = MappingProxyType(_build())
 def get_config(name: str, **overrides) -> LimeConfig:
     """The named config with ``overrides`` applied and validated."""
     if not isinstance(name, str) or name not in CONFIGS:
-        raise ValueError(f"config must be one of {', '.join(CONFIGS)}; got {name!r}")
+        raise ValueError(f"config must be one of {', '.join(CONFIGS)}; got {name!r}"
+                         f"{did_you_mean(name, CONFIGS)}")
     config = CONFIGS[name]
     return config.replace(**overrides) if overrides else config

@@ -51,7 +51,9 @@ from .core.config import SPLITS, LimeConfig
 from .core.fingerprint import SplitHasher
 from .core.generate import BLOCK_SIZE, iter_batches
 from .core.records import SCHEMA
+from .core.suggest import did_you_mean
 from .core.version import DATA_VERSION
+from .kernel_notice import warn_if_numpy_path
 from .locks import lock, remove_unlocked
 
 FORMATS = ("jsonl", "parquet", "fairseq")
@@ -121,7 +123,8 @@ def planned_files(fmt: str, splits: Sequence[str], shard: Shard = Shard()) -> li
 
 def check_format(fmt: str) -> None:
     if fmt not in FORMATS:
-        raise ValueError(f"format must be one of {', '.join(FORMATS)}; got {fmt!r}")
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}; got {fmt!r}"
+                         f"{did_you_mean(fmt, FORMATS)}")
 
 
 def parse_splits(text: str) -> tuple[str, ...]:
@@ -131,6 +134,7 @@ def parse_splits(text: str) -> tuple[str, ...]:
     if unknown or not names:
         raise ValueError(
             f"splits must be a comma-separated subset of {','.join(SPLITS)}; got {text!r}"
+            f"{did_you_mean(unknown[0], SPLITS) if unknown else ''}"
         )
     return tuple(split for split in SPLITS if split in names)
 
@@ -406,6 +410,7 @@ def export(
     directory = Path(out_dir)
     names = planned_files(fmt, splits, shard)
     check_outputs([directory / name for name in names], overwrite)
+    warn_if_numpy_path()
     prepare_folder(directory)
     remove_stale_temporaries(directory, names)
 
@@ -641,7 +646,8 @@ def _read_one_metadata(path: Path) -> tuple[Shard, LimeConfig, dict[str, Any]]:
     return shard, config, metadata
 
 
-def check_export(directory: str | os.PathLike, num_proc: int = 1) -> CheckReport:
+def check_export(directory: str | os.PathLike, num_proc: int = 1,
+                 progress: ProgressFactory | None = None) -> CheckReport:
     """Regenerate the rows an export (or a folder of its shards) holds and compare its files.
 
     JSONL and Parquet files are compared by the fingerprint of the rows they hold, fairseq,
@@ -661,6 +667,9 @@ def check_export(directory: str | os.PathLike, num_proc: int = 1) -> CheckReport
         for split in SPLITS:
             split_hasher = SplitHasher()
             covered, recorded_ok = [], True
+            held = [m["splits"][split] for m in entries if split in m["splits"]]
+            total = sum(info["stop"] - info["start"] for info in held)
+            bar = progress(split, total) if progress and total else None
             for index, metadata in enumerate(entries):
                 info = metadata["splits"].get(split)
                 if info is None:
@@ -676,6 +685,8 @@ def check_export(directory: str | os.PathLike, num_proc: int = 1) -> CheckReport
                         digests[key].update(data)
                     if part.counts is not None:
                         counts[index] += part.counts
+                    if bar:
+                        bar.update(part.num_rows)
                 fingerprint = hasher.hexdigest()
                 recorded_ok &= info["fingerprint"] == fingerprint
                 covered.append((start, stop))
@@ -684,6 +695,8 @@ def check_export(directory: str | os.PathLike, num_proc: int = 1) -> CheckReport
                     expected = (digests[Path(name).suffix[1:]].hexdigest() if fmt == "fairseq"
                                 else fingerprint)
                     files.append(_check_data_file(directory / name, fmt, expected, where))
+            if bar:
+                bar.close()
             if not covered:
                 continue
             missing = _gaps(covered, config.split_size(split))

@@ -35,6 +35,7 @@ from .core.fingerprint import SplitHasher
 from .core.generate import BLOCK_SIZE, iter_batches, release_freed_memory
 from .core.records import FIELDS, SCHEMA
 from .core.version import DATA_VERSION
+from .kernel_notice import warn_if_numpy_path
 
 NAME = "lime"
 FEATURES = datasets.Features.from_arrow_schema(SCHEMA)
@@ -196,6 +197,7 @@ class Lime(datasets.ArrowBasedBuilder):
         )
 
     def _split_generators(self, dl_manager: Any) -> list[datasets.SplitGenerator]:
+        warn_if_numpy_path()
         config = self.config.lime
         return [
             datasets.SplitGenerator(

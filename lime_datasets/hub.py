@@ -24,7 +24,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from . import export
+from . import croissant, export
 from .citation import CITATION, LICENSE
 from .configs import get_config
 from .core.config import SPLITS, LimeConfig
@@ -84,6 +84,8 @@ def export_hub(
             }
         text = render_readme(configs, files, default_body(configs) if body is None else body)
         (staging / README).write_text(text, encoding="utf-8")
+        (staging / croissant.FILE_NAME).write_text(croissant.croissant_json(configs, splits),
+                                                   encoding="utf-8")
         move_into_place(staging, target, overwrite)
     return target
 

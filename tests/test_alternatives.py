@@ -10,8 +10,8 @@ import random
 import pytest
 
 import lime_datasets
-from lime_datasets.core import alternatives
-from lime_datasets.core.alternatives import count_answers, valid_answers
+from lime_datasets.analysis import AnswerCount, count_answers, valid_answers
+from lime_datasets.core.tasks import TASKS
 
 SUBSTITUTION = (
     "deduct",
@@ -244,4 +244,22 @@ def test_rewrite_tasks_use_the_rewrite_checker_count() -> None:
     for task in REWRITE:
         for r in lime_datasets.generate(task, "test", 0, 20).to_pylist():
             assert count_answers(task, r["source"], 1).answers == 1
-    assert alternatives.RENAMING_TASKS >= {"induct_rewrite"}
+    assert TASKS["induct_rewrite"].renames_symbols
+
+
+@pytest.mark.parametrize("task", REWRITE)
+def test_rewrite_answers_are_listed_valid_distinct_and_include_the_target(task: str) -> None:
+    for row in lime_datasets.generate(task, "validation", 0, 20).to_pylist():
+        answers = list(itertools.islice(valid_answers(task, row["source"]), 200))
+        assert len(set(answers)) == len(answers)
+        assert all(lime_datasets.check(task, row["source"], a) for a in answers)
+        if len(answers) < 200:
+            assert row["target"] in answers
+            assert count_answers(task, row["source"], 200).answers == len(answers)
+
+
+def test_induct_rewrite_lists_every_renaming() -> None:
+    text = source("1 2", "30 60 31", "31 61 30")
+    answers = list(valid_answers("induct_rewrite", text))
+    assert sorted(answers) == ["1 60 2 -> 2 61 1", "2 60 1 -> 1 61 2"]
+    assert count_answers("induct_rewrite", text, 10) == AnswerCount(answers=2, classes=1)

@@ -18,10 +18,10 @@ import pytest
 
 import lime_datasets
 from lime_datasets import cards
+from lime_datasets.analysis import valid_answers
 from lime_datasets.cards import render, svg, write
 from lime_datasets.cards.stats import Distribution, measure, wilson_interval
 from lime_datasets.configs import get_config
-from lime_datasets.core.alternatives import valid_answers
 from lime_datasets.core.config import PARAMETERS
 from lime_datasets.core.records import FIELDS
 
@@ -233,6 +233,7 @@ def test_write_cards_replaces_a_folder_only_when_asked(tmp_path: Path) -> None:
     cards.write_cards(out, **small)
     assert sorted(p.name for p in out.iterdir()) == [
         "README.md",
+        "rewrite.croissant.json",
         "rewrite.md",
         "rewrite_lengths.svg",
     ]

@@ -18,10 +18,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import lime_datasets
-from lime_datasets.core import checker, rewrite_checker
-from lime_datasets.core.checker import CHECK_WORK_LIMIT, MAX_VALUE, MIN_VALUE
+from lime_datasets.core import checker, parsing, rewrite_checker, tasks, work_budget
+from lime_datasets.core.checker import MAX_VALUE, MIN_VALUE
+from lime_datasets.core.tasks import declaration
+from lime_datasets.core.work_budget import CHECK_WORK_LIMIT
 
-CHECKER_FILES = {checker.__file__, rewrite_checker.__file__}
+# Every module a check runs code in: the lookup and parsing, the checkers and their budget.
+CHECKER_FILES = {
+    module.__file__
+    for module in (tasks, declaration, parsing, checker, rewrite_checker, work_budget)
+}
 RULES = [f"r{i}" for i in range(24)]
 STRINGS = [f"s{i}" for i in range(24)]
 MATHS = [f"m{i}" for i in range(20)]
@@ -63,7 +69,7 @@ def traced_check(task: str, source: str, answer: str) -> tuple[bool | ValueError
     return result, lines
 
 
-class RecordingBudget(checker.WorkBudget):
+class RecordingBudget(work_budget.WorkBudget):
     created: list[RecordingBudget] = []
 
     def __init__(self, limit: int = CHECK_WORK_LIMIT) -> None:

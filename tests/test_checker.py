@@ -7,7 +7,7 @@ import random
 import pytest
 
 import lime_datasets
-from lime_datasets.core import checker
+from lime_datasets.core import tasks
 
 SAMPLE = 10_000
 
@@ -79,57 +79,57 @@ HEADER = (
 
 def test_abduct_accepts_an_alternative_case() -> None:
     source = f"{HEADER} 1 2 <space> 30 31 32 33 34"
-    assert checker.check("abduct", source, "1 : [ 30 31 ] , 2 : [ 32 33 34 ]")
-    assert checker.check("abduct", source, "1 : [ 30 31 32 ] , 2 : [ 33 34 ]")
-    assert not checker.check(
+    assert tasks.check("abduct", source, "1 : [ 30 31 ] , 2 : [ 32 33 34 ]")
+    assert tasks.check("abduct", source, "1 : [ 30 31 32 ] , 2 : [ 33 34 ]")
+    assert not tasks.check(
         "abduct", source, "1 : [ 30 ] , 2 : [ 31 32 33 34 ]"
     )  # value too short
-    assert not checker.check("abduct", source, "2 : [ 30 31 ] , 1 : [ 32 33 34 ]")  # header order
-    assert not checker.check("abduct", source, "1 : [ 30 31 ] , 2 : [ 32 33 35 ]")  # wrong result
+    assert not tasks.check("abduct", source, "2 : [ 30 31 ] , 1 : [ 32 33 34 ]")  # header order
+    assert not tasks.check("abduct", source, "1 : [ 30 31 ] , 2 : [ 32 33 35 ]")  # wrong result
 
 
 def test_induct_accepts_an_alternative_rule() -> None:
     source = f"{HEADER} 60 61 60 61 32 33 <space> 1 : [ 60 61 ] , 2 : [ 32 33 ]"
     for rule in ("1 1 2", "1 60 61 2", "60 61 1 2"):
-        assert checker.check("induct", source, rule), rule
-    assert not checker.check("induct", source, "1 1 32 33")  # 2 unused, string symbols literal
-    assert not checker.check("induct", source, "1 2 1")
+        assert tasks.check("induct", source, rule), rule
+    assert not tasks.check("induct", source, "1 1 32 33")  # 2 unused, string symbols literal
+    assert not tasks.check("induct", source, "1 2 1")
 
 
 def test_deduct_has_a_unique_answer() -> None:
     source = f"{HEADER} 1 60 2 1 <space> 1 : [ 30 31 ] , 2 : [ 62 33 34 ]"
-    assert checker.check("deduct", source, "30 31 60 62 33 34 30 31")
-    assert not checker.check("deduct", source, "30 31 60 62 33 34 30")
+    assert tasks.check("deduct", source, "30 31 60 62 33 34 30 31")
+    assert not tasks.check("deduct", source, "30 31 60 62 33 34 30")
 
 
 def test_induct_hard_and_v3_search_for_a_case() -> None:
     source = f"{HEADER} 30 31 60 30 31 32 33"
-    assert checker.check("induct_hard", source, "1 60 1 2")
-    assert checker.check("induct_hard", source, "2 60 1")  # 2 = [30 31], 1 = [30 31 32 33]
-    assert not checker.check("induct_hard", source, "1 61 1 2")
-    assert not checker.check("induct_hard", source, "1 60 3 2")  # 3 is not a header rule symbol
+    assert tasks.check("induct_hard", source, "1 60 1 2")
+    assert tasks.check("induct_hard", source, "2 60 1")  # 2 = [30 31], 1 = [30 31 32 33]
+    assert not tasks.check("induct_hard", source, "1 61 1 2")
+    assert not tasks.check("induct_hard", source, "1 60 3 2")  # 3 is not a header rule symbol
     two = f"{HEADER} 30 31 60 30 31 32 33 <space> 40 41 42 60 40 41 42 50 51"
-    assert checker.check("induct_v3", two, "1 60 1 2")
-    assert checker.check("induct_v3", two, "1 60 2")  # 1 = [30 31], 2 = [30 31 32 33]
-    assert not checker.check("induct_v3", two, "1 60 1 2 2")
+    assert tasks.check("induct_v3", two, "1 60 1 2")
+    assert tasks.check("induct_v3", two, "1 60 2")  # 1 = [30 31], 2 = [30 31 32 33]
+    assert not tasks.check("induct_v3", two, "1 60 1 2 2")
 
 
 def test_induct_v2_variants_check_the_answered_cases() -> None:
     source = f"{HEADER} 30 31 60 32 33"
-    assert checker.check("induct_v2", source, "1 : [ 30 31 ] , 2 : [ 32 33 ] <space> 1 60 2")
-    assert checker.check("induct_v2", source, "1 : [ 30 31 60 ] , 2 : [ 32 33 ] <space> 1 2")
-    assert not checker.check("induct_v2", source, "1 : [ 30 31 ] , 2 : [ 32 33 ] <space> 1 2")
-    assert not checker.check("induct_v2", source, "1 60 2")
+    assert tasks.check("induct_v2", source, "1 : [ 30 31 ] , 2 : [ 32 33 ] <space> 1 60 2")
+    assert tasks.check("induct_v2", source, "1 : [ 30 31 60 ] , 2 : [ 32 33 ] <space> 1 2")
+    assert not tasks.check("induct_v2", source, "1 : [ 30 31 ] , 2 : [ 32 33 ] <space> 1 2")
+    assert not tasks.check("induct_v2", source, "1 60 2")
     double = f"{HEADER} 30 31 60 32 33 <space> 40 41 60 42 43"
     answer = "1 : [ 30 31 ] , 2 : [ 32 33 ] <space> 1 : [ 40 41 ] , 2 : [ 42 43 ] <space> 1 60 2"
-    assert checker.check("induct_v2_double", double, answer)
-    assert not checker.check("induct_v2_double", double, answer.replace("42 43", "42 44"))
+    assert tasks.check("induct_v2_double", double, answer)
+    assert not tasks.check("induct_v2_double", double, answer.replace("42 43", "42 44"))
 
 
 def test_malformed_input() -> None:
     with pytest.raises(ValueError, match="task"):
-        checker.check("no_such_task", HEADER, "1")
+        tasks.check("no_such_task", HEADER, "1")
     with pytest.raises(ValueError, match="header"):
-        checker.check("deduct", "1 2 3", "1")
-    assert not checker.check("abduct", f"{HEADER} 1 2 <space> 30 31 32 33 34", "")
-    assert not checker.check("abduct", f"{HEADER} 1 2 <space> 30 31 32 33 34", "garbage ] [")
+        tasks.check("deduct", "1 2 3", "1")
+    assert not tasks.check("abduct", f"{HEADER} 1 2 <space> 30 31 32 33 34", "")
+    assert not tasks.check("abduct", f"{HEADER} 1 2 <space> 30 31 32 33 34", "garbage ] [")

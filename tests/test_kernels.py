@@ -7,6 +7,7 @@ install); they are skipped where it is not. The switch between the two paths is 
 from __future__ import annotations
 
 import functools
+import importlib
 import json
 import os
 import subprocess
@@ -15,13 +16,14 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
+import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import lime_datasets
 from lime_datasets.configs import get_config
-from lime_datasets.core import kernels, rng, sequences, substitution, symbols, vocab
+from lime_datasets.core import kernels, rng, sequences, symbols, vocab
 from lime_datasets.core.fingerprint import fingerprint_batches
 from lime_datasets.core.generate import iter_batches
 
@@ -44,45 +46,23 @@ def native(monkeypatch: pytest.MonkeyPatch):
 # ---- the random words
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=_FIXTURE_OK)
-@given(
-    key=st.tuples(st.integers(0, 2**64 - 1), st.integers(0, 2**64 - 1)),
-    first_row=st.integers(0, 10**6),
-    near_carry=st.booleans(),
-    n_rows=st.integers(0, 30),
-    slots=st.sampled_from([8, 16, 48, 200]),
-)
-def test_row_words_equal_numpy(
-    native, key: tuple[int, int], first_row: int, near_carry: bool, n_rows: int, slots: int
-) -> None:
-    if near_carry:  # the rows' counters reach 2**64 (and carry) or lie past it
-        first_row = 2**67 // slots - first_row % 40
-    key_array = np.array(key, dtype=np.uint64)
-    expected = rng.row_words_numpy(key_array, first_row, n_rows, slots)
-    assert np.array_equal(rng.row_words(key_array, first_row, n_rows, slots), expected)
-    out = np.full((n_rows + 2, slots), 7, dtype=np.uint32)
-    rng.row_words(key_array, first_row, n_rows, slots, out=out[1 : n_rows + 1])
-    assert np.array_equal(out[1 : n_rows + 1], expected)
-    assert (out[[0, -1]] == 7).all()  # nothing written outside ``out``
-
-
-def test_philox_words_carries_into_the_counter_high_word(native) -> None:
+def test_row_words_kernel_carries_into_the_counter_high_word(native) -> None:
     key = np.array([3, 5], dtype=np.uint64)
     out = np.empty(64, dtype=np.uint32)
-    native.philox_words(3, 5, 2**64 - 3, out)
+    native.row_words(3, 5, 2**64 - 3, out)
     expected = np.random.Philox(key=key, counter=2**64 - 3).random_raw(32).astype("<u8")
     assert np.array_equal(out, expected.view("<u4"))
 
 
-def test_philox_words_refuses_bad_counters_and_buffers(native) -> None:
+def test_row_words_kernel_refuses_bad_counters_and_buffers(native) -> None:
     with pytest.raises(OverflowError):
-        native.philox_words(1, 2, -1, np.empty(8, dtype=np.uint32))
+        native.row_words(1, 2, -1, np.empty(8, dtype=np.uint32))
     with pytest.raises(OverflowError):
-        native.philox_words(1, 2**64, 0, np.empty(8, dtype=np.uint32))
+        native.row_words(1, 2**64, 0, np.empty(8, dtype=np.uint32))
     with pytest.raises(ValueError, match="multiple of 8"):
-        native.philox_words(1, 2, 0, np.empty(12, dtype=np.uint32))
+        native.row_words(1, 2, 0, np.empty(12, dtype=np.uint32))
     with pytest.raises(TypeError, match="out"):
-        native.philox_words(1, 2, 0, np.empty(8, dtype=np.int64))
+        native.row_words(1, 2, 0, np.empty(8, dtype=np.int64))
     with pytest.raises(ValueError, match="C-ordered"):
         rng.row_words(np.zeros(2, dtype=np.uint64), 0, 2, 8, out=np.empty((8, 2), np.uint32).T)
 
@@ -94,31 +74,11 @@ def _words(seed: int, rows: int, width: int) -> np.ndarray:
     return np.random.default_rng(seed).integers(0, 2**32, (rows, width), dtype=np.uint32)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=_FIXTURE_OK)
-@given(
-    seed=st.integers(0, 2**32 - 1),
-    rows=st.integers(0, 40),
-    width=st.integers(1, 200),
-    vocab_size=st.sampled_from([68, 69, 100, 1000, 100_000, 1_000_000]) | st.integers(68, 5000),
-)
-def test_symbol_draw_equals_numpy(
-    native, seed: int, rows: int, width: int, vocab_size: int
-) -> None:
-    # Columns 3.. of a wider matrix: strided rows, as generate passes them.
-    words = _words(seed, rows, width + 3)[:, 3:]
-    expected = symbols.sample_symbols_numpy(words, vocab_size)
-    assert np.array_equal(symbols.sample_symbols_native(words, vocab_size), expected)
-    assert np.array_equal(symbols.sample_symbols(words, vocab_size), expected)
-    ids = symbols.sample_symbol_ids(words, vocab_size, vocab.SYMBOL_OFFSET)
-    assert ids.dtype == sequences.ID_DTYPE
-    assert np.array_equal(ids, expected + vocab.SYMBOL_OFFSET)
-
-
-def test_first_distinct_reports_the_rows_that_run_out(native) -> None:
+def test_sample_symbols_kernel_reports_the_rows_that_run_out(native) -> None:
     vocab_size, width = 100, 110  # 68 distinct of 100 values in 110 draws: about half the rows
     words = _words(1, 300, width)
     out = np.full((300, symbols.SYMBOLS_PER_EXAMPLE), -1, dtype=np.int64)
-    ran_out = native.first_distinct(words, vocab_size, out)
+    ran_out = native.sample_symbols(words, vocab_size, out)
     candidates = symbols.uniform_below(words, vocab_size)
     distinct = [list(dict.fromkeys(row.tolist())) for row in candidates]
     assert ran_out == [r for r, d in enumerate(distinct) if len(d) < symbols.SYMBOLS_PER_EXAMPLE]
@@ -130,137 +90,64 @@ def test_first_distinct_reports_the_rows_that_run_out(native) -> None:
             assert row[: len(kept)].tolist() == kept
 
 
-def test_first_distinct_takes_no_rows_and_refuses_bad_buffers(native) -> None:
+def test_sample_symbols_kernel_takes_no_rows_and_refuses_bad_buffers(native) -> None:
     out = np.empty((0, 68), dtype=np.int64)
-    assert native.first_distinct(np.empty((0, 92), dtype=np.uint32), 1000, out) == []
+    assert native.sample_symbols(np.empty((0, 92), dtype=np.uint32), 1000, out) == []
     assert symbols.sample_symbols_native(np.empty((0, 92), dtype=np.uint32), 1000).shape == (0, 68)
     words = _words(0, 4, 92)
     with pytest.raises(TypeError, match="words"):
-        native.first_distinct(words.astype(np.int64), 1000, np.empty((4, 68), dtype=np.int64))
+        native.sample_symbols(words.astype(np.int64), 1000, np.empty((4, 68), dtype=np.int64))
     with pytest.raises(TypeError, match="out"):
-        native.first_distinct(words, 1000, np.empty((4, 68), dtype=np.int16))
+        native.sample_symbols(words, 1000, np.empty((4, 68), dtype=np.int16))
     with pytest.raises(OverflowError, match="int32"):
-        native.first_distinct(words, 1000, np.empty((4, 68), dtype=np.int32), 2**31 - 999)
-    assert native.first_distinct(words, 1000, np.empty((4, 68), dtype=np.int32), 2**31 - 1000) == []
+        native.sample_symbols(words, 1000, np.empty((4, 68), dtype=np.int32), 2**31 - 999)
+    assert native.sample_symbols(words, 1000, np.empty((4, 68), dtype=np.int32), 2**31 - 1000) == []
     with pytest.raises(ValueError, match="rows"):
-        native.first_distinct(words, 1000, np.empty((5, 68), dtype=np.int64))
+        native.sample_symbols(words, 1000, np.empty((5, 68), dtype=np.int64))
     with pytest.raises(ValueError, match="vocab_size"):
-        native.first_distinct(words, 0, np.empty((4, 68), dtype=np.int64))
+        native.sample_symbols(words, 0, np.empty((4, 68), dtype=np.int64))
 
 
 # ---- joining prefixes
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=_FIXTURE_OK)
-@given(
-    seed=st.integers(0, 2**32 - 1),
-    rows=st.integers(0, 30),
-    first_width=st.integers(1, 12),
-    second_width=st.integers(1, 22),
-    spare=st.integers(0, 5),
-)
-def test_join_equals_numpy(
-    native, seed: int, rows: int, first_width: int, second_width: int, spare: int
-) -> None:
-    generator = np.random.default_rng(seed)
-    first = generator.integers(0, 68, (rows, first_width + 1))[:, 1:]  # strided, as generated
-    second = generator.integers(0, 68, (second_width, rows)).T
-    first_length = generator.integers(0, first_width + 1, rows)
-    second_length = generator.integers(0, second_width + 1, rows)
-    width = first_width + second_width + spare
-    arguments = (first, first_length, second, second_length, width)
-    expected = substitution.join_prefixes_numpy(*arguments)
-    for joined in (substitution.join_prefixes_native(*arguments),
-                   substitution.join_prefixes(*arguments)):
-        assert joined.dtype == np.int64 and joined.shape == (rows, width)
-        assert np.array_equal(joined, expected)
-
-
-def test_join_refuses_lengths_outside_the_rows_or_the_width(native) -> None:
+def test_join_prefixes_kernel_refuses_lengths_outside_the_rows_or_the_width(native) -> None:
     first, second = np.zeros((2, 3), dtype=np.int64), np.ones((2, 4), dtype=np.int64)
     out = np.empty((2, 7), dtype=np.int64)
-    native.join_rows(first, np.array([3, 0]), second, np.array([4, 4]), -1, out)
+    native.join_prefixes(first, np.array([3, 0]), second, np.array([4, 4]), -1, out)
     assert out.tolist() == [[0, 0, 0, 1, 1, 1, 1], [1, 1, 1, 1, -1, -1, -1]]
     for first_length, second_length in (([4, 0], [0, 0]), ([-1, 0], [0, 0]), ([0, 0], [5, 0]),
                                         ([0, 0], [0, -1])):
         with pytest.raises(ValueError, match="length"):
-            native.join_rows(first, np.array(first_length), second, np.array(second_length), -1,
+            native.join_prefixes(first, np.array(first_length), second, np.array(second_length), -1,
                              out)
     with pytest.raises(ValueError, match="width"):
-        native.join_rows(first, np.array([3, 0]), second, np.array([4, 0]), -1, out[:, :6].copy())
+        native.join_prefixes(first, np.array([3, 0]), second, np.array([4, 0]), -1,
+                             out[:, :6].copy())
     with pytest.raises(ValueError, match="rows"):
-        native.join_rows(first, np.array([3]), second, np.array([4, 0]), -1, out)
+        native.join_prefixes(first, np.array([3]), second, np.array([4, 0]), -1, out)
 
 
 # ---- the shuffle
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=_FIXTURE_OK)
-@given(
-    seed=st.integers(0, 2**32 - 1),
-    rows=st.integers(0, 30),
-    width=st.integers(1, 40),
-    transposed=st.booleans(),
-)
-def test_shuffle_equals_numpy(native, seed: int, rows: int, width: int, transposed: bool) -> None:
-    generator = np.random.default_rng(seed)
-    # Lengths from below 0 to past the width; values strided both ways, as the generators pass.
-    lengths = generator.integers(-2, width + 3, rows)
-    values = generator.integers(-1, 68, (width, rows) if transposed else (rows, width + 2))
-    values = values.T if transposed else values[:, 2:]
-    words = _words(seed, rows, width + 2)[:, 3:]
-    expected = rng.shuffle_prefixes_numpy(values, lengths, words)
-    for shuffled in (rng.shuffle_prefixes_native(values, lengths, words),
-                     rng.shuffle_prefixes(values, lengths, words)):
-        assert shuffled.dtype == np.int64 and shuffled.flags.c_contiguous
-        assert np.array_equal(shuffled, expected)
-
-
-def test_shuffle_refuses_mismatched_shapes_and_types(native) -> None:
+def test_shuffle_prefixes_kernel_refuses_mismatched_shapes_and_types(native) -> None:
     values, lengths, words = np.zeros((4, 6), dtype=np.int64), np.full(4, 6), _words(0, 4, 5)
     out = np.empty((4, 6), dtype=np.int64)
-    native.shuffle_rows(values, lengths, words, out)
+    native.shuffle_prefixes(values, lengths, words, out)
     for bad in ((values, lengths, words[:, 1:], out), (values, lengths[1:], words, out),
                 (values, lengths, words, out[1:]), (values[:, 1:], lengths, words, out)):
         with pytest.raises(ValueError, match="shape"):
-            native.shuffle_rows(*bad)
+            native.shuffle_prefixes(*bad)
     with pytest.raises(TypeError, match="values"):
-        native.shuffle_rows(values.astype(np.int32), lengths, words, out)
+        native.shuffle_prefixes(values.astype(np.int32), lengths, words, out)
     with pytest.raises(TypeError, match="words"):
-        native.shuffle_rows(values, lengths, words.astype(np.int64), out)
+        native.shuffle_prefixes(values, lengths, words.astype(np.int64), out)
     with pytest.raises(TypeError, match="out"):
-        native.shuffle_rows(values, lengths, words, out.astype(np.float64))
+        native.shuffle_prefixes(values, lengths, words, out.astype(np.float64))
 
 
 # ---- substituting values for rule symbols
-
-
-@settings(max_examples=150, deadline=None, suppress_health_check=_FIXTURE_OK)
-@given(
-    seed=st.integers(0, 2**32 - 1),
-    rows=st.integers(0, 30),
-    width=st.integers(0, 35),
-    symbols_count=st.integers(0, 6),
-    value_width=st.integers(0, 9),
-    value_base=st.integers(0, 10**6),
-    rule_base=st.integers(0, 10**6),
-)
-def test_substitute_runs_equals_numpy(
-    native, seed: int, rows: int, width: int, symbols_count: int, value_width: int,
-    value_base: int, rule_base: int,
-) -> None:
-    generator = np.random.default_rng(seed)
-    # Symbols, other entries and pads (-1), in a strided rule, with lengths around the width.
-    rule = generator.integers(-1, 2 * symbols_count + 3, (rows, width + 1))[:, 1:]
-    rule_length = generator.integers(-1, width + 2, rows)
-    value_lengths = generator.integers(0, value_width + 1, (rows, symbols_count))
-    arguments = (rule, rule_length, value_lengths, value_width, value_base, rule_base)
-    expected_start, expected_length = substitution.substitute_runs_numpy(*arguments)
-    for start, length in (substitution.substitute_runs_native(*arguments),
-                          substitution.substitute_runs(*arguments)):
-        assert start.dtype == length.dtype == np.int64
-        assert np.array_equal(start, expected_start)
-        assert np.array_equal(length, expected_length)
 
 
 def test_substitute_runs_refuses_mismatched_shapes_and_overflow(native) -> None:
@@ -287,38 +174,17 @@ def test_substitute_runs_refuses_mismatched_shapes_and_overflow(native) -> None:
 # ---- token ids of sample indices
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=_FIXTURE_OK)
-@given(
-    seed=st.integers(0, 2**32 - 1),
-    rows=st.integers(0, 30),
-    width=st.integers(0, 60),
-    transposed=st.booleans(),
-)
-def test_symbol_ids_equal_numpy(
-    native, seed: int, rows: int, width: int, transposed: bool
-) -> None:
-    generator = np.random.default_rng(seed)
-    table = generator.integers(13, 10**6, (rows, 70)).astype(sequences.ID_DTYPE)[:, 2:]
-    # Pads (-1) and every sample index, in C order or transposed, as the generators pass them.
-    shape = (width, rows) if transposed else (rows, width)
-    indices = generator.integers(-1, symbols.SYMBOLS_PER_EXAMPLE, shape)
-    indices = indices.T if transposed else indices
-    expected = sequences.symbol_ids_numpy(table, indices)
-    for ids in (sequences.symbol_ids_native(table, indices), sequences.symbol_ids(table, indices)):
-        assert ids.dtype == sequences.ID_DTYPE and np.array_equal(ids, expected)
-
-
-def test_take_in_rows_refuses_indices_outside_the_rows(native) -> None:
+def test_symbol_ids_kernel_refuses_indices_outside_the_rows(native) -> None:
     table = np.arange(12, dtype=np.int32).reshape(3, 4)
     out = np.empty((3, 2), dtype=np.int32)
-    native.take_in_rows(table, np.array([[0, 3], [-5, 1], [2, 2]]), out)
+    native.symbol_ids(table, np.array([[0, 3], [-5, 1], [2, 2]]), out)
     assert out.tolist() == [[0, 3], [4, 5], [10, 10]]
     with pytest.raises(ValueError, match="outside"):
-        native.take_in_rows(table, np.array([[0, 4], [0, 0], [0, 0]]), out)
+        native.symbol_ids(table, np.array([[0, 4], [0, 0], [0, 0]]), out)
     with pytest.raises(ValueError, match="rows"):
-        native.take_in_rows(table, np.zeros((2, 2), dtype=np.int64), out)
+        native.symbol_ids(table, np.zeros((2, 2), dtype=np.int64), out)
     with pytest.raises(TypeError, match="table"):
-        native.take_in_rows(table.astype(np.int64), np.zeros((3, 2), dtype=np.int64), out)
+        native.symbol_ids(table.astype(np.int64), np.zeros((3, 2), dtype=np.int64), out)
 
 
 # ---- packing runs
@@ -346,34 +212,24 @@ def _parts(draw) -> list[sequences.Part]:
     return parts
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=_FIXTURE_OK)
-@given(parts=_parts())
-def test_pack_equals_numpy(native, parts: list[sequences.Part]) -> None:
-    ids, offsets = sequences.pack_native(parts)
-    expected_ids, expected_offsets = sequences.pack_numpy(parts)
-    assert ids.dtype == sequences.ID_DTYPE and offsets.dtype == np.int64
-    assert np.array_equal(offsets, expected_offsets)
-    assert np.array_equal(ids, expected_ids)
-
-
 def test_pack_reads_no_empty_run_and_refuses_runs_outside_their_table(native) -> None:
     table = np.arange(100, 110, dtype=sequences.ID_DTYPE)
     # An empty run may start anywhere, even past the table; it is never read.
     part = sequences.Part(table, np.array([[10**9], [3]]), np.array([[0], [7]]))
-    ids, offsets = sequences.pack_native([part])
+    ids, offsets = sequences.pack_groups_native([([part], None)], 2)
     assert ids.tolist() == list(range(103, 110)) and offsets.tolist() == [0, 0, 7]
     for start, length in ((4, 7), (-1, 2), (10, 1), (2**62, 2), (0, -1)):
         part = sequences.Part(table, np.array([[start]]), np.array([[length]]))
         with pytest.raises(ValueError, match="run"):
-            sequences.pack_native([part])
+            sequences.pack_groups_native([([part], None)], 1)
     two_rows = sequences.token(2, 5)
     with pytest.raises(ValueError, match="rows"):
-        sequences.pack_native([two_rows, sequences.token(3, 5)])
+        sequences.pack_groups_native([([two_rows, sequences.token(3, 5)], None)], 2)
     bad_table = (table.astype(np.int64), *two_rows[1:])
     with pytest.raises(TypeError, match="table"):
-        native.pack_runs([([bad_table], None)], np.empty(3, dtype=np.int64))
+        native.pack_groups([([bad_table], None)], np.empty(3, dtype=np.int64))
     with pytest.raises(ValueError, match="place"):  # None places: rows 0, 1 of 1
-        native.pack_runs([([tuple(two_rows)], None)], np.empty(2, dtype=np.int64))
+        native.pack_groups([([tuple(two_rows)], None)], np.empty(2, dtype=np.int64))
 
 
 @st.composite
@@ -388,16 +244,6 @@ def _groups(draw) -> tuple[list[tuple[list[sequences.Part], np.ndarray]], int]:
     if draw(st.booleans()):  # places need not increase
         places = [p[::-1].copy() for p in places]
     return list(zip(groups, places, strict=True)), rows
-
-
-@settings(max_examples=150, deadline=None, suppress_health_check=_FIXTURE_OK)
-@given(groups_and_rows=_groups())
-def test_pack_groups_equals_numpy(native, groups_and_rows) -> None:
-    groups, rows = groups_and_rows
-    ids, offsets = sequences.pack_groups_native(groups, rows)
-    expected_ids, expected_offsets = sequences.pack_groups_numpy(groups, rows)
-    assert np.array_equal(offsets, expected_offsets)
-    assert np.array_equal(ids, expected_ids)
 
 
 def test_pack_groups_refuses_a_row_placed_twice_or_outside(native) -> None:
@@ -463,7 +309,7 @@ def test_render_refuses_ids_outside_the_vocabulary_and_bad_offsets(native) -> No
         vocab.render_native(ids, np.array([0, 4]), 1000)
     entries, widths = vocab._token_entries(1000)
     with pytest.raises(ValueError, match="width"):
-        native.render_text(ids, np.array([0, 1]), entries, b"\x09" * len(widths),
+        native.render(ids, np.array([0, 1]), entries, b"\x09" * len(widths),
                            np.empty(2, dtype=np.int32))
 
 
@@ -472,10 +318,192 @@ def test_render_refuses_texts_beyond_int32_offsets(native) -> None:
     ids = np.zeros(2**28 + 1, dtype=np.int32)
     text_offsets = np.empty(2, dtype=np.int32)
     with pytest.raises(OverflowError, match="2\\*\\*31 - 1"):
-        native.render_text(ids, np.array([0, len(ids)]), b"abcdefg ", b"\x08", text_offsets)
-    text = native.render_text(ids[:1000], np.array([0, 1000]), b"abcdefg ", b"\x08", text_offsets)
+        native.render(ids, np.array([0, len(ids)]), b"abcdefg ", b"\x08", text_offsets)
+    text = native.render(ids[:1000], np.array([0, 1000]), b"abcdefg ", b"\x08", text_offsets)
     assert len(text) == 8 * 1000 - 1 and text_offsets.tolist() == [0, len(text)]
 
+
+
+# ---- every kernel against its numpy reference, as declared in ``kernels.KERNELS``
+
+
+@st.composite
+def _row_words_arguments(draw) -> tuple:
+    key = np.array(draw(st.tuples(st.integers(0, 2**64 - 1), st.integers(0, 2**64 - 1))),
+                   dtype=np.uint64)
+    slots = draw(st.sampled_from([8, 16, 48, 200]))
+    first_row = draw(st.integers(0, 10**6))
+    if draw(st.booleans()):  # the first counter below 2**64, later rows' counters carry past it
+        first_row = 2**67 // slots - 1 - first_row % 40
+    return key, first_row, draw(st.integers(0, 30)), slots
+
+
+@st.composite
+def _sample_symbols_arguments(draw) -> tuple:
+    rows, width = draw(st.integers(0, 40)), draw(st.integers(1, 200))
+    vocab_size = draw(st.sampled_from([68, 69, 100, 1000, 100_000, 1_000_000])
+                      | st.integers(68, 5000))
+    # Columns 3.. of a wider matrix: strided rows, as generate passes them.
+    words = _words(draw(st.integers(0, 2**32 - 1)), rows, width + 3)[:, 3:]
+    if draw(st.booleans()):  # as generate asks: token ids of the package's id type
+        return words, vocab_size, vocab.SYMBOL_OFFSET, sequences.ID_DTYPE
+    return words, vocab_size
+
+
+@st.composite
+def _symbol_ids_arguments(draw) -> tuple:
+    generator = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    rows, width = draw(st.integers(0, 30)), draw(st.integers(0, 60))
+    table = generator.integers(13, 10**6, (rows, 70)).astype(sequences.ID_DTYPE)[:, 2:]
+    # Pads (-1) and every sample index, in C order or transposed, as the generators pass them.
+    transposed = draw(st.booleans())
+    indices = generator.integers(-1, symbols.SYMBOLS_PER_EXAMPLE,
+                                 (width, rows) if transposed else (rows, width))
+    return table, indices.T if transposed else indices
+
+
+@st.composite
+def _join_prefixes_arguments(draw) -> tuple:
+    generator = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    rows = draw(st.integers(0, 30))
+    first_width, second_width = draw(st.integers(1, 12)), draw(st.integers(1, 22))
+    first = generator.integers(0, 68, (rows, first_width + 1))[:, 1:]  # strided, as generated
+    second = generator.integers(0, 68, (second_width, rows)).T
+    first_length = generator.integers(0, first_width + 1, rows)
+    second_length = generator.integers(0, second_width + 1, rows)
+    width = first_width + second_width + draw(st.integers(0, 5))
+    return first, first_length, second, second_length, width
+
+
+@st.composite
+def _shuffle_prefixes_arguments(draw) -> tuple:
+    seed = draw(st.integers(0, 2**32 - 1))
+    generator = np.random.default_rng(seed)
+    rows, width = draw(st.integers(0, 30)), draw(st.integers(1, 40))
+    transposed = draw(st.booleans())
+    # Lengths from below 0 to past the width; values strided both ways, as the generators pass.
+    lengths = generator.integers(-2, width + 3, rows)
+    values = generator.integers(-1, 68, (width, rows) if transposed else (rows, width + 2))
+    values = values.T if transposed else values[:, 2:]
+    return values, lengths, _words(seed, rows, width + 2)[:, 3:]
+
+
+@st.composite
+def _substitute_runs_arguments(draw) -> tuple:
+    generator = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    rows, width, symbols_count = draw(st.integers(0, 30)), draw(st.integers(0, 35)), draw(
+        st.integers(0, 6))
+    value_width = draw(st.integers(0, 9))
+    # Symbols, other entries and pads (-1), in a strided rule, with lengths around the width.
+    rule = generator.integers(-1, 2 * symbols_count + 3, (rows, width + 1))[:, 1:]
+    rule_length = generator.integers(-1, width + 2, rows)
+    value_lengths = generator.integers(0, value_width + 1, (rows, symbols_count))
+    return (rule, rule_length, value_lengths, value_width, draw(st.integers(0, 10**6)),
+            draw(st.integers(0, 10**6)))
+
+
+@st.composite
+def _pack_groups_arguments(draw) -> tuple:
+    if draw(st.booleans()):  # one group of every row, in order: what ``pack`` asks
+        parts = draw(_parts())
+        return [(parts, None)], parts[0].start.shape[0]
+    return draw(_groups())
+
+
+@st.composite
+def _render_arguments(draw) -> tuple:
+    generator = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    rows = draw(st.integers(0, 30))
+    vocab_size = draw(st.sampled_from([68, 1000, 100_000, 1_000_000]))
+    lengths = generator.integers(1, 40, rows)  # the numpy reference requires non-empty rows
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    n_tokens = vocab.SYMBOL_OFFSET + vocab_size
+    ids = generator.integers(0, n_tokens, offsets[-1]).astype(np.int32)
+    ids[: min(len(ids), 3)] = [n_tokens - 1, 0, vocab.ARROW][: min(len(ids), 3)]  # the ends
+    return ids, offsets, vocab_size
+
+
+# Arguments for each kernel, in the shapes and strides its callers pass.
+ARGUMENTS = {
+    "row_words": _row_words_arguments(),
+    "sample_symbols": _sample_symbols_arguments(),
+    "symbol_ids": _symbol_ids_arguments(),
+    "join_prefixes": _join_prefixes_arguments(),
+    "shuffle_prefixes": _shuffle_prefixes_arguments(),
+    "substitute_runs": _substitute_runs_arguments(),
+    "pack_groups": _pack_groups_arguments(),
+    "render": _render_arguments(),
+}
+
+
+def _assert_same(got, expected) -> None:
+    """Equal values, types, dtypes and shapes (tuples item by item)."""
+    assert type(got) is type(expected)
+    if isinstance(expected, tuple):
+        assert len(got) == len(expected)
+        for got_item, expected_item in zip(got, expected, strict=True):
+            _assert_same(got_item, expected_item)
+    elif isinstance(expected, pa.Array):
+        got.validate(full=True)
+        assert got.equals(expected)
+    else:
+        assert got.dtype == expected.dtype and got.shape == expected.shape
+        assert np.array_equal(got, expected)
+
+
+def test_every_kernel_is_declared_once_and_tested() -> None:
+    assert set(ARGUMENTS) == set(kernels.FUNCTIONS)
+    assert len(set(kernels.FUNCTIONS)) == len(kernels.KERNELS)
+    for kernel in kernels.KERNELS:
+        module = importlib.import_module(f"lime_datasets.core.{kernel.module}")
+        assert callable(getattr(module, kernel.name))  # the dispatcher
+        assert kernels.pair(kernel.name) == (
+            getattr(module, f"{kernel.name}_native"), getattr(module, f"{kernel.name}_numpy"))
+    with pytest.raises(ValueError, match="kernel"):
+        kernels.pair("no_such_kernel")
+
+
+def test_the_compiled_functions_are_the_declared_ones(native) -> None:
+    compiled = {name for name in dir(native) if callable(getattr(native, name))
+                and not name.startswith("_")}
+    assert compiled == set(kernels.FUNCTIONS)
+
+
+@pytest.mark.parametrize("kernel", kernels.KERNELS, ids=lambda kernel: kernel.name)
+def test_kernel_equals_its_numpy_reference(native, kernel: kernels.Kernel) -> None:
+    native_function, numpy_function = kernels.pair(kernel.name)
+    dispatcher = getattr(importlib.import_module(f"lime_datasets.core.{kernel.module}"),
+                         kernel.name)
+
+    @settings(max_examples=100, deadline=None)
+    @given(arguments=ARGUMENTS[kernel.name])
+    def same_as_numpy(arguments: tuple) -> None:
+        expected = numpy_function(*arguments)
+        for got in (native_function(*arguments), dispatcher(*arguments)):
+            _assert_same(got, expected)
+
+    same_as_numpy()
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=_FIXTURE_OK)
+@given(key=st.integers(0, 2**64 - 1), past=st.integers(0, 10**6), slots=st.sampled_from([8, 200]))
+def test_row_words_past_the_kernels_counters_runs_numpy(
+    native, key: int, past: int, slots: int
+) -> None:
+    key_array = np.array([key, key // 3], dtype=np.uint64)
+    first_row = -(-(2**67) // slots) + past  # the first counter is 2**64 or more
+    assert np.array_equal(rng.row_words(key_array, first_row, 3, slots),
+                          rng.row_words_numpy(key_array, first_row, 3, slots))
+
+
+@settings(max_examples=20, deadline=None)
+@given(arguments=_row_words_arguments())
+def test_row_words_fills_only_its_out_rows(arguments: tuple) -> None:
+    key, first_row, n_rows, slots = arguments
+    out = np.full((n_rows + 2, slots), 7, dtype=np.uint32)
+    rng.row_words(key, first_row, n_rows, slots, out=out[1 : n_rows + 1])
+    assert np.array_equal(out[1 : n_rows + 1], rng.row_words_numpy(*arguments))
+    assert (out[[0, -1]] == 7).all()  # nothing written outside ``out``
 
 
 # ---- alignment
@@ -494,14 +522,14 @@ def _unaligned(values, dtype) -> np.ndarray:
 def test_kernels_refuse_unaligned_buffers_and_the_callers_align_them(native) -> None:
     # The kernels read and write C-ordered buffers through typed pointers.
     with pytest.raises(ValueError, match="aligned"):
-        native.philox_words(1, 2, 3, _unaligned(np.zeros(8), np.uint32))
+        native.row_words(1, 2, 3, _unaligned(np.zeros(8), np.uint32))
     with pytest.raises(ValueError, match="aligned"):
-        native.render_text(np.zeros(1, dtype=np.int32), _unaligned([0, 1], np.int64), b"a " * 4,
+        native.render(np.zeros(1, dtype=np.int32), _unaligned([0, 1], np.int64), b"a " * 4,
                            b"\x02", np.empty(2, dtype=np.int32))
     table = _unaligned(np.arange(10), np.int32)
     part = (table, np.zeros((2, 1), dtype=np.int64), np.ones((2, 1), dtype=np.int64))
     with pytest.raises(ValueError, match="aligned"):
-        native.pack_runs([([part], None)], np.empty(3, dtype=np.int64))
+        native.pack_groups([([part], None)], np.empty(3, dtype=np.int64))
     # The callers pass aligned copies, or run numpy, and compute what numpy computes.
     key = np.array([1, 2], dtype=np.uint64)
     out = _unaligned(np.zeros((3, 8)), np.uint32)
@@ -543,15 +571,13 @@ def _run(code: str, **env: str) -> dict:
 
 # Counts the calls of the numpy functions while a few rows of every config are generated.
 _COUNT_NUMPY_CALLS = """
-import json, collections
+import collections, importlib, json
 import lime_datasets
-from lime_datasets.core import kernels, rng, sequences, substitution, symbols, vocab
+from lime_datasets.core import kernels
 calls = collections.Counter()
-for module, name in ((symbols, "sample_symbols_numpy"), (sequences, "pack_numpy"),
-                     (vocab, "render_numpy"), (rng, "shuffle_prefixes_numpy"),
-                     (substitution, "substitute_runs_numpy"),
-                     (substitution, "join_prefixes_numpy"), (rng, "row_words_numpy"),
-                     (sequences, "symbol_ids_numpy")):
+for kernel in kernels.KERNELS:
+    module = importlib.import_module("lime_datasets.core." + kernel.module)
+    name = kernel.name + "_numpy"
     def counted(*args, _f=getattr(module, name), _name=name):
         calls[_name] += 1
         return _f(*args)
@@ -569,10 +595,7 @@ def test_the_environment_variable_switches_to_numpy() -> None:
     code = _COUNT_NUMPY_CALLS.format(golden=str(GOLDEN))
     result = _run(code, **{kernels.PURE_PYTHON_VARIABLE: "1"})
     assert result["native"] is False
-    assert set(result["calls"]) == {
-        "sample_symbols_numpy", "pack_numpy", "render_numpy", "shuffle_prefixes_numpy",
-        "substitute_runs_numpy", "join_prefixes_numpy", "row_words_numpy", "symbol_ids_numpy",
-    }
+    assert set(result["calls"]) == {f"{name}_numpy" for name in kernels.FUNCTIONS}
     assert result["same"], "the numpy path does not give the golden fingerprints"
 
 

@@ -16,8 +16,8 @@ from conftest import forbid
 
 import lime_datasets
 from lime_datasets import cli, evaluate
+from lime_datasets.analysis import count_answers
 from lime_datasets.configs import get_config
-from lime_datasets.core.rewrite_checker import count_valid_answers
 
 INT_PARAMETERS = {
     "seed": 3,
@@ -60,8 +60,11 @@ def test_numpy_integers_are_integers_everywhere(kind) -> None:
         lime_datasets.example("deduct", "test", 3)
     )
     source = lime_datasets.example("rewrite", "test", 0)["source"]
-    assert count_valid_answers("rewrite", source, kind(2)) == count_valid_answers(
-        "rewrite", source, 2
+    assert count_answers("rewrite", source, kind(2)) == count_answers("rewrite", source, 2)
+    with pytest.raises(ValueError, match="max_steps"):
+        count_answers("rewrite", source, 2, max_steps=True)
+    assert count_answers("rewrite", source, 2, max_steps=kind(50)) == count_answers(
+        "rewrite", source, 2, max_steps=50
     )
 
 
@@ -90,7 +93,7 @@ def test_bools_are_refused_for_indices_and_limits(no_generation) -> None:
         with pytest.raises(ValueError, match="start"):
             lime_datasets.generate("deduct", "test", value, 3)
         with pytest.raises(ValueError, match="limit"):
-            count_valid_answers("rewrite", "<UPPER> <LOWER> <MATH> <space>", value)
+            count_answers("rewrite", "<UPPER> <LOWER> <MATH> <space>", value)
         with pytest.raises(ValueError, match="deduct"):
             get_config("mixed", task_weights={"deduct": value})
 
@@ -114,7 +117,7 @@ def test_a_split_or_task_that_is_not_a_string_is_a_value_error(no_generation, va
     with pytest.raises(ValueError, match="task"):
         lime_datasets.check(value, "<UPPER> 1 <LOWER> 2 <MATH> 3 <space> 1", "1")
     with pytest.raises(ValueError, match="task"):
-        count_valid_answers(value, "<UPPER> 1 <LOWER> 2 <MATH> 3 <space> 1", 1)
+        count_answers(value, "<UPPER> 1 <LOWER> 2 <MATH> 3 <space> 1", 1)
 
 
 @pytest.mark.parametrize("key", [("deduct",), 1, None, b"deduct", frozenset({"deduct"})], ids=repr)
@@ -170,7 +173,8 @@ def test_weights_near_the_float_limit_are_fine() -> None:
 @pytest.fixture
 def no_scoring(monkeypatch):
     """Fail the test if predictions are read or scored."""
-    forbid(monkeypatch, evaluate, ("read_predictions", "score"), "predictions read or scored")
+    forbid(monkeypatch, evaluate, ("read_predictions", "read_prediction_file", "score"),
+           "predictions read or scored")
 
 
 def run_evaluate(tmp_path, out, *extra: str) -> int:

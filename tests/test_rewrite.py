@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 import lime_datasets
+from lime_datasets.analysis import count_answers
 from lime_datasets.configs import get_config
 from lime_datasets.core import rewrite
-from lime_datasets.core.rewrite_checker import count_valid_answers
 from lime_datasets.core.tasks import TASKS
 
 REWRITE_CONFIGS = ("rewrite", "induct_rewrite", "rewrite_multistep", "rewrite_multistep_easy")
@@ -336,15 +336,15 @@ def test_rewrite_accepts_the_rule_applied_at_any_matching_position() -> None:
     assert lime_datasets.check("rewrite", src, second)
     for wrong in ("200 300 201 300 302", "301 201 201 300 302", first + " 302", "", "301 200"):
         assert not lime_datasets.check("rewrite", src, wrong), wrong
-    assert count_valid_answers("rewrite", src, 10) == 2
-    assert count_valid_answers("rewrite", src, 1) == 1
+    assert count_answers("rewrite", src, 10).classes == 2
+    assert count_answers("rewrite", src, 1).classes == 1
 
 
 def test_rule_symbols_stand_for_distinct_string_symbols_only() -> None:
     src = source(["100", "101"], "100 101 -> 300 101 100", "200 200 201")
     assert lime_datasets.check("rewrite", src, "200 300 201 200")
     assert not lime_datasets.check("rewrite", src, "300 200 200 201")  # 100 and 101 both 200
-    assert count_valid_answers("rewrite", src, 10) == 1
+    assert count_answers("rewrite", src, 10).classes == 1
     src = source(["100"], "100 -> 300 100", "301 200")
     assert lime_datasets.check("rewrite", src, "301 300 200")
     assert not lime_datasets.check("rewrite", src, "300 301 200")  # 100 may not be math 301
@@ -359,7 +359,7 @@ def test_multistep_accepts_every_sequence_of_applications() -> None:
         assert lime_datasets.check("rewrite_multistep", src, final)
     for wrong in (path_a[0], "301 200 201 300 303", "200 300 201 303"):
         assert not lime_datasets.check("rewrite_multistep", src, wrong), wrong
-    assert count_valid_answers("rewrite_multistep", src, 10) == 2
+    assert count_answers("rewrite_multistep", src, 10).classes == 2
     for path in (path_a, path_b):
         assert lime_datasets.check("rewrite_multistep_easy", src, " <space> ".join(path))
     for wrong in (
@@ -369,7 +369,7 @@ def test_multistep_accepts_every_sequence_of_applications() -> None:
         f"{path_a[0]} <space>",
     ):
         assert not lime_datasets.check("rewrite_multistep_easy", src, wrong), wrong
-    assert count_valid_answers("rewrite_multistep_easy", src, 10) == 2
+    assert count_answers("rewrite_multistep_easy", src, 10).classes == 2
 
 
 def test_induct_rewrite_accepts_any_rule_of_the_shape_that_rewrites() -> None:
@@ -390,15 +390,15 @@ def test_induct_rewrite_accepts_any_rule_of_the_shape_that_rewrites() -> None:
         "100 301 -> -> 303 100",
     ):
         assert not lime_datasets.check("induct_rewrite", src, wrong), wrong
-    assert count_valid_answers("induct_rewrite", src, 10) == 4
+    assert count_answers("induct_rewrite", src, 10).classes == 4
     # Rewriting correctly is not enough: a rule symbol must appear exactly once on the right.
     src = source(["100"], "300 200 301 302", "300 303 200 200 302")
     assert not lime_datasets.check("induct_rewrite", src, "100 301 -> 303 100 100")
-    assert count_valid_answers("induct_rewrite", src, 10) == 0
+    assert count_answers("induct_rewrite", src, 10).classes == 0
     src = source(["100", "101"], "200 300 201", "201 301 200")
     assert lime_datasets.check("induct_rewrite", src, "100 300 101 -> 101 301 100")
     assert lime_datasets.check("induct_rewrite", src, "101 300 100 -> 100 301 101")  # renamed
-    assert count_valid_answers("induct_rewrite", src, 10) == 1  # renamings count once
+    assert count_answers("induct_rewrite", src, 10).classes == 1  # renamings count once
 
 
 def test_malformed_sources_and_bad_limits_raise_value_error() -> None:
@@ -414,6 +414,6 @@ def test_malformed_sources_and_bad_limits_raise_value_error() -> None:
     src = source(["100"], "100 -> 300", "200")
     for limit in (0, -1, 1.5, True):
         with pytest.raises(ValueError, match="limit"):
-            count_valid_answers("rewrite", src, limit)
+            count_answers("rewrite", src, limit)
     with pytest.raises(ValueError, match="task"):
-        count_valid_answers("deduct", src, 3)
+        count_answers("no_such_task", src, 3)

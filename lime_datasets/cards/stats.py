@@ -14,10 +14,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..analysis.answers import count_answers
 from ..configs import get_config
-from ..core.alternatives import RENAMING_TASKS, count_answers
 from ..core.fingerprint import fingerprint_batches
 from ..core.generate import generate_table
+from ..core.tasks import TASKS
 
 SAMPLE_SIZE = 20_000  # train rows the length, size and overlap statistics read
 AMBIGUITY_SAMPLE = 2_000  # the first rows of that sample whose valid answers are counted
@@ -172,7 +173,7 @@ def _ambiguity(counts: Sequence, tasks: Sequence[str]) -> Ambiguity:
         several_answers=sum(c.answers > 1 for c in counts),
         several_classes=sum(c.classes > 1 for c in counts),
         incomplete=sum(not c.complete for c in counts),
-        renaming=any(task in RENAMING_TASKS for task in tasks),
+        renaming=any(TASKS[task].renames_symbols for task in tasks),
     )
 
 

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ..configs import CONFIGS
+from ..croissant import croissant_json
 from ..folders import move_into_place, staging_folder
 from . import render, svg
 from .stats import AMBIGUITY_SAMPLE, SAMPLE_SIZE, ConfigStats, measure
@@ -21,6 +22,11 @@ def card_name(config: str) -> str:
 
 def image_name(config: str) -> str:
     return f"{config}_lengths.svg"
+
+
+def croissant_name(config: str) -> str:
+    """The card's Croissant metadata: the files an export of ``config`` makes (``croissant``)."""
+    return f"{config}.croissant.json"
 
 
 def write_cards(
@@ -77,6 +83,7 @@ def render_files(
             f"{config.name}: lengths of the first {s.sample_size:,} train examples",
         )
         files[card_name(config.name)] = render.render_card(config, s, image_name(config.name))
+        files[croissant_name(config.name)] = croissant_json([config])
     files[OVERVIEW] = render.render_overview(configs, stats, throughput, throughput_source)
     return files
 

@@ -1,14 +1,8 @@
 /* Compiled versions of hot loops of generation; optional (see kernels.py).
  *
- * Each function computes exactly what its numpy reference computes:
- *   philox_words    rng.row_words (numpy's Philox4x64-10 bit generator and its random_raw)
- *   first_distinct  symbols.sample_symbols (without the continuation of rows that run out)
- *   take_in_rows    sequences.symbol_ids
- *   join_rows       substitution.join_prefixes
- *   shuffle_rows    rng.shuffle_prefixes
- *   substitute_runs substitution.substitute_runs
- *   pack_runs       sequences.pack and sequences.pack_groups
- *   render_text     vocab.render
+ * Each function computes exactly what its numpy reference of the same name computes (the
+ * table kernels.KERNELS pairs them; row_words is numpy's Philox4x64-10 bit generator and its
+ * random_raw, sample_symbols leaves the rows that run out of candidates to the caller).
  * Inputs come through the buffer protocol (no numpy headers needed); every index read from an
  * input is checked before it is used, and the loops run without the GIL.
  */
@@ -16,12 +10,29 @@
 #include <Python.h>
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
-#define ENTRY_BYTES 8 /* render_text: each token's text and its separator, padded */
-#define SHORT_RUN 8   /* pack_runs: runs up to this long are copied at a fixed size */
+#ifdef Py_LIMITED_API
+/* Built for the stable ABI (setup.py, Python 3.11 and newer): these macros of the full API have
+ * function forms there. PySequence_Fast returns a list or a tuple, hence the two branches. */
+#define PyMem_RawMalloc malloc
+#define PyMem_RawCalloc calloc
+#define PyMem_RawFree free
+#define PyList_SET_ITEM(list, i, item) ((void)PyList_SetItem((list), (i), (item)))
+#define PyByteArray_AS_STRING PyByteArray_AsString
+#undef PySequence_Fast_GET_SIZE
+#undef PySequence_Fast_GET_ITEM
+#define PySequence_Fast_GET_SIZE(seq) \
+    (PyList_Check(seq) ? PyList_Size(seq) : PyTuple_Size(seq))
+#define PySequence_Fast_GET_ITEM(seq, i) \
+    (PyList_Check(seq) ? PyList_GetItem((seq), (i)) : PyTuple_GetItem((seq), (i)))
+#endif
 
-/* ---- buffers ---------------------------------------------------------------------------- */
+#define ENTRY_BYTES 8 /* render: each token's text and its separator, padded */
+#define SHORT_RUN 8   /* pack_groups: runs up to this long are copied at a fixed size */
+
+/* ---- buffers ------------------------------------------------------------------------------ */
 
 /* True when `format` (a struct-module format of one item) is a native-order integer of one of
  * the kinds in `kinds` ("bhilqn" signed, "BHILQN" unsigned); the size is checked separately. */
@@ -127,7 +138,7 @@ read_u32(const char *p)
     return value;
 }
 
-/* ---- philox_words ------------------------------------------------------------------------- */
+/* ---- row_words ---------------------------------------------------------------------------- */
 
 /* Philox4x64-10 (Salmon et al., SC 2011; Random123's philox4x64), as numpy's Philox runs it. */
 #define PHILOX_M0 UINT64_C(0xD2E7470EE14C6C93)
@@ -177,17 +188,17 @@ philox_block(uint64_t counter0, uint64_t counter1, uint64_t key0, uint64_t key1,
     out[3] = x3;
 }
 
-PyDoc_STRVAR(philox_words_doc,
-"philox_words(key0, key1, counter, out) -> None\n\n"
+PyDoc_STRVAR(row_words_doc,
+"row_words(key0, key1, counter, out) -> None\n\n"
 "Fill the C-ordered uint32 buffer `out` (one dimension, a multiple of 8 items) with the words\n"
 "of numpy.random.Philox(key=[key0, key1], counter=counter).random_raw(len(out) // 2), each\n"
 "64-bit output low half first. `counter` is below 2**64 (the 256-bit counter's low word).");
 
 static PyObject *
-philox_words(PyObject *Py_UNUSED(self), PyObject *args)
+row_words(PyObject *Py_UNUSED(self), PyObject *args)
 {
     PyObject *key0_obj, *key1_obj, *start_obj, *out_obj;
-    if (!PyArg_ParseTuple(args, "OOOO:philox_words", &key0_obj, &key1_obj, &start_obj,
+    if (!PyArg_ParseTuple(args, "OOOO:row_words", &key0_obj, &key1_obj, &start_obj,
                           &out_obj)) {
         return NULL;
     }
@@ -229,21 +240,21 @@ philox_words(PyObject *Py_UNUSED(self), PyObject *args)
     Py_RETURN_NONE;
 }
 
-/* ---- first_distinct ----------------------------------------------------------------------- */
+/* ---- sample_symbols ----------------------------------------------------------------------- */
 
-PyDoc_STRVAR(first_distinct_doc,
-"first_distinct(words, vocab_size, out, first=0) -> list\n\n"
+PyDoc_STRVAR(sample_symbols_doc,
+"sample_symbols(words, vocab_size, out, first=0) -> list\n\n"
 "For each row of the uint32 matrix `words`, map each word `u` to `(u * vocab_size) >> 32` and\n"
 "write `first` plus each of the first `out.shape[1]` distinct values, in order, to the row of\n"
 "the int32 or int64 matrix `out`. Returns the rows that have fewer distinct values (their rows\n"
 "of `out` are partial).");
 
 static PyObject *
-first_distinct(PyObject *Py_UNUSED(self), PyObject *args)
+sample_symbols(PyObject *Py_UNUSED(self), PyObject *args)
 {
     PyObject *words_obj, *out_obj;
     Py_ssize_t vocab_size, first = 0;
-    if (!PyArg_ParseTuple(args, "OnO|n:first_distinct", &words_obj, &vocab_size, &out_obj,
+    if (!PyArg_ParseTuple(args, "OnO|n:sample_symbols", &words_obj, &vocab_size, &out_obj,
                           &first)) {
         return NULL;
     }
@@ -339,19 +350,19 @@ done:
     return result;
 }
 
-/* ---- take_in_rows ------------------------------------------------------------------------- */
+/* ---- symbol_ids --------------------------------------------------------------------------- */
 
-PyDoc_STRVAR(take_in_rows_doc,
-"take_in_rows(table, indices, out) -> None\n\n"
+PyDoc_STRVAR(symbol_ids_doc,
+"symbol_ids(table, indices, out) -> None\n\n"
 "out[r, i] = table[r, max(indices[r, i], 0)] for the int32 matrix `table` (rows, width), the\n"
 "int64 matrix `indices` (rows, n) and the C-ordered int32 matrix `out` (rows, n). ValueError\n"
 "where an index is width or more.");
 
 static PyObject *
-take_in_rows(PyObject *Py_UNUSED(self), PyObject *args)
+symbol_ids(PyObject *Py_UNUSED(self), PyObject *args)
 {
     PyObject *table_obj, *indices_obj, *out_obj;
-    if (!PyArg_ParseTuple(args, "OOO:take_in_rows", &table_obj, &indices_obj, &out_obj)) {
+    if (!PyArg_ParseTuple(args, "OOO:symbol_ids", &table_obj, &indices_obj, &out_obj)) {
         return NULL;
     }
     Py_buffer views[3];
@@ -401,10 +412,10 @@ done:
     return result;
 }
 
-/* ---- join_rows ---------------------------------------------------------------------------- */
+/* ---- join_prefixes ------------------------------------------------------------------------ */
 
-PyDoc_STRVAR(join_rows_doc,
-"join_rows(first, first_length, second, second_length, pad, out) -> None\n\n"
+PyDoc_STRVAR(join_prefixes_doc,
+"join_prefixes(first, first_length, second, second_length, pad, out) -> None\n\n"
 "Write to each row r of the C-ordered int64 matrix `out` (rows, width) the first\n"
 "first_length[r] entries of row r of `first`, then the first second_length[r] of `second`, then\n"
 "`pad` to the end. `first` and `second` are int64 matrices of `rows` rows, the lengths int64;\n"
@@ -412,11 +423,11 @@ PyDoc_STRVAR(join_rows_doc,
 "fit the width.");
 
 static PyObject *
-join_rows(PyObject *Py_UNUSED(self), PyObject *args)
+join_prefixes(PyObject *Py_UNUSED(self), PyObject *args)
 {
     PyObject *first_obj, *first_length_obj, *second_obj, *second_length_obj, *out_obj;
     long long pad;
-    if (!PyArg_ParseTuple(args, "OOOOLO:join_rows", &first_obj, &first_length_obj, &second_obj,
+    if (!PyArg_ParseTuple(args, "OOOOLO:join_prefixes", &first_obj, &first_length_obj, &second_obj,
                           &second_length_obj, &pad, &out_obj)) {
         return NULL;
     }
@@ -478,20 +489,20 @@ done:
     return result;
 }
 
-/* ---- shuffle_rows ------------------------------------------------------------------------- */
+/* ---- shuffle_prefixes --------------------------------------------------------------------- */
 
-PyDoc_STRVAR(shuffle_rows_doc,
-"shuffle_rows(values, lengths, words, out) -> None\n\n"
+PyDoc_STRVAR(shuffle_prefixes_doc,
+"shuffle_prefixes(values, lengths, words, out) -> None\n\n"
 "Copy the int64 matrix `values` (rows, width) to the C-ordered int64 matrix `out` of the same\n"
 "shape, then Fisher-Yates shuffle the first lengths[r] entries of each row r: column c of the\n"
 "uint32 matrix `words` (rows, width - 1) drives the swap of position t = width - 1 - c with\n"
 "j = (u * (t + 1)) >> 32, skipped where t >= lengths[r] (int64, one per row).");
 
 static PyObject *
-shuffle_rows(PyObject *Py_UNUSED(self), PyObject *args)
+shuffle_prefixes(PyObject *Py_UNUSED(self), PyObject *args)
 {
     PyObject *values_obj, *lengths_obj, *words_obj, *out_obj;
-    if (!PyArg_ParseTuple(args, "OOOO:shuffle_rows", &values_obj, &lengths_obj, &words_obj,
+    if (!PyArg_ParseTuple(args, "OOOO:shuffle_prefixes", &values_obj, &lengths_obj, &words_obj,
                           &out_obj)) {
         return NULL;
     }
@@ -630,7 +641,7 @@ done:
     return result;
 }
 
-/* ---- pack_runs ---------------------------------------------------------------------------- */
+/* ---- pack_groups -------------------------------------------------------------------------- */
 
 typedef struct {
     Py_buffer table, start, length; /* int32 (n,), int64 (rows, runs), int64 (rows, runs) */
@@ -791,8 +802,8 @@ place_of(const Group *group, Py_ssize_t i)
     return group->has_places ? ((const int64_t *)group->places.buf)[i] : (int64_t)i;
 }
 
-PyDoc_STRVAR(pack_runs_doc,
-"pack_runs(groups, offsets) -> bytearray\n\n"
+PyDoc_STRVAR(pack_groups_doc,
+"pack_groups(groups, offsets) -> bytearray\n\n"
 "`groups` is a sequence of (parts, places). `parts` is a sequence of (table, start, length): an\n"
 "int32 table and int64 (rows, runs) arrays; run j of row i of a part is\n"
 "table[start[i, j] : start[i, j] + length[i, j]], and row i of a group is its parts' runs of row\n"
@@ -802,10 +813,10 @@ PyDoc_STRVAR(pack_runs_doc,
 "and returns the int32 ids of the output rows, end to end. Empty runs are not read.");
 
 static PyObject *
-pack_runs(PyObject *Py_UNUSED(self), PyObject *args)
+pack_groups(PyObject *Py_UNUSED(self), PyObject *args)
 {
     PyObject *groups_obj, *offsets_obj;
-    if (!PyArg_ParseTuple(args, "OO:pack_runs", &groups_obj, &offsets_obj)) {
+    if (!PyArg_ParseTuple(args, "OO:pack_groups", &groups_obj, &offsets_obj)) {
         return NULL;
     }
     Py_ssize_t n_groups;
@@ -952,10 +963,10 @@ done:
     return result;
 }
 
-/* ---- render_text -------------------------------------------------------------------------- */
+/* ---- render ------------------------------------------------------------------------------- */
 
-PyDoc_STRVAR(render_text_doc,
-"render_text(ids, offsets, entries, widths, text_offsets) -> bytearray\n\n"
+PyDoc_STRVAR(render_doc,
+"render(ids, offsets, entries, widths, text_offsets) -> bytearray\n\n"
 "The UTF-8 texts of the rows of `ids` (int32) bounded by `offsets` (int64, rows + 1): each\n"
 "token's text, tokens separated by one space. `entries` holds 8 bytes per token id: its text, a\n"
 "space, then any padding; `widths` (one byte per id, 1..8) counts its text and the space.\n"
@@ -963,10 +974,10 @@ PyDoc_STRVAR(render_text_doc,
 "OverflowError where the texts would exceed 2**31 - 1 bytes.");
 
 static PyObject *
-render_text(PyObject *Py_UNUSED(self), PyObject *args)
+render(PyObject *Py_UNUSED(self), PyObject *args)
 {
     PyObject *ids_obj, *offsets_obj, *entries_obj, *widths_obj, *text_offsets_obj;
-    if (!PyArg_ParseTuple(args, "OOOOO:render_text", &ids_obj, &offsets_obj, &entries_obj,
+    if (!PyArg_ParseTuple(args, "OOOOO:render", &ids_obj, &offsets_obj, &entries_obj,
                           &widths_obj, &text_offsets_obj)) {
         return NULL;
     }
@@ -1101,14 +1112,14 @@ done:
 /* ---- module ------------------------------------------------------------------------------- */
 
 static PyMethodDef methods[] = {
-    {"philox_words", philox_words, METH_VARARGS, philox_words_doc},
-    {"first_distinct", first_distinct, METH_VARARGS, first_distinct_doc},
-    {"take_in_rows", take_in_rows, METH_VARARGS, take_in_rows_doc},
-    {"join_rows", join_rows, METH_VARARGS, join_rows_doc},
-    {"shuffle_rows", shuffle_rows, METH_VARARGS, shuffle_rows_doc},
+    {"row_words", row_words, METH_VARARGS, row_words_doc},
+    {"sample_symbols", sample_symbols, METH_VARARGS, sample_symbols_doc},
+    {"symbol_ids", symbol_ids, METH_VARARGS, symbol_ids_doc},
+    {"join_prefixes", join_prefixes, METH_VARARGS, join_prefixes_doc},
+    {"shuffle_prefixes", shuffle_prefixes, METH_VARARGS, shuffle_prefixes_doc},
     {"substitute_runs", substitute_runs, METH_VARARGS, substitute_runs_doc},
-    {"pack_runs", pack_runs, METH_VARARGS, pack_runs_doc},
-    {"render_text", render_text, METH_VARARGS, render_text_doc},
+    {"pack_groups", pack_groups, METH_VARARGS, pack_groups_doc},
+    {"render", render, METH_VARARGS, render_doc},
     {NULL, NULL, 0, NULL},
 };
 

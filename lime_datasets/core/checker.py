@@ -1,4 +1,4 @@
-"""Is an answer valid? Decided from the source text alone, for every task.
+"""Is a substitution answer valid? Decided from the source text alone (spec family 1).
 
 Written independently of the generators (it never calls them): it parses the source, then applies
 the validity rules of the spec ("What makes an answer correct"):
@@ -15,14 +15,13 @@ the validity rules of the spec ("What makes an answer correct"):
 * induct_hard, induct_v3: any valid rule for which a valid case exists that turns it into each
   given result (checked by a depth-first search, below).
 
-Rewrite tasks are checked in ``rewrite_checker``. ``check`` returns False for a malformed answer and
-raises ``ValueError`` for a malformed source, an unknown task, or past the work limit (below).
+Each ``check_<task>(header, body, answer)`` receives the source already parsed into its header and
+body parts (``Task.parse`` in ``tasks``, with the part count of the task's declaration); it returns
+False for a malformed answer and raises ``ValueError`` for a malformed source or past the work
+limit (``work_budget.CHECK_WORK_LIMIT``). Rewrite tasks are checked in ``rewrite_checker``.
 
-Worst-case cost, with ``n`` the tokens of the source and ``a`` those of the answer. Parsing is
-``O(n + a)`` for every task. Beyond it, the steps that depend on the input's shape are counted by a
-``WorkBudget``; a source and answer needing more than ``CHECK_WORK_LIMIT`` of them raise
-``ValueError`` naming the limit rather than run on. No generated source comes near it, whatever
-the answer: the most measured, with adversarial answers, is under 10^5 steps (a test keeps it so).
+Worst-case cost, with ``n`` the tokens of the source and ``a`` those of the answer, parsing
+included; the steps that depend on the input's shape are counted by a ``WorkBudget``:
 
 * deduct, abduct, induct, induct_v2, induct_v2_double: ``O(n + a)``: one case applied to one rule
   (each value at most 8 symbols) and compared; no search.
@@ -32,93 +31,19 @@ the answer: the most measured, with adversarial answers, is under 10^5 steps (a 
   most 7 lengths, so at most about ``7**k * a`` steps per result; far fewer in practice, and
   generated sources have ``k <= 5``. Matching a pattern with repeated variables is NP-complete in
   general and the format does not bound ``k``, hence the budget for crafted sources.
-* rewrite, induct_rewrite: ``O(s * m)``, ``s`` the string's length and ``m`` the rule's: the
-  answer is compared with the rule matched at each position where it can fit; no rewritten string
-  is built.
-* rewrite_multistep_easy: the same per step: ``O(sum of s_i * m_i) = O(n * a)``.
-* rewrite_multistep: a search from both ends (the distinct strings the first rules give, and those
-  from which the last rules give the answer, the smaller side grown first), the last gap of one
-  rule closed as for rewrite. The strings can grow exponentially with the number of steps on
-  crafted sources (six swap rules over 24 symbols: 4 * 10^5 steps), so it runs within the budget.
 """
 
 from __future__ import annotations
 
-import functools
 import itertools
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+
+from .parsing import Header, answer_segments
+from .work_budget import WorkBudget
 
 MIN_VALUE, MAX_VALUE = 2, 8
-SPACE = "<space>"
-# Steps of work one check may do beyond parsing (a step examines at most 8 tokens).
-CHECK_WORK_LIMIT = 2_000_000
-
-
-class WorkBudget:
-    """The steps of work one check has done; ``ValueError`` past ``CHECK_WORK_LIMIT``."""
-
-    __slots__ = ("limit", "spent")
-
-    def __init__(self, limit: int = CHECK_WORK_LIMIT) -> None:
-        self.limit = limit
-        self.spent = 0
-
-    def spend(self, steps: int = 1) -> None:
-        self.spent += steps
-        if self.spent > self.limit:
-            raise ValueError(
-                f"checking this answer needs more than CHECK_WORK_LIMIT = {self.limit:,} steps of "
-                "work; generated sources need far fewer (the source looks crafted)"
-            )
-
-
-@dataclass(frozen=True)
-class Header:
-    rule_symbols: tuple[str, ...]
-    string_symbols: frozenset[str]
-    math_symbols: frozenset[str]
-
-    @property
-    def value_symbols(self) -> frozenset[str]:
-        return self.string_symbols | self.math_symbols
-
-    @functools.cached_property
-    def rule_symbol_set(self) -> frozenset[str]:
-        """``rule_symbols`` as a set, made once: membership tests in loops stay O(1)."""
-        return frozenset(self.rule_symbols)
-
-
-def parse_source(source: str) -> tuple[Header, list[list[str]]]:
-    """The header and the body segments (split on ``<space>``) of a source text."""
-    tokens = source.split()
-    try:
-        lower = tokens.index("<LOWER>")
-        math = tokens.index("<MATH>")
-        end = tokens.index(SPACE)
-    except ValueError:
-        raise ValueError(f"source has no LIME header: {source[:80]!r}") from None
-    if tokens[0] != "<UPPER>" or not 0 < lower < math < end:
-        raise ValueError(f"source has a malformed LIME header: {source[:80]!r}")
-    header = Header(
-        rule_symbols=tuple(tokens[1:lower]),
-        string_symbols=frozenset(tokens[lower + 1 : math]),
-        math_symbols=frozenset(tokens[math + 1 : end]),
-    )
-    return header, split_segments(tokens[end + 1 :])
-
-
-def split_segments(tokens: Sequence[str]) -> list[list[str]]:
-    segments: list[list[str]] = [[]]
-    for token in tokens:
-        if token == SPACE:
-            segments.append([])
-        else:
-            segments[-1].append(token)
-    return segments
-
-
 Case = dict[str, tuple[str, ...]]
+Body = list[list[str]]
 
 
 def parse_case(tokens: Sequence[str], header: Header) -> Case | None:
@@ -308,36 +233,22 @@ class _CaseSearch:
         return False
 
 
-def _segments(answer: str, count: int) -> list[list[str]] | None:
-    parts = split_segments(answer.split())
-    return parts if len(parts) == count and all(parts) else None
-
-
-def _body(source: str, count: int, task: str) -> tuple[Header, list[list[str]]]:
-    header, body = parse_source(source)
-    if len(body) != count:
-        raise ValueError(
-            f"a {task} source has {count} body parts after the header; got {len(body)}"
-        )
-    return header, body
-
-
-def check_deduct(source: str, answer: str) -> bool:
-    header, (rule, case_tokens) = _body(source, 2, "deduct")
+def check_deduct(header: Header, body: Body, answer: str) -> bool:
+    rule, case_tokens = body
     case = parse_case(case_tokens, header)
     if case is None:
         raise ValueError("deduct source has a malformed case")
     return answer.split() == apply_case(rule, case)
 
 
-def check_abduct(source: str, answer: str) -> bool:
-    header, (rule, result) = _body(source, 2, "abduct")
+def check_abduct(header: Header, body: Body, answer: str) -> bool:
+    rule, result = body
     case = parse_case(answer.split(), header)
     return case is not None and apply_case(rule, case) == result
 
 
-def check_induct(source: str, answer: str) -> bool:
-    header, (result, case_tokens) = _body(source, 2, "induct")
+def check_induct(header: Header, body: Body, answer: str) -> bool:
+    result, case_tokens = body
     case = parse_case(case_tokens, header)
     if case is None:
         raise ValueError("induct source has a malformed case")
@@ -345,18 +256,18 @@ def check_induct(source: str, answer: str) -> bool:
     return is_valid_rule(rule, header) and apply_case(rule, case) == result
 
 
-def check_induct_v2(source: str, answer: str) -> bool:
-    header, (result,) = _body(source, 1, "induct_v2")
-    parts = _segments(answer, 2)
+def check_induct_v2(header: Header, body: Body, answer: str) -> bool:
+    (result,) = body
+    parts = answer_segments(answer, 2)
     if parts is None:
         return False
     case, rule = parse_case(parts[0], header), parts[1]
     return case is not None and is_valid_rule(rule, header) and apply_case(rule, case) == result
 
 
-def check_induct_v2_double(source: str, answer: str) -> bool:
-    header, (result, result2) = _body(source, 2, "induct_v2_double")
-    parts = _segments(answer, 3)
+def check_induct_v2_double(header: Header, body: Body, answer: str) -> bool:
+    result, result2 = body
+    parts = answer_segments(answer, 3)
     if parts is None:
         return False
     case, case2, rule = parse_case(parts[0], header), parse_case(parts[1], header), parts[2]
@@ -369,41 +280,13 @@ def check_induct_v2_double(source: str, answer: str) -> bool:
     )
 
 
-def check_induct_v3(source: str, answer: str) -> bool:
-    header, results = _body(source, 2, "induct_v3")
+def check_induct_v3(header: Header, body: Body, answer: str) -> bool:
+    results = body
     rule = answer.split()
     return is_valid_rule(rule, header) and all(case_exists(rule, r, header) for r in results)
 
 
-def check_induct_hard(source: str, answer: str) -> bool:
-    header, (result,) = _body(source, 1, "induct_hard")
+def check_induct_hard(header: Header, body: Body, answer: str) -> bool:
+    (result,) = body
     rule = answer.split()
     return is_valid_rule(rule, header) and case_exists(rule, result, header)
-
-
-CHECKERS: dict[str, Callable[[str, str], bool]] = {
-    "deduct": check_deduct,
-    "abduct": check_abduct,
-    "induct": check_induct,
-    "induct_v2": check_induct_v2,
-    "induct_v3": check_induct_v3,
-    "induct_hard": check_induct_hard,
-    "induct_v2_double": check_induct_v2_double,
-}
-
-
-def check(task: str, source: str, answer: str) -> bool:
-    """True if ``answer`` is a valid answer to ``source`` under ``task``'s validity rules.
-
-    ``ValueError`` for an unknown task, a malformed source, or past ``CHECK_WORK_LIMIT`` steps.
-    """
-    if not isinstance(task, str) or task not in CHECKERS:
-        raise ValueError(f"task must be one of {', '.join(CHECKERS)}; got {task!r}")
-    if not isinstance(source, str) or not isinstance(answer, str):
-        raise ValueError("source and answer must be strings")
-    return CHECKERS[task](source, answer)
-
-
-from .rewrite_checker import CHECKERS as _REWRITE_CHECKERS  # noqa: E402
-
-CHECKERS.update(_REWRITE_CHECKERS)

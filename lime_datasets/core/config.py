@@ -13,6 +13,7 @@ import numbers
 from collections.abc import Mapping
 from typing import Any
 
+from .suggest import did_you_mean
 from .symbols import SYMBOLS_PER_EXAMPLE
 from .tasks import TASKS
 
@@ -78,8 +79,8 @@ class LimeConfig:
         unknown = sorted(set(overrides) - set(PARAMETERS))
         if unknown:
             raise ValueError(
-                f"unknown parameter {unknown[0]!r} for config {self.name!r}; "
-                f"allowed: {', '.join(PARAMETERS)}"
+                f"unknown parameter {unknown[0]!r} for config {self.name!r}"
+                f"{did_you_mean(unknown[0], PARAMETERS)}; allowed: {', '.join(PARAMETERS)}"
             )
         return dataclasses.replace(self, **overrides)
 
@@ -101,7 +102,8 @@ class LimeConfig:
 
 def check_split(split: str) -> None:
     if not isinstance(split, str) or split not in SPLITS:
-        raise ValueError(f"split must be one of {', '.join(SPLITS)}; got {split!r}")
+        raise ValueError(f"split must be one of {', '.join(SPLITS)}; got {split!r}"
+                         f"{did_you_mean(split, SPLITS)}")
 
 
 def _check_int(name: str, value: Any, low: int, high: int, why: str = "") -> None:
@@ -154,7 +156,8 @@ def _normalise_weights(weights: Any) -> _FrozenWeights:
     values: dict[str, float] = {}
     for task, weight in weights.items():
         if not isinstance(task, str) or task not in TASKS:
-            raise ValueError(f"task_weights names unknown task {task!r}; tasks: {', '.join(TASKS)}")
+            raise ValueError(f"task_weights names unknown task {task!r}{did_you_mean(task, TASKS)}"
+                             f"; tasks: {', '.join(TASKS)}")
         values[task] = _weight(task, weight)
     items = tuple((task, values[task]) for task in TASKS if values.get(task, 0) > 0)
     total = sum(weight for _, weight in items)  # summed as generation sums them

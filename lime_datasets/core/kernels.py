@@ -3,28 +3,45 @@
 The package installs without a C compiler; then, or when the environment variable
 ``LIME_DATASETS_PURE_PYTHON`` is set to anything but ``""`` or ``"0"`` before the first import,
 every stage runs its numpy code. Either way the examples are the same bytes: each kernel computes
-what the numpy function beside its caller computes, and the tests compare the two.
+what its numpy reference computes, and the tests compare the two.
+
+``KERNELS`` declares each kernel once: the compiled function ``name`` of ``_kernels`` is paired
+with ``name_native`` (which calls it) and ``name_numpy`` (the reference) in the core module
+``module``, beside the dispatcher ``name`` that picks one of them through ``choose``.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import importlib
 import os
 import warnings
+from collections.abc import Callable
 from types import ModuleType
 
 PURE_PYTHON_VARIABLE = "LIME_DATASETS_PURE_PYTHON"
 
-# The functions the package calls; an extension built from an older source lacks some.
-FUNCTIONS = (
-    "philox_words",
-    "first_distinct",
-    "take_in_rows",
-    "join_rows",
-    "shuffle_rows",
-    "substitute_runs",
-    "pack_runs",
-    "render_text",
+
+@dataclasses.dataclass(frozen=True)
+class Kernel:
+    name: str  # of the compiled function, the dispatcher and its pair name_native / name_numpy
+    module: str  # the core module that holds the dispatcher and the pair
+
+
+KERNELS = (
+    Kernel("row_words", "rng"),
+    Kernel("sample_symbols", "symbols"),
+    Kernel("symbol_ids", "sequences"),
+    Kernel("join_prefixes", "substitution"),
+    Kernel("shuffle_prefixes", "rng"),
+    Kernel("substitute_runs", "substitution"),
+    Kernel("pack_groups", "sequences"),
+    Kernel("render", "vocab"),
 )
+
+# The functions the package calls; an extension built from an older source lacks some.
+FUNCTIONS = tuple(kernel.name for kernel in KERNELS)
 
 
 # Read once, at the first import, like the choice of code it makes.
@@ -66,3 +83,20 @@ def describe() -> str:
     if _SWITCHED_OFF:
         return f"numpy code ({PURE_PYTHON_VARIABLE} is set)"
     return "numpy code (the compiled kernels are not built)"
+
+
+@functools.cache
+def pair(name: str) -> tuple[Callable, Callable]:
+    """``(name_native, name_numpy)`` of the kernel ``name`` (``KERNELS``)."""
+    for kernel in KERNELS:
+        if kernel.name == name:
+            module = importlib.import_module(f"{__package__}.{kernel.module}")
+            return getattr(module, f"{name}_native"), getattr(module, f"{name}_numpy")
+    raise ValueError(f"kernel must be one of {', '.join(FUNCTIONS)}; got {name!r}")
+
+
+def choose(name: str, usable: bool = True) -> Callable:
+    """The function that computes ``name`` here: its compiled pair where the kernels are loaded
+    and ``usable`` (the arguments suit the kernel), its numpy reference otherwise."""
+    native_function, numpy_function = pair(name)
+    return native_function if native is not None and usable else numpy_function

@@ -448,10 +448,3 @@ def rewrite_multistep(draw: MultistepDraw) -> tuple[list[Part], list[Part]]:
 
 def rewrite_multistep_easy(draw: MultistepDraw) -> tuple[list[Part], list[Part]]:
     return draw.source(), draw.intermediates()
-
-
-SINGLE_LAYOUTS = {"rewrite": rewrite, "induct_rewrite": induct_rewrite}
-MULTISTEP_LAYOUTS = {
-    "rewrite_multistep": rewrite_multistep,
-    "rewrite_multistep_easy": rewrite_multistep_easy,
-}

@@ -15,21 +15,34 @@ Written independently of the generators (it never calls them), from the spec's v
   of those at least once (a span with its string symbols abstracted); the right side is math
   symbols plus each rule symbol exactly once. Which rule symbol names which letter is free.
 
-``count_valid_answers`` counts the distinct valid answers of a source, up to a limit.
+Each ``check_<task>(header, body, answer)`` receives the source already parsed into its header and
+body parts (``Task.parse`` in ``tasks``, with the part count of the task's declaration); it returns
+False for a malformed answer and raises ``ValueError`` for a malformed source or past the work
+limit (``work_budget.CHECK_WORK_LIMIT``).
 
-A check never builds every rewritten string: it compares the answer with the rule matched at each
-position where the answer can fit, in ``O(s * m)`` (``s``: the string's length, ``m``: the rule's).
-rewrite_multistep searches from the start string and back from the answer until the two meet,
-within the checker's ``WorkBudget``. The checker module's docstring lists every task's worst case.
+Worst-case cost, with ``n`` the tokens of the source and ``a`` those of the answer, parsing
+included; the steps that depend on the input's shape are counted by a ``WorkBudget``:
+
+* rewrite, induct_rewrite: ``O(s * m)``, ``s`` the string's length and ``m`` the rule's: the
+  answer is compared with the rule matched at each position where it can fit; no rewritten string
+  is built.
+* rewrite_multistep_easy: the same per step: ``O(sum of s_i * m_i) = O(n * a)``.
+* rewrite_multistep: a search from both ends (the distinct strings the first rules give, and those
+  from which the last rules give the answer, the smaller side grown first), the last gap of one
+  rule closed as for rewrite. The strings can grow exponentially with the number of steps on
+  crafted sources (six swap rules over 24 symbols: 4 * 10^5 steps), so it runs within the budget.
+
+``rewrites`` and ``finals`` build every rewritten string; the answer enumerators
+(``answer_search``) use them, the checks do not.
 """
 
 from __future__ import annotations
 
-import numbers
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from .checker import Header, WorkBudget, parse_source, split_segments
+from .parsing import Header, answer_segments
+from .work_budget import WorkBudget
 
 ARROW = "->"
 Tokens = tuple[str, ...]
@@ -107,8 +120,8 @@ def _rewrites_to(
     if left > size or len(target) != size - left + right:
         return False
     budget.spend(1 + size)
-    prefix = _common_prefix(string, target)
-    suffix = _common_prefix(string[::-1], target[::-1])
+    prefix = common_prefix(string, target)
+    suffix = common_prefix(string[::-1], target[::-1])
     for position in range(max(0, size - left - suffix), min(prefix, size - left) + 1):
         budget.spend(1 + left + right)
         binding = _bind(rule, string, position, header)
@@ -133,62 +146,48 @@ class RewriteSource:
     string: Tokens
 
 
-def parse_rewrite_source(source: str, task: str, multistep: bool) -> RewriteSource:
-    """Header, rules and string of a ``rule <space> string`` (or ``rule1 <space> ...``) source."""
-    header, body = parse_source(source)
-    if len(body) < 2 or (not multistep and len(body) != 2):
-        raise ValueError(
-            f"a {task} source has {'at least ' if multistep else ''}2 body parts after the "
-            f"header; got {len(body)}"
-        )
+def parse_rewrite_source(header: Header, body: list[list[str]], task: str) -> RewriteSource:
+    """The rules and string of a ``rule <space> string`` (or ``rule1 <space> ...``) source body."""
     rules = tuple(parse_rule(segment, header) for segment in body[:-1])
     if any(rule is None for rule in rules) or not body[-1] or ARROW in body[-1]:
-        raise ValueError(f"{task} source has a malformed rule or string: {source[:80]!r}")
+        raise ValueError(f"{task} source has a malformed rule or string: {' '.join(body[-1])!r}")
     return RewriteSource(header, rules, tuple(body[-1]))
 
 
-def _answer_strings(answer: str, count: int) -> list[Tokens] | None:
-    parts = split_segments(answer.split())
-    if len(parts) != count or not all(parts):
-        return None
-    return [tuple(part) for part in parts]
-
-
-def check_rewrite(source: str, answer: str) -> bool:
-    parsed = parse_rewrite_source(source, "rewrite", multistep=False)
+def check_rewrite(header: Header, body: list[list[str]], answer: str) -> bool:
+    parsed = parse_rewrite_source(header, body, "rewrite")
     return _rewrites_to(
         parsed.rules[0], parsed.string, tuple(answer.split()), parsed.header, WorkBudget()
     )
 
 
-def check_rewrite_multistep(source: str, answer: str) -> bool:
-    parsed = parse_rewrite_source(source, "rewrite_multistep", multistep=True)
+def check_rewrite_multistep(header: Header, body: list[list[str]], answer: str) -> bool:
+    parsed = parse_rewrite_source(header, body, "rewrite_multistep")
     return _reaches(parsed, tuple(answer.split()), WorkBudget())
 
 
-def check_rewrite_multistep_easy(source: str, answer: str) -> bool:
-    parsed = parse_rewrite_source(source, "rewrite_multistep_easy", multistep=True)
-    strings = _answer_strings(answer, len(parsed.rules))
+def check_rewrite_multistep_easy(header: Header, body: list[list[str]], answer: str) -> bool:
+    parsed = parse_rewrite_source(header, body, "rewrite_multistep_easy")
+    strings = answer_segments(answer, len(parsed.rules))
     if strings is None:
         return False
     previous, budget = parsed.string, WorkBudget()
-    for rule, string in zip(parsed.rules, strings, strict=True):
+    for rule, string in zip(parsed.rules, map(tuple, strings), strict=True):
         if not _rewrites_to(rule, previous, string, parsed.header, budget):
             return False
         previous = string
     return True
 
 
-def parse_induct_source(source: str) -> tuple[Header, Tokens, Tokens]:
-    """Header, string and rewritten string of an induct_rewrite source."""
-    header, body = parse_source(source)
-    if len(body) != 2 or not all(body):
-        raise ValueError(f"an induct_rewrite source has 2 non-empty body parts; got {len(body)}")
-    return header, tuple(body[0]), tuple(body[1])
+def parse_induct_source(body: list[list[str]]) -> tuple[Tokens, Tokens]:
+    """The string and the rewritten string of an induct_rewrite source body."""
+    if not all(body):
+        raise ValueError("an induct_rewrite source has 2 non-empty body parts")
+    return tuple(body[0]), tuple(body[1])
 
 
-def check_induct_rewrite(source: str, answer: str) -> bool:
-    header, before, after = parse_induct_source(source)
+def check_induct_rewrite(header: Header, body: list[list[str]], answer: str) -> bool:
+    before, after = parse_induct_source(body)
     rule = parse_rule(answer.split(), header)
     return (
         rule is not None
@@ -277,7 +276,7 @@ def _predecessors(
                 yield before
 
 
-def _finals(parsed: RewriteSource) -> Iterator[Tokens]:
+def finals(parsed: RewriteSource) -> Iterator[Tokens]:
     """Distinct final strings of every sequence of applications (depth first, lazily)."""
     seen: set[tuple[int, Tokens]] = set()
     stack = [(0, parsed.string)]
@@ -293,100 +292,11 @@ def _finals(parsed: RewriteSource) -> Iterator[Tokens]:
             stack.append((step + 1, result))
 
 
-def _paths(parsed: RewriteSource) -> Iterator[tuple[Tokens, ...]]:
-    """Distinct sequences of intermediate strings (depth first, lazily)."""
-    stack: list[tuple[Tokens, ...]] = [()]
-    while stack:
-        path = stack.pop()
-        if len(path) == len(parsed.rules):
-            yield path
-            continue
-        previous = path[-1] if path else parsed.string
-        for result in rewrites(parsed.rules[len(path)], previous, parsed.header):
-            stack.append(path + (result,))
-
-
-def _induct_rules(source: str) -> Iterator[tuple[Tokens, Tokens]]:
-    """Distinct valid induct_rewrite rules, each up to a renaming of its rule symbols.
-
-    A valid rule matches a span ``string[i:i+n]`` whose distinct string symbols are as many as the
-    header's rule symbols, and the second string must be the first with that span replaced by a
-    sequence of math symbols holding each of those string symbols exactly once.
-    """
-    header, before, after = parse_induct_source(source)
-    k = len(header.rule_symbols)
-    common_prefix = _common_prefix(before, after)
-    common_suffix = _common_prefix(before[::-1], after[::-1])
-    seen: set[tuple[Tokens, Tokens]] = set()
-    for start in range(min(common_prefix, len(before) - 1) + 1):
-        for end in range(max(start + 1, len(before) - common_suffix), len(before) + 1):
-            tail = len(before) - end
-            if len(after) - tail < start:
-                continue
-            span, replacement = before[start:end], after[start : len(after) - tail]
-            letters = list(dict.fromkeys(t for t in span if t in header.string_symbols))
-            if len(letters) != k or not all(
-                t in header.math_symbols or t in header.string_symbols for t in span
-            ):
-                continue
-            used = [t for t in replacement if t not in header.math_symbols]
-            if sorted(used) != sorted(letters):
-                continue
-            names = {letter: f"#{index}" for index, letter in enumerate(letters)}
-            rule = (
-                tuple(names.get(t, t) for t in span),
-                tuple(names.get(t, t) for t in replacement),
-            )
-            if rule not in seen:
-                seen.add(rule)
-                yield rule
-
-
-def _common_prefix(a: Tokens, b: Tokens) -> int:
+def common_prefix(a: Tokens, b: Tokens) -> int:
+    """How many tokens ``a`` and ``b`` share from their start."""
     length = 0
     for x, y in zip(a, b, strict=False):
         if x != y:
             break
         length += 1
     return length
-
-
-def count_valid_answers(task: str, source: str, limit: int) -> int:
-    """How many distinct valid answers ``source`` has under ``task``, counting at most ``limit``.
-
-    For induct_rewrite, rules that differ only in which rule symbol names which letter count once.
-    """
-    if not isinstance(task, str) or task not in _ENUMERATORS:
-        raise ValueError(f"task must be one of {', '.join(_ENUMERATORS)}; got {task!r}")
-    if isinstance(limit, bool) or not isinstance(limit, numbers.Integral) or limit < 1:
-        raise ValueError(f"limit must be a positive integer; got {limit!r}")
-    count = 0
-    for _ in _ENUMERATORS[task](source):
-        count += 1
-        if count == limit:
-            break
-    return count
-
-
-def _rewrite_answers(source: str) -> Iterator[Tokens]:
-    parsed = parse_rewrite_source(source, "rewrite", multistep=False)
-    return iter(rewrites(parsed.rules[0], parsed.string, parsed.header))
-
-
-_ENUMERATORS: dict[str, Callable[[str], Iterator]] = {
-    "rewrite": _rewrite_answers,
-    "induct_rewrite": _induct_rules,
-    "rewrite_multistep": lambda source: _finals(
-        parse_rewrite_source(source, "rewrite_multistep", multistep=True)
-    ),
-    "rewrite_multistep_easy": lambda source: _paths(
-        parse_rewrite_source(source, "rewrite_multistep_easy", multistep=True)
-    ),
-}
-
-CHECKERS: dict[str, Callable[[str, str], bool]] = {
-    "rewrite": check_rewrite,
-    "induct_rewrite": check_induct_rewrite,
-    "rewrite_multistep": check_rewrite_multistep,
-    "rewrite_multistep_easy": check_rewrite_multistep_easy,
-}

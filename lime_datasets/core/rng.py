@@ -54,22 +54,33 @@ def row_words(
         raise ValueError(f"out must be a ({n_rows}, {slots_per_row}) uint32 array")
     elif not out.flags.c_contiguous:
         raise ValueError("out must be C-ordered")
+    usable = first_row * slots_per_row // WORDS_PER_COUNTER < 2**64 and out.flags.aligned
+    return kernels.choose("row_words", usable)(key, first_row, n_rows, slots_per_row, out)
+
+
+def row_words_native(
+    key: np.ndarray, first_row: int, n_rows: int, slots_per_row: int, out: np.ndarray | None = None
+) -> np.ndarray:
+    """``row_words`` by the compiled kernel (counters below 2**64; ``out`` C-ordered, aligned)."""
+    if out is None:
+        out = np.empty((n_rows, slots_per_row), dtype=np.uint32)
     counter = first_row * slots_per_row // WORDS_PER_COUNTER
-    if kernels.native is not None and counter < 2**64 and out.flags.aligned:
-        kernels.native.philox_words(int(key[0]), int(key[1]), int(counter), out.reshape(-1))
-    else:
-        out[...] = row_words_numpy(key, first_row, n_rows, slots_per_row)
+    kernels.native.row_words(int(key[0]), int(key[1]), int(counter), out.reshape(-1))
     return out
 
 
 def row_words_numpy(
-    key: np.ndarray, first_row: int, n_rows: int, slots_per_row: int
+    key: np.ndarray, first_row: int, n_rows: int, slots_per_row: int, out: np.ndarray | None = None
 ) -> np.ndarray:
     """``row_words`` by numpy's Philox."""
     counter = first_row * slots_per_row // WORDS_PER_COUNTER
     bit_generator = np.random.Philox(key=key, counter=counter)
     raw = bit_generator.random_raw(n_rows * slots_per_row // 2).astype("<u8", copy=False)
-    return raw.view("<u4").astype(np.uint32, copy=False).reshape(n_rows, slots_per_row)
+    words = raw.view("<u4").astype(np.uint32, copy=False).reshape(n_rows, slots_per_row)
+    if out is None:
+        return words
+    out[...] = words
+    return out
 
 
 def uniform_below(words: np.ndarray, n: np.ndarray | int) -> np.ndarray:
@@ -120,9 +131,8 @@ def shuffle_prefixes(values: np.ndarray, lengths: np.ndarray, words: np.ndarray)
     padding stays in place. Returns a new C-ordered array. Runs the compiled kernel for int64
     ``values`` where there is one (``kernels``), ``shuffle_prefixes_numpy`` otherwise.
     """
-    if kernels.native is not None and values.dtype == np.int64 and values.shape[1] > 0:
-        return shuffle_prefixes_native(values, lengths, words)
-    return shuffle_prefixes_numpy(values, lengths, words)
+    usable = values.dtype == np.int64 and values.shape[1] > 0
+    return kernels.choose("shuffle_prefixes", usable)(values, lengths, words)
 
 
 def shuffle_prefixes_native(
@@ -130,7 +140,7 @@ def shuffle_prefixes_native(
 ) -> np.ndarray:
     """``shuffle_prefixes`` of int64 ``values`` by the compiled kernel."""
     out = np.empty(values.shape, dtype=np.int64)
-    kernels.native.shuffle_rows(
+    kernels.native.shuffle_prefixes(
         values, np.asarray(lengths, dtype=np.int64), np.asarray(words, dtype=np.uint32), out
     )
     return out

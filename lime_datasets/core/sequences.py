@@ -77,17 +77,9 @@ def reorder_rows(part: Part, order: np.ndarray) -> Part:
 
 
 def pack(parts: list[Part]) -> tuple[np.ndarray, np.ndarray]:
-    """Concatenate parts row by row: ``(flat_ids, offsets)`` with ``rows + 1`` offsets."""
-    if kernels.native is not None:
-        return pack_native(parts)
-    return pack_numpy(parts)
-
-
-def pack_native(parts: list[Part]) -> tuple[np.ndarray, np.ndarray]:
-    """``pack`` by the compiled kernel."""
-    offsets = np.empty(parts[0].start.shape[0] + 1, dtype=np.int64)
-    flat = kernels.native.pack_runs([(_kernel_runs(parts), None)], offsets)
-    return np.frombuffer(flat, dtype=ID_DTYPE), offsets
+    """Concatenate parts row by row: ``(flat_ids, offsets)`` with ``rows + 1`` offsets (the
+    ``pack_groups`` of one group that makes every row, in order)."""
+    return kernels.choose("pack_groups")([(parts, None)], parts[0].start.shape[0])
 
 
 def _kernel_runs(parts: list[Part]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
@@ -103,7 +95,7 @@ def _kernel_runs(parts: list[Part]) -> list[tuple[np.ndarray, np.ndarray, np.nda
     ]
 
 
-def pack_numpy(parts: list[Part]) -> tuple[np.ndarray, np.ndarray]:
+def _pack_numpy(parts: list[Part]) -> tuple[np.ndarray, np.ndarray]:
     """``pack`` in numpy: one gather of the runs' entries from the tables laid end to end."""
     tables: dict[tuple[int, int], int] = {}  # (address, size) of a table -> its offset
     pieces, size = [], 0
@@ -144,34 +136,35 @@ def _run_indices(start: np.ndarray, length: np.ndarray, run_end: np.ndarray) -> 
 
 
 def pack_groups(
-    groups: list[tuple[list[Part], np.ndarray]], rows: int
+    groups: list[tuple[list[Part], np.ndarray | None]], rows: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """``pack`` of groups of parts that each make some rows of a batch of ``rows``: row ``i`` of
-    the group ``(parts, places)`` is row ``places[i]`` of the result. Each row of the batch is in
-    at most one group; rows in none are empty."""
-    if kernels.native is not None:
-        return pack_groups_native(groups, rows)
-    return pack_groups_numpy(groups, rows)
+    the group ``(parts, places)`` is row ``places[i]`` of the result (``places`` None: row ``i``,
+    for a lone group of every row). Each row of the batch is in at most one group; rows in none
+    are empty."""
+    return kernels.choose("pack_groups")(groups, rows)
 
 
 def pack_groups_native(
-    groups: list[tuple[list[Part], np.ndarray]], rows: int
+    groups: list[tuple[list[Part], np.ndarray | None]], rows: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """``pack_groups`` by the compiled kernel: each group's runs go straight to their rows."""
     offsets = np.empty(rows + 1, dtype=np.int64)
     runs_of_groups = [
-        (_kernel_runs(parts), np.require(places, np.int64, "CA"))
+        (_kernel_runs(parts), None if places is None else np.require(places, np.int64, "CA"))
         for parts, places in groups
     ]
-    flat = kernels.native.pack_runs(runs_of_groups, offsets)
+    flat = kernels.native.pack_groups(runs_of_groups, offsets)
     return np.frombuffer(flat, dtype=ID_DTYPE), offsets
 
 
 def pack_groups_numpy(
-    groups: list[tuple[list[Part], np.ndarray]], rows: int
+    groups: list[tuple[list[Part], np.ndarray | None]], rows: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """``pack_groups`` in numpy: each group packed, then its rows moved to their places."""
-    packed = [(pack_numpy(parts), places) for parts, places in groups]
+    if len(groups) == 1 and groups[0][1] is None:
+        return _pack_numpy(groups[0][0])
+    packed = [(_pack_numpy(parts), places) for parts, places in groups]
     lengths = np.zeros(rows, dtype=np.int64)
     for (_, offsets), places in packed:
         lengths[places] = np.diff(offsets)
@@ -192,15 +185,14 @@ def symbol_ids(symbol_ids_row: np.ndarray, indices: np.ndarray) -> np.ndarray:
     Indices are below 68. Runs the compiled kernel for ``(rows, n)`` indices where there is one
     (``kernels``), ``symbol_ids_numpy`` otherwise.
     """
-    if kernels.native is not None and indices.ndim == 2 and symbol_ids_row.dtype == ID_DTYPE:
-        return symbol_ids_native(symbol_ids_row, indices)
-    return symbol_ids_numpy(symbol_ids_row, indices)
+    usable = indices.ndim == 2 and symbol_ids_row.dtype == ID_DTYPE
+    return kernels.choose("symbol_ids", usable)(symbol_ids_row, indices)
 
 
 def symbol_ids_native(symbol_ids_row: np.ndarray, indices: np.ndarray) -> np.ndarray:
     """``symbol_ids`` of ``(rows, n)`` indices by the compiled kernel."""
     out = np.empty(indices.shape, dtype=ID_DTYPE)
-    kernels.native.take_in_rows(symbol_ids_row, np.asarray(indices, dtype=np.int64), out)
+    kernels.native.symbol_ids(symbol_ids_row, np.asarray(indices, dtype=np.int64), out)
     return out
 
 

@@ -25,9 +25,9 @@ from .rng import SlotReader, shuffle_prefixes, uniform_below, uniform_between
 from .sequences import ID_DTYPE, Part, prefix, runs, span, symbol_ids, token
 from .symbols import MATH_START, MATH_SYMBOLS, STRING_START, SYMBOLS_PER_EXAMPLE
 
-MAX_RULE_SYMBOLS = 5  # k <= 5
+MIN_RULE_SYMBOLS, MAX_RULE_SYMBOLS = 3, 5  # k
 MAX_PATTERN_CHARS = 2 * MAX_RULE_SYMBOLS
-MAX_MATH_DRAWS = 19
+MIN_MATH_DRAWS, MAX_MATH_DRAWS = 5, 19  # n_math
 MAX_RULE_LENGTH = MAX_PATTERN_CHARS + MAX_MATH_DRAWS  # 29
 MIN_VALUE_LENGTH, MAX_VALUE_LENGTH = 2, 8
 VALUE_ALPHABET = 44  # the 24 string and 20 math symbols, sample indices 24..67
@@ -54,8 +54,8 @@ class SubstitutionDraw:
         rows = sample_ids.shape[0]
         self.rows = rows
         self.sample_ids = sample_ids
-        k = uniform_between(reader.take_one(), 3, MAX_RULE_SYMBOLS)
-        n_math = uniform_between(reader.take_one(), 5, MAX_MATH_DRAWS)
+        k = uniform_between(reader.take_one(), MIN_RULE_SYMBOLS, MAX_RULE_SYMBOLS)
+        n_math = uniform_between(reader.take_one(), MIN_MATH_DRAWS, MAX_MATH_DRAWS)
         chars = uniform_below(reader.take(MAX_PATTERN_CHARS), k[:, None])
         maths = MATH_START + uniform_below(reader.take(MAX_MATH_DRAWS), MATH_SYMBOLS)
 
@@ -165,9 +165,7 @@ def join_prefixes(
     ``[0, first.shape[1]]`` and ``[0, second.shape[1]]`` and fit the width together. Runs the
     compiled kernel where there is one (``kernels``), ``join_prefixes_numpy`` otherwise.
     """
-    if kernels.native is not None:
-        return join_prefixes_native(first, first_length, second, second_length, width)
-    return join_prefixes_numpy(first, first_length, second, second_length, width)
+    return kernels.choose("join_prefixes")(first, first_length, second, second_length, width)
 
 
 def join_prefixes_native(
@@ -180,7 +178,7 @@ def join_prefixes_native(
     """``join_prefixes`` by the compiled kernel (C-ordered)."""
     out = np.empty((first.shape[0], width), dtype=np.int64)
     as_int64 = functools.partial(np.asarray, dtype=np.int64)
-    kernels.native.join_rows(
+    kernels.native.join_prefixes(
         as_int64(first), as_int64(first_length), as_int64(second), as_int64(second_length), -1,
         out,
     )
@@ -225,11 +223,7 @@ def substitute_runs(
     of one id (none where ``p >= rule_length[r]``) at ``rule_base + r * width + p``. Runs the
     compiled kernel where there is one (``kernels``), ``substitute_runs_numpy`` otherwise.
     """
-    if kernels.native is not None:
-        return substitute_runs_native(
-            rule, rule_length, value_lengths, value_width, value_base, rule_base
-        )
-    return substitute_runs_numpy(
+    return kernels.choose("substitute_runs")(
         rule, rule_length, value_lengths, value_width, value_base, rule_base
     )
 
@@ -330,15 +324,3 @@ def induct_v2_double(draw: SubstitutionDraw) -> tuple[list[Part], list[Part]]:
         draw.rule_part(),
     ]
     return source, target
-
-
-# Each task's layout and how many cases it draws.
-LAYOUTS = {
-    "deduct": (deduct, 1),
-    "abduct": (abduct, 1),
-    "induct": (induct, 1),
-    "induct_v2": (induct_v2, 1),
-    "induct_v3": (induct_v3, 2),
-    "induct_hard": (induct_hard, 1),
-    "induct_v2_double": (induct_v2_double, 2),
-}

@@ -50,19 +50,17 @@ def candidate_count(vocab_size: int) -> int:
     return SYMBOLS_PER_EXAMPLE + 8 * math.ceil(extra / 8)
 
 
-def sample_symbols(words: np.ndarray, vocab_size: int) -> np.ndarray:
-    """Distinct symbols per row, in draw order: ``(rows, 68)`` int64 from ``(rows, M)`` uint32
-    words."""
-    if kernels.native is not None:
-        return sample_symbols_native(words, vocab_size)
-    return sample_symbols_numpy(words, vocab_size)
+def sample_symbols(
+    words: np.ndarray, vocab_size: int, first_id: int = 0, dtype: type = np.int64
+) -> np.ndarray:
+    """Distinct symbols per row, in draw order: ``(rows, 68)`` from ``(rows, M)`` uint32 words,
+    each plus ``first_id``, as ``dtype`` (int32 or int64)."""
+    return kernels.choose("sample_symbols")(words, vocab_size, first_id, dtype)
 
 
 def sample_symbol_ids(words: np.ndarray, vocab_size: int, first_id: int) -> np.ndarray:
     """The token ids (``ID_DTYPE``) ``first_id + s`` of the symbols ``s`` of ``sample_symbols``."""
-    if kernels.native is not None:
-        return sample_symbols_native(words, vocab_size, first_id, ID_DTYPE)
-    return (first_id + sample_symbols_numpy(words, vocab_size)).astype(ID_DTYPE)
+    return sample_symbols(words, vocab_size, first_id, ID_DTYPE)
 
 
 def sample_symbols_native(
@@ -71,21 +69,25 @@ def sample_symbols_native(
     """``first_id + sample_symbols(words, vocab_size)`` as ``dtype`` (int32 or int64), by the
     compiled kernel; the rows that run out of candidates finish in numpy."""
     out = np.empty((words.shape[0], SYMBOLS_PER_EXAMPLE), dtype=dtype)
-    ran_out = kernels.native.first_distinct(words, vocab_size, out, first_id)
+    ran_out = kernels.native.sample_symbols(words, vocab_size, out, first_id)
     if ran_out:
         out[ran_out] = first_id + _sample_chunk(words[ran_out], vocab_size)
     return out
 
 
-def sample_symbols_numpy(words: np.ndarray, vocab_size: int) -> np.ndarray:
-    """``sample_symbols`` in numpy."""
+def sample_symbols_numpy(
+    words: np.ndarray, vocab_size: int, first_id: int = 0, dtype: type = np.int64
+) -> np.ndarray:
+    """``first_id + sample_symbols(words, vocab_size)`` as ``dtype``, in numpy."""
     rows = words.shape[0]
     out = np.empty((rows, SYMBOLS_PER_EXAMPLE), dtype=np.int64)
     step = max(1, _SCRATCH_ENTRIES // vocab_size)
     for begin in range(0, rows, step):
         end = min(rows, begin + step)
         out[begin:end] = _sample_chunk(words[begin:end], vocab_size)
-    return out
+    if first_id:
+        out += first_id
+    return out.astype(dtype, copy=False)
 
 
 def _sample_chunk(words: np.ndarray, vocab_size: int) -> np.ndarray:

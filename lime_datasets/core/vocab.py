@@ -133,9 +133,8 @@ def render(ids: np.ndarray, offsets: np.ndarray, vocab_size: int) -> pa.StringAr
     must be non-empty. Runs the compiled kernel where there is one (``kernels``), and
     ``render_numpy`` otherwise.
     """
-    if kernels.native is not None and _token_entries(vocab_size) is not None:
-        return render_native(ids, offsets, vocab_size)
-    return render_numpy(ids, offsets, vocab_size)
+    usable = _token_entries(vocab_size) is not None
+    return kernels.choose("render", usable)(ids, offsets, vocab_size)
 
 
 def render_native(ids: np.ndarray, offsets: np.ndarray, vocab_size: int) -> pa.StringArray:
@@ -143,7 +142,7 @@ def render_native(ids: np.ndarray, offsets: np.ndarray, vocab_size: int) -> pa.S
     entries, widths = _token_entries(vocab_size)
     rows = len(offsets) - 1
     text_offsets = np.empty(rows + 1, dtype=np.int32)
-    text = kernels.native.render_text(
+    text = kernels.native.render(
         np.require(ids, np.int32, "CA"),  # C-ordered and aligned, as the kernel reads them
         np.require(offsets, np.int64, "CA"),
         entries,

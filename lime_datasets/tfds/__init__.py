@@ -25,6 +25,9 @@ def tfds_config(name: str, **overrides: Any) -> LimeBuilderConfig:
     directory. Use: ``tfds.load("lime", builder_kwargs={"config": tfds_config("mixed", seed=7)})``.
     Importing TensorFlow Datasets happens here, on first use.
     """
+    from ..extras import require
+
+    require("tensorflow_datasets", "lime_datasets.tfds_config")
     from .builder_config import tfds_config as make
 
     return make(name, **overrides)

@@ -1,116 +1,58 @@
-"""How many valid answers does a source have? Counted up to a limit, from the source alone.
+"""Every valid answer of a source, one per class of renamings, from the source alone.
 
-Written from the spec's validity rules ("What makes an answer correct"), with the checker's parsing
-helpers and never the generators. Answers are counted as distinct answer *texts*:
+Written from the spec's validity rules ("What makes an answer correct") with the checkers' parsing
+helpers, never the generators. Each task's enumerator (its declaration's ``answers`` in ``tasks``)
+takes the parsed header and body parts and a search ``Budget``, and yields distinct answers as
+``AnswerClass`` functions: given a renaming of the header's rule symbols, the answer's text.
 
 * deduct: exactly one (the result of the case applied to the rule).
 * abduct: every case that turns the rule into the result (a backtracking matcher).
 * induct: every valid rule the given case turns into the result.
 * induct_v2, induct_v2_double: every (case(s), rule) answer that gives the result(s).
 * induct_hard, induct_v3: every valid rule for which a case exists for each result.
-* rewrite tasks: ``rewrite_checker.count_valid_answers``.
+* rewrite, rewrite_multistep(_easy): every string (or sequence of strings) the rules give.
+* induct_rewrite: every rule of the task's shape that rewrites the first string into the second.
 
-Where the answer names rule symbols freely (induct_v2, induct_v2_double, induct_hard, induct_v3 and
-induct_rewrite), every renaming of the ``k`` header rule symbols of a valid answer is another valid
-answer, so texts come in classes of exactly ``k!``; ``AnswerCount.classes`` counts the classes (the
-answers up to renaming), which is what tells whether the answer is determined at all.
+Where the answer names rule symbols freely (the declaration's ``renames_symbols``), each yielded
+answer stands for the ``k!`` texts of its renamings; elsewhere the renaming is ignored.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 
-from . import rewrite_checker
-from .checker import MAX_VALUE, MIN_VALUE, Case, Header, apply_case, parse_case, parse_source
+from .checker import MAX_VALUE, MIN_VALUE, Case, apply_case, parse_case
+from .parsing import Header
+from .rewrite_checker import (
+    RewriteSource,
+    common_prefix,
+    finals,
+    parse_induct_source,
+    parse_rewrite_source,
+    rewrites,
+)
 
 Tokens = tuple[str, ...]
+Body = list[list[str]]
 Binding = dict[str, Tokens]
 # One answer before rendering: the rule and one binding (case) per result.
 Match = tuple[Tokens, tuple[Binding, ...]]
-
-# Tasks whose answers name rule symbols freely: texts come in classes of k! renamings.
-RENAMING_TASKS = frozenset(
-    {"induct_v2", "induct_v2_double", "induct_hard", "induct_v3", "induct_rewrite"}
-)
-
-
-@dataclass(frozen=True)
-class AnswerCount:
-    """Distinct valid answers of a source, each count capped at the limit it was taken with.
-
-    ``complete`` is False when the search stopped at its step budget first: the counts are then
-    lower bounds.
-    """
-
-    answers: int  # distinct answer texts
-    classes: int  # distinct answers up to a renaming of the rule symbols
-    complete: bool = True
-
-
-def count_answers(
-    task: str, source: str, limit: int, *, max_steps: int | None = None
-) -> AnswerCount:
-    """Distinct valid answers of ``source`` under ``task`` (texts and classes), at most ``limit``.
-
-    ``max_steps`` bounds the search of the induct variants without a given case (search nodes;
-    deterministic, unlike a time limit). Raises ``ValueError`` for an unknown task, a malformed
-    source or a limit below 1.
-    """
-    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-        raise ValueError(f"limit must be a positive integer; got {limit!r}")
-    if task in rewrite_checker.CHECKERS:
-        classes = rewrite_checker.count_valid_answers(task, source, limit)
-        renamings = _renamings(task, parse_source(source)[0])
-        return AnswerCount(min(limit, classes * renamings), classes)
-    if task not in _CLASSES:
-        raise ValueError(f"task must be one of {', '.join(_ALL_TASKS)}; got {task!r}")
-    header, body = _parse(task, source)
-    renamings = _renamings(task, header)
-    classes, complete = 0, True
-    try:
-        for _ in _CLASSES[task](header, body, _Budget(max_steps)):
-            classes += 1
-            if classes == limit:
-                break
-    except SearchLimit:
-        complete = False
-    return AnswerCount(min(limit, classes * renamings), classes, complete)
-
-
-def count_valid_answers(task: str, source: str, limit: int) -> int:
-    """Distinct valid answer texts of ``source`` under ``task``, counting at most ``limit``."""
-    return count_answers(task, source, limit).answers
-
-
-def valid_answers(task: str, source: str) -> Iterator[str]:
-    """Every distinct valid answer text of a substitution source, lazily (there may be many)."""
-    if task not in _CLASSES:
-        raise ValueError(f"task must be one of {', '.join(_CLASSES)}; got {task!r}")
-    header, body = _parse(task, source)
-    render = _RENDER[task]
-    for rule, bindings in _CLASSES[task](header, body, _Budget(None)):
-        if task not in RENAMING_TASKS:
-            yield render(header, rule, bindings)
-            continue
-        for order in itertools.permutations(header.rule_symbols):
-            rename = dict(zip(header.rule_symbols, order, strict=True))
-            yield render(
-                header,
-                tuple(rename.get(token, token) for token in rule),
-                tuple({rename[s]: v for s, v in b.items()} for b in bindings),
-            )
+# One answer (or class of renamings): its text under a renaming of the header's rule symbols.
+AnswerClass = Callable[[Mapping[str, str]], str]
 
 
 class SearchLimit(Exception):
     """The search for answers took more steps than it was allowed."""
 
 
-class _Budget:
+class Budget:
+    """How many search steps an enumeration may take (None: no bound); ``SearchLimit`` beyond."""
+
     def __init__(self, steps: int | None) -> None:
         self.left = steps
 
@@ -121,28 +63,6 @@ class _Budget:
                 raise SearchLimit
 
 
-# Sources
-
-_BODY_PARTS = {
-    "deduct": 2,
-    "abduct": 2,
-    "induct": 2,
-    "induct_v2": 1,
-    "induct_v3": 2,
-    "induct_hard": 1,
-    "induct_v2_double": 2,
-}
-
-
-def _parse(task: str, source: str) -> tuple[Header, list[list[str]]]:
-    header, body = parse_source(source)
-    if len(body) != _BODY_PARTS[task]:
-        raise ValueError(
-            f"a {task} source has {_BODY_PARTS[task]} body parts after the header; got {len(body)}"
-        )
-    return header, body
-
-
 def _given_case(tokens: Sequence[str], header: Header, task: str) -> Case:
     case = parse_case(tokens, header)
     if case is None:
@@ -150,19 +70,15 @@ def _given_case(tokens: Sequence[str], header: Header, task: str) -> Case:
     return case
 
 
-def _renamings(task: str, header: Header) -> int:
-    return math.factorial(len(header.rule_symbols)) if task in RENAMING_TASKS else 1
-
-
 # Enumerating answers: each function yields distinct answers (one per class for renaming tasks).
 
 
-def _deduct(header: Header, body: list[list[str]], budget: _Budget) -> Iterator[Match]:
+def _deduct(header: Header, body: list[list[str]], budget: Budget) -> Iterator[Match]:
     case = _given_case(body[1], header, "deduct")
     yield tuple(body[0]), (case,)
 
 
-def _abduct(header: Header, body: list[list[str]], budget: _Budget) -> Iterator[Match]:
+def _abduct(header: Header, body: list[list[str]], budget: Budget) -> Iterator[Match]:
     rule, result = tuple(body[0]), tuple(body[1])
     values = sorted(header.value_symbols)
     free = [s for s in header.rule_symbols if s not in rule]
@@ -216,18 +132,18 @@ def _bind_rule(rule: Tokens, result: Tokens, header: Header) -> Iterator[Binding
     yield from match(0, 0)
 
 
-def _induct(header: Header, body: list[list[str]], budget: _Budget) -> Iterator[Match]:
+def _induct(header: Header, body: list[list[str]], budget: Budget) -> Iterator[Match]:
     case = _given_case(body[1], header, "induct")
     for rule in _rules_with_case(tuple(body[0]), header, case):
         yield rule, (case,)
 
 
-def _induct_free(header: Header, body: list[list[str]], budget: _Budget) -> Iterator[Match]:
+def _induct_free(header: Header, body: list[list[str]], budget: Budget) -> Iterator[Match]:
     """induct_v2 and induct_v2_double: every (cases, rule) class; distinct by construction."""
     yield from _rules_free(tuple(tuple(part) for part in body), header, budget)
 
 
-def _induct_rule_only(header: Header, body: list[list[str]], budget: _Budget) -> Iterator[Match]:
+def _induct_rule_only(header: Header, body: list[list[str]], budget: Budget) -> Iterator[Match]:
     """induct_hard and induct_v3: every rule class with some case(s); cases are not the answer."""
     seen: set[Tokens] = set()
     for rule, bindings in _rules_free(tuple(tuple(part) for part in body), header, budget):
@@ -272,7 +188,7 @@ def _rules_with_case(result: Tokens, header: Header, case: Case) -> Iterator[Tok
 _EPS = 1e-9  # weights are sums of a few 1 / n: far coarser than float rounding
 
 
-def _rules_free(results: tuple[Tokens, ...], header: Header, budget: _Budget) -> Iterator[Match]:
+def _rules_free(results: tuple[Tokens, ...], header: Header, budget: Budget) -> Iterator[Match]:
     """Valid rules, with a case per result, that turn into every result at once (depth first).
 
     A rule is read left to right as segments: a math symbol standing for itself in every result,
@@ -503,22 +419,130 @@ def _render_cases_and_rule(header: Header, rule: Tokens, bindings: tuple[Binding
     return " <space> ".join([*(_case_text(header, b) for b in bindings), _rule_text(rule)])
 
 
-_CLASSES: dict[str, Callable[[Header, list[list[str]]], Iterator[Match]]] = {
-    "deduct": _deduct,
-    "abduct": _abduct,
-    "induct": _induct,
-    "induct_v2": _induct_free,
-    "induct_v3": _induct_rule_only,
-    "induct_hard": _induct_rule_only,
-    "induct_v2_double": _induct_free,
-}
-_RENDER: dict[str, Callable[[Header, Tokens, tuple[Binding, ...]], str]] = {
-    "deduct": _render_result,
-    "abduct": _render_case,
-    "induct": _render_rule,
-    "induct_v2": _render_cases_and_rule,
-    "induct_v3": _render_rule,
-    "induct_hard": _render_rule,
-    "induct_v2_double": _render_cases_and_rule,
-}
-_ALL_TASKS = (*_CLASSES, *rewrite_checker.CHECKERS)
+def _classes(
+    matches: Iterator[Match],
+    header: Header,
+    render: Callable[[Header, Tokens, tuple[Binding, ...]], str],
+) -> Iterator[AnswerClass]:
+    for rule, bindings in matches:
+        yield functools.partial(_renamed, render, header, rule, bindings)
+
+
+def _renamed(
+    render: Callable[[Header, Tokens, tuple[Binding, ...]], str],
+    header: Header,
+    rule: Tokens,
+    bindings: tuple[Binding, ...],
+    rename: Mapping[str, str],
+) -> str:
+    return render(
+        header,
+        tuple(rename.get(token, token) for token in rule),
+        tuple({rename.get(s, s): v for s, v in b.items()} for b in bindings),
+    )
+
+
+def _text(text: str) -> AnswerClass:
+    return lambda rename: text
+
+
+# The enumerators the task declarations name, substitution tasks first.
+
+
+def deduct_answers(header: Header, body: Body, budget: Budget) -> Iterator[AnswerClass]:
+    return _classes(_deduct(header, body, budget), header, _render_result)
+
+
+def abduct_answers(header: Header, body: Body, budget: Budget) -> Iterator[AnswerClass]:
+    return _classes(_abduct(header, body, budget), header, _render_case)
+
+
+def induct_answers(header: Header, body: Body, budget: Budget) -> Iterator[AnswerClass]:
+    return _classes(_induct(header, body, budget), header, _render_rule)
+
+
+def case_and_rule_answers(header: Header, body: Body, budget: Budget) -> Iterator[AnswerClass]:
+    """induct_v2 and induct_v2_double: the case of each result, then the rule."""
+    return _classes(_induct_free(header, body, budget), header, _render_cases_and_rule)
+
+
+def rule_only_answers(header: Header, body: Body, budget: Budget) -> Iterator[AnswerClass]:
+    """induct_hard and induct_v3: the rule alone."""
+    return _classes(_induct_rule_only(header, body, budget), header, _render_rule)
+
+
+def rewrite_answers(header: Header, body: Body, budget: Budget) -> Iterator[AnswerClass]:
+    parsed = parse_rewrite_source(header, body, "rewrite")
+    for string in rewrites(parsed.rules[0], parsed.string, parsed.header):
+        yield _text(" ".join(string))
+
+
+def induct_rewrite_answers(header: Header, body: Body, budget: Budget) -> Iterator[AnswerClass]:
+    before, after = parse_induct_source(body)
+    for left, right in _induct_rules(header, before, after):
+        yield functools.partial(_renamed_rule, left + ("->",) + right)
+
+
+def _renamed_rule(rule: Tokens, rename: Mapping[str, str]) -> str:
+    return " ".join(rename.get(token, token) for token in rule)
+
+
+def multistep_answers(header: Header, body: Body, budget: Budget) -> Iterator[AnswerClass]:
+    for string in finals(parse_rewrite_source(header, body, "rewrite_multistep")):
+        yield _text(" ".join(string))
+
+
+def multistep_easy_answers(header: Header, body: Body, budget: Budget) -> Iterator[AnswerClass]:
+    for path in _paths(parse_rewrite_source(header, body, "rewrite_multistep_easy")):
+        yield _text(" <space> ".join(" ".join(string) for string in path))
+
+
+# Rewrite answers: every sequence of strings, and every rule up to renaming.
+
+
+def _paths(parsed: RewriteSource) -> Iterator[tuple[Tokens, ...]]:
+    """Distinct sequences of intermediate strings (depth first, lazily)."""
+    stack: list[tuple[Tokens, ...]] = [()]
+    while stack:
+        path = stack.pop()
+        if len(path) == len(parsed.rules):
+            yield path
+            continue
+        previous = path[-1] if path else parsed.string
+        for result in rewrites(parsed.rules[len(path)], previous, parsed.header):
+            stack.append(path + (result,))
+
+
+def _induct_rules(header: Header, before: Tokens, after: Tokens) -> Iterator[tuple[Tokens, Tokens]]:
+    """Distinct valid induct_rewrite rules, each up to a renaming of its rule symbols.
+
+    A valid rule matches a span ``string[i:i+n]`` whose distinct string symbols are as many as the
+    header's rule symbols, and the second string must be the first with that span replaced by a
+    sequence of math symbols holding each of those string symbols exactly once.
+    """
+    k = len(header.rule_symbols)
+    prefix = common_prefix(before, after)
+    common_suffix = common_prefix(before[::-1], after[::-1])
+    seen: set[tuple[Tokens, Tokens]] = set()
+    for start in range(min(prefix, len(before) - 1) + 1):
+        for end in range(max(start + 1, len(before) - common_suffix), len(before) + 1):
+            tail = len(before) - end
+            if len(after) - tail < start:
+                continue
+            span, replacement = before[start:end], after[start : len(after) - tail]
+            letters = list(dict.fromkeys(t for t in span if t in header.string_symbols))
+            if len(letters) != k or not all(
+                t in header.math_symbols or t in header.string_symbols for t in span
+            ):
+                continue
+            used = [t for t in replacement if t not in header.math_symbols]
+            if sorted(used) != sorted(letters):
+                continue
+            names = dict(zip(letters, header.rule_symbols, strict=True))
+            rule = (
+                tuple(names.get(t, t) for t in span),
+                tuple(names.get(t, t) for t in replacement),
+            )
+            if rule not in seen:
+                seen.add(rule)
+                yield rule
