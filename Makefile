@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 .PHONY: demo test lint bench cards clean kernels docs docs-serve
 
 # The extras installed for the demo, the tests and the benchmarks.
-EXTRAS := all,test,torch,jax
+EXTRAS := all,test,torch,jax,rl,eval
 # Registry downloads are sometimes cut off part-way through a file, and pip's own resumes (pip
 # 25.1 and newer; older pips ignore the setting) can all fall in the same outage. So each install
 # runs up to PIP_ATTEMPTS times, PIP_PAUSE seconds apart; later attempts reuse pip's cache.
@@ -61,6 +61,13 @@ test: kernels
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 	LIME_DATASETS_PURE_PYTHON=1 $(BIN)/python -m pytest -q $(PURE_PYTHON_TESTS)
+
+.PHONY: test-quick
+# The edit-test loop: every test but those marked slow (killed builds, Beam, builds in
+# subprocesses, larger sizes), in about two minutes on two cores. `make test` runs them all.
+test-quick: kernels
+	$(BIN)/ruff check lime_datasets tests benchmarks examples
+	$(BIN)/python -m pytest -m "not slow and not paper_scale" $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check $(LINTED)

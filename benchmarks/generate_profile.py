@@ -28,6 +28,7 @@ from lime_datasets.core.records import SCHEMA
 from lime_datasets.core.rng import SlotReader
 from lime_datasets.core.symbols import candidate_count, sample_symbol_ids
 from lime_datasets.core.tasks import TASKS
+from lime_datasets.memory import keep_freed_memory
 
 STAGES = ("random words", "symbol draw", "task split", "task draws and parts", "pack token rows",
           "render text", "Arrow batch")
@@ -114,6 +115,7 @@ def main() -> None:
     parser.add_argument("--configs", default="deduct,abduct,induct,rewrite,rewrite_multistep")
     parser.add_argument("--json", help="also write the results to this JSON file")
     args = parser.parse_args()
+    keep_freed_memory()  # as every path that generates in bulk does
     results = []
     for name in args.configs.split(","):
         profile(name, 2 * generate.CHUNK_ROWS)  # warm caches

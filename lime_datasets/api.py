@@ -12,6 +12,7 @@ from .core import tasks
 from .core.config import check_split
 from .core.fingerprint import fingerprint_batches
 from .core.generate import check_range, generate_table, iter_batches
+from .memory import keep_freed_memory
 
 
 def generate(
@@ -23,6 +24,7 @@ def generate(
     larger range. ``overrides`` are registry parameters (``seed``, ``vocab_size``, ...).
     """
     config = get_config(name, **overrides)
+    keep_freed_memory()
     return generate_table(config, split, start, stop)
 
 
@@ -46,6 +48,7 @@ def fingerprint(name: str, split: str, **overrides: Any) -> str:
     """sha256 hex of a split's canonical serialisation (see ``core.fingerprint``), in id order."""
     config = get_config(name, **overrides)
     stop = check_range(config, split, 0, None)
+    keep_freed_memory()
     return fingerprint_batches(iter_batches(config, split, 0, stop, rows_per_batch=8192))
 
 

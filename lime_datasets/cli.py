@@ -156,6 +156,7 @@ def _table(rows: list[tuple[str, ...]]) -> str:
 
 def _cmd_show(args: argparse.Namespace) -> int:
     from .core.generate import iter_batches
+    from .memory import keep_freed_memory
 
     config = _config(args)
     size = config.split_size(args.split)
@@ -167,6 +168,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
     if args.count < 1:
         raise ValueError(f"--count must be at least 1; got {args.count}")
     stop = min(size, args.index + args.count)
+    keep_freed_memory()
     for batch in iter_batches(config, args.split, args.index, stop, rows_per_batch=1000):
         for row in batch.to_pylist():
             if row["id"] != args.index:
@@ -277,7 +279,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _cmd_vocab(args: argparse.Namespace) -> int:
-    from . import export
+    from . import export, publish
 
     config = get_config(_EXAMPLE_CONFIG, **_overrides(args))  # validates vocab_size
     if args.format == "tokenizers":
@@ -286,12 +288,12 @@ def _cmd_vocab(args: argparse.Namespace) -> int:
         text = tokenizer_json(config.vocab_size)
     else:
         text = export.vocabulary_text(config.vocab_size)
-    export.write_text(Path(args.out), text, args.overwrite)
+    publish.write_text(Path(args.out), text, args.overwrite)
     return 0
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from . import evaluate, export
+    from . import evaluate, publish
 
     config = _config(args)
     if args.json is not None:
@@ -305,7 +307,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         print(f"{PROG}: {warning}", file=sys.stderr)
     if args.json is not None:
         result = {"predictions": str(args.predictions), **report.as_dict()}
-        export.write_text(Path(args.json), json.dumps(result, indent=2) + "\n", args.overwrite)
+        publish.write_text(Path(args.json), json.dumps(result, indent=2) + "\n", args.overwrite)
     return 0
 
 
@@ -348,7 +350,8 @@ Formats (file names carry the shard with --shard I/N, e.g. train-00001-of-00003.
   hub      a folder ready to upload to the Hugging Face Hub
 Every export also writes vocab.txt and lime_metadata.json (config, parameters, versions, split
 sizes and fingerprints). Files are written under temporary names and renamed when the export is
-complete; an existing file is never replaced without --overwrite. Shard I of N holds rows
+complete, the metadata last; a rerun finishes an export killed while renaming. An existing file is
+never replaced without --overwrite. Shard I of N holds rows
 [floor(I*n/N), floor((I+1)*n/N)) of each split: the shards' data files concatenated in order are
 the unsharded files byte for byte (Parquet: the same rows).""",
     "fingerprint": """\

@@ -14,11 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import inspect
-import json
 import numbers
-import os
 import re
-import shutil
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -32,10 +29,12 @@ from .citation import CITATION, HOMEPAGE, LICENSE
 from .configs import CONFIGS, get_config
 from .core.config import PARAMETERS, SPLITS, LimeConfig
 from .core.fingerprint import SplitHasher
-from .core.generate import BLOCK_SIZE, iter_batches, release_freed_memory
+from .core.generate import BLOCK_SIZE, iter_batches
 from .core.records import FIELDS, SCHEMA
 from .core.version import DATA_VERSION
 from .kernel_notice import warn_if_numpy_path
+from .memory import keep_freed_memory, release_freed_memory
+from .publish import empty_folder
 
 NAME = "lime"
 FEATURES = datasets.Features.from_arrow_schema(SCHEMA)
@@ -71,12 +70,6 @@ _NOT_APPLICABLE = ("data_files", "data_dir", "features")
 def cache_hash() -> str:
     """The builder hash in the cache path: it changes with the data version, and only with it."""
     return hashlib.sha256(f"lime-datasets data {DATA_VERSION}".encode()).hexdigest()[:16]
-
-
-def parameters_digest(config: LimeConfig) -> str:
-    """A digest of every parameter of ``config`` and the data version: its cache key."""
-    key = {"data_version": DATA_VERSION, "parameters": config.parameters()}
-    return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def shard_ranges(size: int) -> list[tuple[int, int]]:
@@ -153,7 +146,7 @@ class LimeBuilderConfig(datasets.BuilderConfig):
         return get_config(self.name, **{key: getattr(self, key) for key in PARAMETERS})
 
     def create_config_id(self, config_kwargs: dict, custom_features: Any = None) -> str:
-        return f"{self.name}-{parameters_digest(self.lime)}"
+        return f"{self.name}-{self.lime.digest()}"
 
 
 class Lime(datasets.ArrowBasedBuilder):
@@ -210,6 +203,7 @@ class Lime(datasets.ArrowBasedBuilder):
     def _generate_tables(self, split: str, ranges: list[tuple[int, int]]
                          ) -> Iterator[tuple[Any, pa.Table]]:
         config = self.config.lime
+        keep_freed_memory()
         for shard, (start, stop) in enumerate(ranges):
             count = -(-(stop - start) // TABLE_ROWS)
             bounds = [start + (stop - start) * i // count for i in range(count + 1)]
@@ -268,15 +262,10 @@ def _clear_killed_build(builder: datasets.DatasetBuilder) -> None:
     folder = builder._output_dir
     if is_remote_filesystem(builder._fs) or not folder.endswith(".incomplete"):
         return
-    leftovers = list(os.scandir(folder))
-    for entry in leftovers:
-        if entry.is_dir(follow_symlinks=False):
-            shutil.rmtree(entry.path)
-        else:
-            os.remove(entry.path)
-    if leftovers:
+    removed = empty_folder(folder)
+    if removed:
         datasets.utils.logging.get_logger(__name__).warning(
-            f"Removed {len(leftovers)} leftovers of an interrupted build from {folder}"
+            f"Removed {removed} leftovers of an interrupted build from {folder}"
         )
 
 

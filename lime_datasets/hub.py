@@ -16,26 +16,21 @@ folder as a dataset repository (e.g. ``huggingface_hub.upload_folder``) publishe
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-
 from . import croissant, export
-from .citation import CITATION, LICENSE
+from .citation import CITATION
 from .configs import get_config
 from .core.config import SPLITS, LimeConfig
-from .core.records import SCHEMA
 from .core.version import DATA_VERSION
-from .folders import move_into_place, staging_folder
+from .front_matter import PRETTY_NAME, ConfigFiles, front_matter
+from .publish import move_into_place, remove_leftovers, staging_folder
 
 DATA_DIR = "data"
 README = "README.md"
-PRETTY_NAME = "LIME"
-TAGS = ("synthetic", "reasoning", "mathematics")
 
 
 def export_hub(
@@ -67,6 +62,8 @@ def export_hub(
     if isinstance(num_proc, bool) or not isinstance(num_proc, int) or num_proc < 1:
         raise ValueError(f"num_proc must be a positive integer; got {num_proc!r}")
     target = Path(out_dir)
+    if target.parent.is_dir():
+        remove_leftovers(target.parent, [target.name])  # may put back what a killed run set aside
     if target.exists() and not target.is_dir():
         raise ValueError(f"{target} exists and is not a folder")
     if target.exists() and not overwrite:
@@ -96,27 +93,8 @@ def render_readme(configs: Sequence[LimeConfig], files: Mapping[str, Mapping[str
 
     ``files[config][split]`` lists the split's data files, relative to the folder.
     """
-    lines = [
-        "---",
-        f"license: {LICENSE}",
-        f"pretty_name: {PRETTY_NAME}",
-        "tags:",
-        *(f"- {tag}" for tag in TAGS),
-        "configs:",
-    ]
-    for config in configs:
-        lines += [f"- config_name: {_quote(config.name)}", "  data_files:"]
-        for split, paths in files[config.name].items():
-            lines += [f"  - split: {split}", "    path:"]
-            lines += [f"    - {_quote(path)}" for path in paths]
-    lines.append("dataset_info:")
-    for config in configs:
-        lines += [f"- config_name: {_quote(config.name)}", "  features:"]
-        for field in SCHEMA:
-            key, value = _yaml_type(field.type)
-            lines += [f"  - name: {field.name}", f"    {key}: {value}"]
-    lines += ["---", ""]
-    return "\n".join(lines) + body.rstrip("\n") + "\n"
+    entries = [ConfigFiles(config.name, files[config.name]) for config in configs]
+    return front_matter(PRETTY_NAME, entries) + body.rstrip("\n") + "\n"
 
 
 def default_body(configs: Sequence[LimeConfig]) -> str:
@@ -150,18 +128,3 @@ def default_body(configs: Sequence[LimeConfig]) -> str:
         CITATION.rstrip("\n"),
         "```",
     ])
-
-
-def _yaml_type(arrow_type: pa.DataType) -> tuple[str, str]:
-    """The ``datasets`` YAML feature entry of a record field's Arrow type."""
-    if pa.types.is_list(arrow_type):
-        return "list", _yaml_type(arrow_type.value_type)[1]
-    if pa.types.is_string(arrow_type):
-        return "dtype", "string"
-    if pa.types.is_integer(arrow_type):
-        return "dtype", str(arrow_type)
-    raise ValueError(f"no YAML feature type for Arrow type {arrow_type}")
-
-
-def _quote(text: str) -> str:
-    return json.dumps(text)  # a JSON string is a YAML double-quoted scalar

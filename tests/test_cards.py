@@ -22,7 +22,7 @@ from lime_datasets.analysis import valid_answers
 from lime_datasets.cards import render, svg, write
 from lime_datasets.cards.stats import Distribution, measure, wilson_interval
 from lime_datasets.configs import get_config
-from lime_datasets.core.config import PARAMETERS
+from lime_datasets.core.config import INTEGER_RANGES, PARAMETERS
 from lime_datasets.core.records import FIELDS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,6 +67,7 @@ def test_committed_cards_are_up_to_date(regenerated: Path) -> None:
     )
 
 
+@pytest.mark.slow
 def test_cards_do_not_depend_on_the_hash_seed() -> None:
     """Render one card in another process with another PYTHONHASHSEED: the same bytes."""
     code = (
@@ -148,14 +149,14 @@ def test_ambiguity_counts_examples_with_two_checked_answers() -> None:
 
 
 def test_parameter_ranges_are_what_the_registry_accepts() -> None:
-    for name, (low, high) in render.PARAMETER_RANGES.items():
+    for name, (low, high) in INTEGER_RANGES.items():
         extra = {"max_steps": high} if name == "min_steps" else {}
         get_config("mixed", **{name: low})
         get_config("mixed", **{name: high}, **extra)
         for bad in (low - 1, high + 1):
             with pytest.raises(ValueError, match=name):
                 get_config("mixed", **{name: bad}, **extra)
-    assert {*render.PARAMETER_RANGES, "task_weights"} == set(PARAMETERS)
+    assert {*INTEGER_RANGES, "task_weights"} == set(PARAMETERS)
 
 
 def test_front_matter_matches_the_hub_export(tmp_path: Path) -> None:

@@ -81,6 +81,7 @@ def test_version_says_which_code_generates():
     assert f"numpy code ({kernels.PURE_PYTHON_VARIABLE} is set)" in forced.stdout
 
 
+@pytest.mark.slow
 def test_help_explains_every_command_with_an_example():
     result = run("--help")
     assert result.returncode == 0

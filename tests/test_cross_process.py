@@ -72,6 +72,7 @@ def expected() -> dict[str, str]:
     return {split: lime_datasets.fingerprint(NAME, split, **SIZES) for split in SPLITS}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("hash_seed", "num_proc"), [("0", 1), ("1", 2), ("random", 4)])
 def test_hf_builds_under_any_hash_seed_and_process_count(tmp_path, expected, hash_seed,
                                                           num_proc):

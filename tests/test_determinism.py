@@ -66,6 +66,7 @@ def test_different_keys_give_different_data() -> None:
     assert not set(sources("deduct", "train", seed=2)) & set(sources("deduct", "train", seed=1))
 
 
+@pytest.mark.slow
 def test_no_validation_or_test_source_in_the_first_100k_train_examples() -> None:
     for name in ("deduct", "mixed"):
         train = set(lime_datasets.generate(name, "train", 0, 100_000).column("source").to_pylist())
@@ -88,6 +89,7 @@ def test_golden_fingerprints() -> None:
             assert lime_datasets.fingerprint(name, split, **sizes) == expected, (name, split)
 
 
+@pytest.mark.slow
 def test_same_bytes_in_another_process_with_another_hash_seed() -> None:
     code = (
         "import json, lime_datasets as L;"

@@ -253,6 +253,7 @@ def test_edge_sizes_through_the_api(edge: str) -> None:
             lime_datasets.generate("mixed", split, 0, size + 1, **parameters)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("edge", list(EDGES))
 def test_edge_sizes_through_every_adapter(edge: str, tmp_path: Path) -> None:
     parameters = EDGES[edge]
@@ -275,6 +276,7 @@ def test_the_smallest_vocabulary_through_the_api(name: str) -> None:
         get_config(name, vocab_size=SYMBOLS_PER_EXAMPLE - 1)
 
 
+@pytest.mark.slow
 def test_the_smallest_vocabulary_through_every_adapter(tmp_path: Path) -> None:
     for name in NAMES:
         want = expected(name, SMALLEST)

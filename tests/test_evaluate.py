@@ -201,6 +201,7 @@ def test_split_and_parameters_select_the_rows_scored(tmp_path):
     assert other["total"]["exact_match"] < 40
 
 
+@pytest.mark.slow
 def test_a_10_mb_line_is_just_a_wrong_answer(tmp_path):
     examples = rows()
     predictions = [row["target"] for row in examples]
@@ -280,6 +281,7 @@ def test_malformed_predictions_are_one_line_status_2_and_write_nothing(tmp_path,
     assert not (tmp_path / "marker").exists()
 
 
+@pytest.mark.slow
 def test_unreadable_paths_and_bad_arguments(tmp_path):
     good = write_lines(tmp_path / "p.txt", [row["target"] for row in rows()])
     existing = tmp_path / "scores.json"

@@ -23,6 +23,7 @@ def load(name: str) -> ModuleType:
     return importlib.import_module(name)
 
 
+@pytest.mark.slow
 def test_train_tiny_loss_falls_and_the_test_split_is_scored() -> None:
     pytest.importorskip("torch")
     train_tiny = load("train_tiny")
@@ -123,6 +124,7 @@ def array_record_dir(tmp_path_factory: pytest.TempPathFactory) -> str:
     return data_dir
 
 
+@pytest.mark.slow
 def test_torch_data_source_sampler_covers_the_split_in_padded_batches(
     array_record_dir: str,
 ) -> None:

@@ -26,12 +26,8 @@ from lime_datasets.configs import get_config
 from lime_datasets.core.config import SPLITS
 from lime_datasets.core.records import SCHEMA
 from lime_datasets.core.vocab import SPECIAL_TOKENS, vocab_tokens
-from lime_datasets.export import (
-    PARQUET_ROW_GROUP_ROWS,
-    PART_ROWS,
-    AtomicFiles,
-    remove_stale_temporaries,
-)
+from lime_datasets.export import PARQUET_ROW_GROUP_ROWS, PART_ROWS
+from lime_datasets.publish import StagedFiles, remove_leftovers
 
 SCRIPT = Path(sys.executable).with_name("lime-datasets")
 FORMATS = ("jsonl", "parquet", "fairseq")
@@ -248,6 +244,7 @@ def test_progress_bar_per_split_and_quiet(tmp_path):
     assert quiet.returncode == 0 and quiet.stdout == quiet.stderr == ""
 
 
+@pytest.mark.slow
 def test_num_proc_writes_the_same_bytes(tmp_path):
     rows = PARQUET_ROW_GROUP_ROWS + 123
     assert rows > 2 * PART_ROWS  # several parts per process, two row groups
@@ -338,6 +335,7 @@ def test_export_into_a_file_path_is_refused(tmp_path):
     assert (tmp_path / "out").read_text() == "a file"
 
 
+@pytest.mark.slow
 def test_hub_format(tmp_path):
     out = tmp_path / "hub"
     args = ("export", MIXTURE, "--out", out, "--format", "hub", "--quiet", *SIZE_FLAGS)
@@ -430,9 +428,9 @@ def test_only_unlocked_temporary_files_of_the_named_outputs_are_removed(tmp_path
     kept = [".test.jsonl.0badc0de.tmp", ".train.jsonl.notes.tmp", "train.jsonl.0badc0de.tmp"]
     for name in [".train.jsonl.0badc0de.tmp", ".train.jsonl.12345678.tmp", *kept]:
         (tmp_path / name).write_text("left by someone\n")
-    with AtomicFiles(tmp_path) as files:
+    with StagedFiles(tmp_path) as files:
         live = files.path("train.jsonl")
-        removed = remove_stale_temporaries(tmp_path, ["train.jsonl", "vocab.txt"])
+        removed = remove_leftovers(tmp_path, ["train.jsonl", "vocab.txt"])
         assert sorted(path.name for path in removed) == [".train.jsonl.0badc0de.tmp",
                                                          ".train.jsonl.12345678.tmp"]
         assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, *kept])

@@ -236,6 +236,7 @@ def covering(size: int, parts: list[list[int]]) -> None:
     assert sorted(every) == list(range(size))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("split", SPLITS)
 def test_two_ranks_times_two_workers_share_every_id_once(split: str, hf_cache: Path) -> None:
     stream = load(MIXTURE, hf_cache, split=split, streaming=True, **BLOCKS)
@@ -250,6 +251,7 @@ def test_two_ranks_times_two_workers_share_every_id_once(split: str, hf_cache: P
         assert all(parts)
 
 
+@pytest.mark.slow
 def test_dataloader_workers_on_two_ranks_see_every_id_once(hf_cache: Path) -> None:
     torch = pytest.importorskip("torch")
     stream = load(MIXTURE, hf_cache, split="train", streaming=True, **BLOCKS)
@@ -278,6 +280,7 @@ def test_a_resumed_stream_continues_where_it_stopped(stop_after: int, hf_cache: 
     assert first + list(resumed) == list(stream())
 
 
+@pytest.mark.slow
 def test_reshard_cuts_shards_at_every_block(hf_cache: Path) -> None:
     stream = load(MIXTURE, hf_cache, split="train", streaming=True, **BLOCKS)
     if not hasattr(stream, "reshard"):
@@ -360,6 +363,7 @@ def test_a_changed_parameter_builds_anew(hf_cache: Path) -> None:
     assert not rows(other).equals(rows(first))
 
 
+@pytest.mark.slow
 def test_a_new_data_version_never_reuses_a_cached_build(hf_cache: Path) -> None:
     built = load("deduct", hf_cache, split="test", **SMALL)
     result = run_python(
@@ -415,6 +419,7 @@ def clutter(folder: Path) -> Path:
     return folder
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("order", list(IMPORT_ORDERS))
 def test_both_import_orders_bind_the_name_from_a_cluttered_folder(
     order: str, hf_cache: Path, tmp_path: Path
@@ -437,6 +442,7 @@ def test_other_names_still_reach_datasets(tmp_path: Path, hf_cache: Path) -> Non
     assert loaded["n"] == [1, 2, 3]
 
 
+@pytest.mark.slow
 def test_forgetting_the_import_fails_instead_of_serving_a_cached_build(hf_cache: Path) -> None:
     hf.load_hf("deduct", cache_dir=str(hf_cache), **SMALL)  # a build of "lime" that could be served
     for parameters in ({}, SMALL):

@@ -127,6 +127,7 @@ def plant_traps(work: Path, home: Path, marker: Path) -> None:
     (work / "predictions.jsonl").write_text(record + "\n")
 
 
+@pytest.mark.slow
 def test_building_and_loading_use_no_network_and_run_no_foreign_code(tmp_path: Path) -> None:
     work, home, guard = tmp_path / "work", tmp_path / "hf_home", tmp_path / "guard"
     marker = tmp_path / "trap-was-run"

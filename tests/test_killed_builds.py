@@ -329,46 +329,55 @@ def test_concurrent_cli_exports_into_one_folder_never_mix(tmp_path, overwrite):
     assert {s: recorded[s]["fingerprint"] for s in SPLITS} == core_fingerprints(sizes)
 
 
-def test_an_export_killed_between_renames_is_not_taken_for_complete(tmp_path):
-    """SIGKILL after the first file is renamed into place: that file is whole, the export is not
-    reported complete (no metadata), a rerun says to pass --overwrite, and with it completes."""
+# Runs the CLI with a hook that SIGKILLs it at publishing step N (1 = the first; 0: never), and
+# prints how many steps there were.
+_KILL_AT_STEP = """
+import os, signal, sys
+from lime_datasets import cli, publish
+step, seen = int(sys.argv[1]), []
+def at_step(action, path):
+    seen.append(action)
+    if len(seen) == step:
+        os.kill(os.getpid(), signal.SIGKILL)
+publish.on_step = at_step
+status = cli.main(sys.argv[2:])
+print(len(seen))
+sys.exit(status)
+"""
+
+
+def test_an_export_killed_at_any_step_of_publishing_is_finished_by_a_plain_rerun(tmp_path):
+    """SIGKILL at every step of renaming an export's files into place (before the journal, before
+    each rename, before the journal's removal): until the metadata is in place the export is
+    never taken for complete, and a plain rerun (no --overwrite) ends with the files of an
+    uninterrupted export, nothing hidden left."""
     sizes = {"num_train": 3_000, "num_validation": 1_001, "num_test": 7}
     flags = [f"--{key.replace('_', '-')}={value}" for key, value in sizes.items()]
-    dying = """
-        import os, signal, sys
-        from lime_datasets import cli, export
-        real, done = export._rename, []
-        def rename(temp, final, overwrite):
-            if done:
-                os.kill(os.getpid(), signal.SIGKILL)
-            real(temp, final, overwrite)
-            done.append(final)
-        export._rename = rename
-        sys.exit(cli.main(sys.argv[1:]))
-    """
     args = ["export", NAME, "--format", "jsonl", "--quiet", *flags]
-    out, clean = tmp_path / "out", tmp_path / "clean"
-    killed = subprocess.run([sys.executable, "-c", textwrap.dedent(dying), *args, "--out",
-                             str(out)], capture_output=True, text=True, env=env(), timeout=300)
-    assert killed.returncode == -signal.SIGKILL, killed.stderr
-    assert subprocess.run([str(SCRIPT), *args, "--out", str(clean)], timeout=300).returncode == 0
-    finished = [path for path in out.iterdir() if not path.name.startswith(".")]
-    assert [path.name for path in finished] == ["train.jsonl"]
-    assert finished[0].read_bytes() == (clean / "train.jsonl").read_bytes()
-    check = subprocess.run([str(SCRIPT), "fingerprint", "--check", str(out)],
-                           capture_output=True, text=True, timeout=300)
-    assert check.returncode != 0 and "lime_metadata.json" in check.stderr
-    again = subprocess.run([str(SCRIPT), *args, "--out", str(out)], capture_output=True,
-                           text=True, timeout=300)
-    assert again.returncode == 2 and "--overwrite" in again.stderr
-    assert len(again.stderr.splitlines()) == 1
-    rerun = subprocess.run([str(SCRIPT), *args, "--out", str(out), "--overwrite"],
-                           capture_output=True, text=True, timeout=300)
-    assert rerun.returncode == 0, rerun.stderr
-    for path in clean.iterdir():
-        if path.name != "lime_metadata.json":
-            assert (out / path.name).read_bytes() == path.read_bytes(), path.name
-    recorded = json.loads((out / "lime_metadata.json").read_text())["splits"]
+
+    def run_killed_at(step: int, out: Path) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-c", _KILL_AT_STEP, str(step), *args, "--out",
+                               str(out)], capture_output=True, text=True, env=env(), timeout=300)
+
+    clean = tmp_path / "clean"
+    done = run_killed_at(0, clean)
+    assert done.returncode == 0, done.stderr
+    steps = int(done.stdout.split()[-1])
+    files = {path.name: path.read_bytes() for path in clean.iterdir()}
+    assert steps == len(files) + 2  # the journal, one rename per file, the journal's removal
+    for step in range(1, steps + 1):
+        out = tmp_path / f"killed-at-{step}"
+        killed = run_killed_at(step, out)
+        assert killed.returncode == -signal.SIGKILL, killed.stderr
+        if not (out / "lime_metadata.json").exists():
+            check = subprocess.run([str(SCRIPT), "fingerprint", "--check", str(out)],
+                                   capture_output=True, text=True, timeout=300)
+            assert check.returncode != 0 and "lime_metadata.json" in check.stderr
+        rerun = subprocess.run([str(SCRIPT), *args, "--out", str(out)], capture_output=True,
+                               text=True, timeout=300)
+        assert rerun.returncode == 0, (step, rerun.stderr)
+        assert {path.name: path.read_bytes() for path in out.iterdir()} == files, step
+    recorded = json.loads(files["lime_metadata.json"])["splits"]
     assert {s: recorded[s]["fingerprint"] for s in SPLITS} == core_fingerprints(sizes)
 
 

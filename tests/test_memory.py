@@ -8,13 +8,14 @@ import sys
 
 import pytest
 
-from lime_datasets.core.generate import _malloc_trim
+from lime_datasets.memory import malloc_trim
 
 # Run in a fresh interpreter: what the allocators keep depends on everything the process did.
 _MEASURE = """
 import json
 import lime_datasets
-from lime_datasets.core.generate import iter_batches, release_freed_memory
+from lime_datasets.core.generate import iter_batches
+from lime_datasets.memory import keep_freed_memory, release_freed_memory
 
 def resident_anonymous_mb():
     with open("/proc/self/status") as status:
@@ -23,6 +24,7 @@ def resident_anonymous_mb():
                 return int(line.split()[1]) / 1024
 
 config = lime_datasets.configs.get_config("mixed", num_train=40_000)
+keep_freed_memory()  # as the bulk paths do
 for _ in iter_batches(config, "train", 0, 40_000):
     pass
 kept = resident_anonymous_mb()
@@ -32,7 +34,7 @@ print(json.dumps({"kept": kept, "released": resident_anonymous_mb()}))
 
 
 @pytest.mark.skipif(
-    not sys.platform.startswith("linux") or _malloc_trim() is None,
+    not sys.platform.startswith("linux") or malloc_trim() is None,
     reason="needs /proc and glibc's malloc_trim",
 )
 def test_release_gives_back_the_memory_generation_keeps() -> None:

@@ -136,6 +136,7 @@ def family2_examples(rows) -> list[tuple[Parsed, list, list, list, list]]:
     return out
 
 
+@pytest.mark.slow
 def test_family2_ranges_and_construction(rows) -> None:
     lengths, string_counts, spans, right_maths, starts, ends = [], set(), [], [], [], []
     for parsed, left, right, string, rewritten in family2_examples(rows):
@@ -175,6 +176,7 @@ def family3_examples(rows) -> list[tuple[Parsed, list, list, list | None]]:
     return out
 
 
+@pytest.mark.slow
 def test_family3_ranges_and_construction(rows) -> None:
     start_lengths, string_counts, step_counts, spans, right_maths = [], set(), [], [], []
     for parsed, rules, start, steps in family3_examples(rows):

@@ -208,6 +208,7 @@ def test_unknown_config_or_parameter_raises_the_core_error(name, overrides):
 
 # --- plain builds: TFDS's harness, and every config equal to the core --------------------------
 
+@pytest.mark.slow
 class TestTfdsBuilderHarness(tfds.testing.DatasetBuilderTestCase):
     """TFDS's own builder checks: registration, specs, tags, counts, reload, disjoint splits."""
 
@@ -352,6 +353,7 @@ def beam_reference(tmp_path_factory):
     return {split: read_split(builder, split) for split in SPLITS}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("run", range(3))
 def test_beam_build_with_two_workers_equals_the_plain_build(beam_reference, tmp_path, run):
     builder = prepare(BEAM_CONFIG, tmp_path, download_config=beam_config(*TWO_WORKERS),
@@ -360,11 +362,13 @@ def test_beam_build_with_two_workers_equals_the_plain_build(beam_reference, tmp_
         assert read_split(builder, split) == beam_reference[split]
 
 
+@pytest.mark.slow
 def test_beam_reference_equals_the_core(beam_reference):
     for split in SPLITS:
         assert beam_reference[split] == core_rows(BEAM_CONFIG, split, **BEAM_SIZES)
 
 
+@pytest.mark.slow
 def test_a_beam_build_that_loses_examples_fails(tmp_path, monkeypatch):
     pytest.importorskip("apache_beam")
     real = examples_lib.block_examples
@@ -408,6 +412,7 @@ def test_builder_warns_before_a_hazardous_beam_build(tmp_path):
         builder.download_and_prepare(download_config=download_config)
 
 
+@pytest.mark.slow
 def test_beam_build_honours_max_examples_per_split(tmp_path):
     pytest.importorskip("apache_beam")
     download_config = beam_config(IN_MEMORY)
@@ -438,6 +443,7 @@ def assert_prepared_equal_to_core(name: str, data_dir: Path, **params) -> None:
         assert read_split(builder, split) == core_rows(name, split, **params)
 
 
+@pytest.mark.slow
 def test_tfds_build_command_builds_a_small_config(tmp_path):
     pytest.importorskip("mlcroissant")
     params = ",".join(f"{key}={value}" for key, value in CLI_SIZES.items())
@@ -447,6 +453,7 @@ def test_tfds_build_command_builds_a_small_config(tmp_path):
     assert_prepared_equal_to_core("abduct", tmp_path, **CLI_SIZES)
 
 
+@pytest.mark.slow
 def test_tfds_build_command_with_beam_options(tmp_path):
     pytest.importorskip("mlcroissant")
     pytest.importorskip("apache_beam")

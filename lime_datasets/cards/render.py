@@ -6,34 +6,21 @@ as the README body of a Hub folder.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 
 import pyarrow as pa
 
 from ..citation import CITATION, HOMEPAGE, LICENSE
-from ..core.config import MAX_STEPS_LIMIT, MAX_VOCAB_SIZE, PARAMETERS, SPLITS, LimeConfig
+from ..core.config import INTEGER_RANGES, PARAMETERS, SPLITS, LimeConfig
 from ..core.records import FIELDS, SCHEMA
-from ..core.symbols import SYMBOLS_PER_EXAMPLE
 from ..core.tasks import TASKS
 from ..core.version import DATA_VERSION, DATA_VERSIONS
+from ..front_matter import PRETTY_NAME, ConfigFiles
+from ..front_matter import front_matter as yaml_front_matter
 from . import text
 from .stats import Ambiguity, ConfigStats, Distribution, wilson_interval
 
-PRETTY_NAME = "LIME"
-TASK_CATEGORIES = ("text2text-generation",)
-TAGS = ("synthetic", "reasoning", "mathematics", "lime")
 DATA_DIR = "data"
-# Inclusive bounds of each integer parameter, as the registry validates them.
-PARAMETER_RANGES: dict[str, tuple[int, int]] = {
-    "seed": (0, 2**63 - 1),
-    "vocab_size": (SYMBOLS_PER_EXAMPLE, MAX_VOCAB_SIZE),
-    "num_train": (0, 2**40),
-    "num_validation": (0, 2**40),
-    "num_test": (0, 2**40),
-    "min_steps": (1, MAX_STEPS_LIMIT),
-    "max_steps": (1, MAX_STEPS_LIMIT),
-}
 _STEP_PARAMETERS = ("min_steps", "max_steps")
 _SIZE_CATEGORIES = (
     (1_000, "n<1K"),
@@ -65,31 +52,9 @@ def size_category(rows: int) -> str:
 def front_matter(config: LimeConfig) -> str:
     """The card's YAML metadata: licence, categories, size, tags, ``configs`` and features."""
     rows = sum(config.split_size(split) for split in SPLITS)
-    lines = [
-        "---",
-        f"license: {LICENSE}",
-        f"pretty_name: {_quote(f'{PRETTY_NAME} {config.name}')}",
-        "task_categories:",
-        *(f"- {category}" for category in TASK_CATEGORIES),
-        "size_categories:",
-        f"- {size_category(rows)}",
-        "tags:",
-        *(f"- {tag}" for tag in TAGS),
-        "configs:",
-        f"- config_name: {_quote(config.name)}",
-        "  data_files:",
-    ]
-    for split, pattern in data_files(config).items():
-        lines += [f"  - split: {split}", f"    path: {_quote(pattern)}"]
-    lines += ["dataset_info:", f"- config_name: {_quote(config.name)}", "  features:"]
-    for field in SCHEMA:
-        key, value = _yaml_type(field.type)
-        lines += [f"  - name: {field.name}", f"    {key}: {value}"]
-    lines.append("  splits:")
-    for split in SPLITS:
-        lines += [f"  - name: {split}", f"    num_examples: {config.split_size(split)}"]
-    lines.append("---")
-    return "\n".join(lines) + "\n"
+    entry = ConfigFiles(config.name, data_files(config),
+                        {split: config.split_size(split) for split in SPLITS})
+    return yaml_front_matter(f"{PRETTY_NAME} {config.name}", [entry], size_category(rows))
 
 
 def render_card(config: LimeConfig, stats: ConfigStats, image: str | None) -> str:
@@ -255,7 +220,7 @@ def _parameters(config: LimeConfig) -> str:
             default = ", ".join(f"{t}={w:g}" for t, w in values[name].items())
             allowed = "task=weight for any of the tasks; weights finite, non-negative, positive sum"
         else:
-            low, high = PARAMETER_RANGES[name]
+            low, high = INTEGER_RANGES[name]
             default = f"{values[name]:,}" if name != "seed" else str(values[name])
             allowed = f"integer {_bound(low)} to {_bound(high)}"
             if name == "max_steps":
@@ -332,7 +297,7 @@ def _ambiguity(config: LimeConfig, stats: ConfigStats) -> str:
         "## Ambiguity: how much exact match under-counts",
         "",
         f"The valid answers of each of the first {a.examples:,} train examples were counted "
-        "(up to two) by `lime_datasets.core.alternatives`, under the checker's validity rules, "
+        "(up to two) by `lime_datasets.analysis`, under the checker's validity rules, "
         "judged from the source alone. An example is *ambiguous* when it has more than one: a "
         "model can then be right and still differ from the target.",
         "",
@@ -497,16 +462,3 @@ def _type_name(arrow_type: pa.DataType) -> str:
     if pa.types.is_list(arrow_type):
         return f"list of {arrow_type.value_type}"
     return str(arrow_type)
-
-
-def _yaml_type(arrow_type: pa.DataType) -> tuple[str, str]:
-    """The ``datasets`` YAML feature entry of a record field's Arrow type."""
-    if pa.types.is_list(arrow_type):
-        return "list", _yaml_type(arrow_type.value_type)[1]
-    if pa.types.is_string(arrow_type):
-        return "dtype", "string"
-    return "dtype", str(arrow_type)
-
-
-def _quote(value: str) -> str:
-    return json.dumps(value)  # a JSON string is a YAML double-quoted scalar

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..configs import CONFIGS
 from ..croissant import croissant_json
-from ..folders import move_into_place, staging_folder
+from ..publish import move_into_place, remove_leftovers, staging_folder
 from . import render, svg
 from .stats import AMBIGUITY_SAMPLE, SAMPLE_SIZE, ConfigStats, measure
 
@@ -50,6 +50,8 @@ def write_cards(
     if unknown or not names:
         raise ValueError(f"names must be configs of {', '.join(CONFIGS)}; got {names!r}")
     target = Path(out_dir)
+    if target.parent.is_dir():
+        remove_leftovers(target.parent, [target.name])  # may put back what a killed run set aside
     if target.exists() and not overwrite:
         raise ValueError(f"{target} exists; pass overwrite=True to replace it")
     throughput = read_throughput(throughput_file)

@@ -8,14 +8,18 @@ allowed.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import math
 import numbers
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from .suggest import did_you_mean
 from .symbols import SYMBOLS_PER_EXAMPLE
 from .tasks import TASKS
+from .version import DATA_VERSION
 
 SPLITS = ("train", "validation", "test")
 MAX_VOCAB_SIZE = 1_000_000
@@ -31,6 +35,17 @@ PARAMETERS = (
     "min_steps",
     "max_steps",
 )
+# Inclusive bounds of each integer parameter: what validation allows and the cards print.
+INTEGER_RANGES: Mapping[str, tuple[int, int]] = MappingProxyType({
+    "seed": (0, 2**63 - 1),
+    "vocab_size": (SYMBOLS_PER_EXAMPLE, MAX_VOCAB_SIZE),
+    "num_train": (0, 2**40),
+    "num_validation": (0, 2**40),
+    "num_test": (0, 2**40),
+    "min_steps": (1, MAX_STEPS_LIMIT),
+    "max_steps": (1, MAX_STEPS_LIMIT),
+})
+_WHY = {"vocab_size": f" (each example draws {SYMBOLS_PER_EXAMPLE} distinct symbols)"}
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -52,25 +67,14 @@ class LimeConfig:
         for name in ("name", "description"):
             if not isinstance(getattr(self, name), str):
                 raise ValueError(f"{name} must be a string; got {getattr(self, name)!r}")
-        _check_int("seed", self.seed, 0, 2**63 - 1)
-        _check_int(
-            "vocab_size",
-            self.vocab_size,
-            SYMBOLS_PER_EXAMPLE,
-            MAX_VOCAB_SIZE,
-            why=f" (each example draws {SYMBOLS_PER_EXAMPLE} distinct symbols)",
-        )
-        for split in SPLITS:
-            _check_int(f"num_{split}", getattr(self, f"num_{split}"), 0, 2**40)
-        _check_int("min_steps", self.min_steps, 1, MAX_STEPS_LIMIT)
-        _check_int("max_steps", self.max_steps, 1, MAX_STEPS_LIMIT)
+        for name, (low, high) in INTEGER_RANGES.items():
+            _check_int(name, getattr(self, name), low, high, _WHY.get(name, ""))
         if self.max_steps < self.min_steps:
             raise ValueError(
                 f"max_steps must be >= min_steps ({self.min_steps}); got {self.max_steps}"
             )
         # Integers of any type (numpy's, from a config file) are stored as int: adapters hash them.
-        for name in ("seed", "vocab_size", "num_train", "num_validation", "num_test",
-                     "min_steps", "max_steps"):
+        for name in INTEGER_RANGES:
             object.__setattr__(self, name, int(getattr(self, name)))
         object.__setattr__(self, "task_weights", _normalise_weights(self.task_weights))
 
@@ -98,6 +102,16 @@ class LimeConfig:
         values = {name: getattr(self, name) for name in PARAMETERS}
         values["task_weights"] = dict(self.task_weights)
         return values
+
+    def digest(self) -> str:
+        """16 hex digits of the sha256 of every parameter and the data version (not the name).
+
+        Equal for configs that generate the same bytes under the same name; adapters put it beside
+        the name wherever a config needs a key of its own (the HF cache folder, a custom TFDS
+        config's name).
+        """
+        key = {"data_version": DATA_VERSION, "parameters": self.parameters()}
+        return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def check_split(split: str) -> None:

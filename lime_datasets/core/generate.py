@@ -10,7 +10,6 @@ words draw the 68 symbols, the rest belong to the task.
 
 from __future__ import annotations
 
-import ctypes
 import functools
 from collections.abc import Iterator
 
@@ -83,49 +82,11 @@ def iter_batches(
     config: LimeConfig, split: str, start: int, stop: int, rows_per_batch: int = CHUNK_ROWS
 ) -> Iterator[pa.RecordBatch]:
     """Record batches covering rows ``start .. stop - 1`` in order (``check_range`` first)."""
-    _keep_freed_memory()
     slots = slots_per_row(config)
     for begin in range(start, stop, rows_per_batch):
         end = min(stop, begin + rows_per_batch)
         words = _row_words(config, split, begin, end, slots)
         yield _build_batch(config, begin, words)
-
-
-@functools.cache
-def _keep_freed_memory() -> None:
-    """Let glibc's malloc keep the memory of a batch's temporaries for the next batch.
-
-    A batch's temporaries are hundreds of KiB to a few MiB each. glibc serves blocks above its mmap
-    threshold with fresh mappings and gives freed memory at the top of its heap back to the system
-    beyond its trim threshold, so every batch would fault its memory in again, page by page (a
-    tenth to a quarter of generation time on the machine measured). Freeing one mapped block raises
-    both thresholds to its size and twice that (mallopt(3), "dynamic mmap threshold"), so one
-    allocation of 30 MiB, below the 32 MiB limit of that rule, makes the temporaries reused. Other
-    allocators are unaffected by it.
-    """
-    np.empty(30 << 20, dtype=np.uint8)
-
-
-def release_freed_memory() -> None:
-    """Give back to the system the freed memory that allocators keep for reuse.
-
-    Generating keeps freed memory in glibc's heap (``_keep_freed_memory``) and in pyarrow's pool,
-    tens of MiB that a long-lived process would otherwise carry into what it does next. Call this
-    when a run of generation is over; generating again afterwards works as before.
-    """
-    pa.default_memory_pool().release_unused()
-    trim = _malloc_trim()
-    if trim is not None:
-        trim(0)
-
-
-@functools.cache
-def _malloc_trim():
-    """glibc's ``malloc_trim`` (malloc_trim(3)), or None where the C library has none."""
-    try:
-        return ctypes.CDLL(None).malloc_trim
-    except (AttributeError, OSError, TypeError):
-        return None
 
 
 def _row_words(config: LimeConfig, split: str, start: int, stop: int, slots: int) -> np.ndarray:

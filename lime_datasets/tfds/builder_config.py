@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 from types import MappingProxyType
 from typing import Any
@@ -30,13 +29,6 @@ NAMED_CONFIGS: MappingProxyType[str, LimeBuilderConfig] = MappingProxyType(
 )
 
 
-def parameters_digest(config: LimeConfig) -> str:
-    """A short hash of a config's name and parameters (canonical JSON)."""
-    encoded = json.dumps([config.name, config.parameters()], sort_keys=True,
-                         separators=(",", ":"))
-    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()[:12]
-
-
 def builder_config(config: LimeConfig) -> LimeBuilderConfig:
     """The registered builder config when ``config`` is a registry entry, else a custom one.
 
@@ -48,7 +40,7 @@ def builder_config(config: LimeConfig) -> LimeBuilderConfig:
         return named
     parameters = json.dumps(config.parameters(), sort_keys=True)
     return LimeBuilderConfig(
-        name=f"{config.name}-{parameters_digest(config)}",
+        name=f"{config.name}-{config.digest()}",
         description=f"{config.description} Parameters: {parameters}",
         lime_config=config,
     )

@@ -13,6 +13,7 @@ import pyarrow as pa
 
 from ..core.config import LimeConfig
 from ..core.generate import BLOCK_SIZE, check_range, iter_batches
+from ..memory import keep_freed_memory
 
 ROWS_PER_BATCH = BLOCK_SIZE
 
@@ -22,6 +23,7 @@ Example = tuple[int, dict[str, Any]]
 def examples(config: LimeConfig, split: str, start: int, stop: int) -> Iterator[Example]:
     """``(id, example)`` for rows ``start .. stop - 1`` of a split, in id order."""
     stop = check_range(config, split, start, stop)
+    keep_freed_memory()
     for batch in iter_batches(config, split, start, stop, rows_per_batch=ROWS_PER_BATCH):
         yield from batch_examples(batch)
 
