@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import pyarrow as pa
@@ -33,14 +34,14 @@ def example(name: str, split: str, index: int, **overrides: Any) -> dict[str, An
     check_split(split)
     if (
         isinstance(index, bool)
-        or not isinstance(index, int)
+        or not isinstance(index, numbers.Integral)
         or not (0 <= index < config.split_size(split))
     ):
         raise ValueError(
             f"index must be an integer in [0, {config.split_size(split)}) for the {split} split "
             f"of {name!r}; got {index!r}"
         )
-    return generate_table(config, split, index, index + 1).to_pylist()[0]
+    return generate_table(config, split, int(index), int(index) + 1).to_pylist()[0]
 
 
 def fingerprint(name: str, split: str, **overrides: Any) -> str:
@@ -52,5 +53,9 @@ def fingerprint(name: str, split: str, **overrides: Any) -> str:
 
 
 def check(task: str, source: str, answer: str) -> bool:
-    """True if ``answer`` is a valid answer to ``source`` for ``task`` (not only the target)."""
+    """True if ``answer`` is a valid answer to ``source`` for ``task`` (not only the target).
+
+    ``ValueError`` for an unknown task, a malformed source, or a source and answer that need more
+    than ``CHECK_WORK_LIMIT`` steps of work (only crafted sources do; see ``core.tasks``).
+    """
     return tasks.check(task, source, answer)

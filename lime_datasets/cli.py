@@ -297,7 +297,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
     config = _config(args)
     if args.json is not None:
-        publish.check_outputs([Path(args.json)], args.overwrite)
+        evaluate.check_report_path(args.json, args.overwrite)
     size = config.split_size(args.split)
     predictions = evaluate.read_prediction_file(args.predictions, size, args.predictions_format)
     report = evaluate.score(config, args.split, predictions.texts, predictions.sources)

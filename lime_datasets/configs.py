@@ -32,7 +32,7 @@ CONFIGS: MappingProxyType[str, LimeConfig] = MappingProxyType(_build())
 
 def get_config(name: str, **overrides) -> LimeConfig:
     """The named config with ``overrides`` applied and validated."""
-    if name not in CONFIGS:
+    if not isinstance(name, str) or name not in CONFIGS:
         raise ValueError(f"config must be one of {', '.join(CONFIGS)}; got {name!r}"
                          f"{did_you_mean(name, CONFIGS)}")
     config = CONFIGS[name]

@@ -201,6 +201,32 @@ def _short(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+def check_report_path(path: str | os.PathLike, overwrite: bool = False) -> Path:
+    """``ValueError`` unless a report could be written at ``path``; call it before scoring.
+
+    Refused: a folder or another non-regular file, an existing file without ``overwrite``, a path
+    below a file, and a path whose nearest existing folder cannot be written to.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"{path} is a folder; expected a file name for the report")
+    if path.exists() or path.is_symlink():
+        if not path.is_file():
+            raise ValueError(f"{path} exists and is not a regular file")
+        if not overwrite:
+            raise ValueError(f"{path} exists; pass --overwrite to replace it")
+    parent = path.absolute().parent
+    while not parent.exists():
+        if parent.is_symlink():
+            raise ValueError(f"{parent} is a broken link; cannot write the report {path} below it")
+        parent = parent.parent
+    if not parent.is_dir():
+        raise ValueError(f"{parent} is not a folder; cannot write the report {path} below it")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ValueError(f"cannot write to {parent} (no permission); needed for the report {path}")
+    return path
+
+
 def score(config: LimeConfig, split: str, predictions: list[str],
           sources: Mapping[int, str] | None = None) -> Report:
     """Score one prediction per example of ``split`` (in id order) against the generated rows.

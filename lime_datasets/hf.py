@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import numbers
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -310,6 +311,11 @@ def load_hf(
     ``parameters`` are registry parameters; ``split=None`` gives every split. The cache is the
     one ``load_dataset("lime", ...)`` uses.
     """
+    _check_split_argument(split)
+    if num_proc is not None and (
+        isinstance(num_proc, bool) or not isinstance(num_proc, numbers.Integral) or num_proc < 1
+    ):
+        raise ValueError(f"num_proc must be a positive integer or None; got {num_proc!r}")
     if streaming and num_proc is not None:
         raise ValueError(
             f"num_proc applies to building, not to streaming; got num_proc={num_proc!r} with "
@@ -320,3 +326,24 @@ def load_hf(
         return builder.as_streaming_dataset(split=split)
     builder.download_and_prepare(num_proc=num_proc, download_mode=download_mode)
     return builder.as_dataset(split=split)
+
+
+def _check_split_argument(split: Any) -> None:
+    """``ValueError`` unless ``split`` names only our splits, in any form ``datasets`` reads
+    (``"train[:10%]+test"``, a ``NamedSplit``, a ``ReadInstruction`` or a list of those)."""
+    if split is None or isinstance(split, datasets.ReadInstruction):
+        return
+    if isinstance(split, datasets.splits.SplitBase) and not isinstance(split, datasets.NamedSplit):
+        return  # a merge of NamedSplits: each was checked when it was named
+    if isinstance(split, (list, tuple)):
+        for item in split:
+            _check_split_argument(item)
+        return
+    if not isinstance(split, (str, datasets.NamedSplit)):
+        raise ValueError(f"split must be one of {', '.join(SPLITS)} (or a slice of them, e.g. "
+                         f"'train[:10%]'); got {split!r}")
+    for part in str(split).split("+"):
+        name = part.split("[", 1)[0].strip()
+        if name not in SPLITS:
+            raise ValueError(f"split must be one of {', '.join(SPLITS)} (or a slice of them, "
+                             f"e.g. 'train[:10%]'); got {split!r}")

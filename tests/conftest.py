@@ -27,3 +27,21 @@ def hf_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         monkeypatch.setattr(config, "EXTRACTED_DATASETS_PATH", cache / "downloads" / "extracted")
         monkeypatch.setattr(config, "HF_MODULES_CACHE", home / "modules")
     return cache
+
+
+def forbid(monkeypatch: pytest.MonkeyPatch, module, names, doing: str) -> None:
+    """Make ``module.<name>`` for each of ``names`` fail the test: ``doing`` came too early."""
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError(f"{doing} before the input was validated")
+
+    for name in names:
+        monkeypatch.setattr(module, name, forbidden)
+
+
+@pytest.fixture
+def no_generation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail the test if any generation work starts."""
+    from lime_datasets.core import generate
+
+    forbid(monkeypatch, generate, ("_build_batch", "_row_words"), "generation started")

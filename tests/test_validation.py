@@ -7,7 +7,6 @@ import math
 import pytest
 
 import lime_datasets
-from lime_datasets.core import generate as generate_module
 
 BAD_OVERRIDES = [
     ({"vocab_size": 67}, "vocab_size"),
@@ -32,17 +31,6 @@ BAD_OVERRIDES = [
     ({"task_weights": "deduct=x"}, "task_weights"),
     ({"no_such_parameter": 1}, "no_such_parameter"),
 ]
-
-
-@pytest.fixture
-def no_generation(monkeypatch):
-    """Fail the test if any generation work starts."""
-
-    def forbidden(*args, **kwargs):
-        raise AssertionError("generation started before validation")
-
-    monkeypatch.setattr(generate_module, "_build_batch", forbidden)
-    monkeypatch.setattr(generate_module, "_row_words", forbidden)
 
 
 @pytest.mark.parametrize(("overrides", "named"), BAD_OVERRIDES)

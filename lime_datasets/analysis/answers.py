@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import numbers
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
@@ -43,11 +44,16 @@ def count_answers(
     """Distinct valid answers of ``source`` under ``task`` (texts and classes), at most ``limit``.
 
     ``max_steps`` bounds the search (search nodes; deterministic, unlike a time limit). Raises
-    ``ValueError`` for an unknown task, a malformed source or a limit below 1.
+    ``ValueError`` for an unknown task, a malformed source, a limit below 1 or a negative
+    ``max_steps``.
     """
     declared = lookup(tasks, task)
-    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+    if isinstance(limit, bool) or not isinstance(limit, numbers.Integral) or limit < 1:
         raise ValueError(f"limit must be a positive integer; got {limit!r}")
+    if max_steps is not None and (
+        isinstance(max_steps, bool) or not isinstance(max_steps, numbers.Integral) or max_steps < 0
+    ):
+        raise ValueError(f"max_steps must be None or a non-negative integer; got {max_steps!r}")
     header, body = declared.parse(source)
     renamings = math.factorial(len(header.rule_symbols)) if declared.renames_symbols else 1
     classes, complete = 0, True

@@ -30,6 +30,7 @@ from .checker import MAX_VALUE, MIN_VALUE, Case, apply_case, parse_case
 from .parsing import Header
 from .rewrite_checker import (
     RewriteSource,
+    common_prefix,
     finals,
     parse_induct_source,
     parse_rewrite_source,
@@ -520,10 +521,10 @@ def _induct_rules(header: Header, before: Tokens, after: Tokens) -> Iterator[tup
     sequence of math symbols holding each of those string symbols exactly once.
     """
     k = len(header.rule_symbols)
-    common_prefix = _common_prefix(before, after)
-    common_suffix = _common_prefix(before[::-1], after[::-1])
+    prefix = common_prefix(before, after)
+    common_suffix = common_prefix(before[::-1], after[::-1])
     seen: set[tuple[Tokens, Tokens]] = set()
-    for start in range(min(common_prefix, len(before) - 1) + 1):
+    for start in range(min(prefix, len(before) - 1) + 1):
         for end in range(max(start + 1, len(before) - common_suffix), len(before) + 1):
             tail = len(before) - end
             if len(after) - tail < start:
@@ -545,12 +546,3 @@ def _induct_rules(header: Header, before: Tokens, after: Tokens) -> Iterator[tup
             if rule not in seen:
                 seen.add(rule)
                 yield rule
-
-
-def _common_prefix(a: Tokens, b: Tokens) -> int:
-    length = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        length += 1
-    return length

@@ -64,6 +64,9 @@ class LimeConfig:
     max_steps: int = 5
 
     def __post_init__(self) -> None:
+        for name in ("name", "description"):
+            if not isinstance(getattr(self, name), str):
+                raise ValueError(f"{name} must be a string; got {getattr(self, name)!r}")
         for name, (low, high) in INTEGER_RANGES.items():
             _check_int(name, getattr(self, name), low, high, _WHY.get(name, ""))
         if self.max_steps < self.min_steps:
@@ -112,12 +115,13 @@ class LimeConfig:
 
 
 def check_split(split: str) -> None:
-    if split not in SPLITS:
+    if not isinstance(split, str) or split not in SPLITS:
         raise ValueError(f"split must be one of {', '.join(SPLITS)}; got {split!r}"
                          f"{did_you_mean(split, SPLITS)}")
 
 
 def _check_int(name: str, value: Any, low: int, high: int, why: str = "") -> None:
+    """An integer of any type (numpy's too; never a bool) in ``[low, high]``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise ValueError(
             f"{name} must be an integer in [{low}, {high}]{why}; got {value!r} "
@@ -163,23 +167,34 @@ def _normalise_weights(weights: Any) -> _FrozenWeights:
         weights = parse_weights(weights)
     if not isinstance(weights, Mapping) or not weights:
         raise ValueError(f"task_weights must be {allowed}; got {weights!r}")
+    values: dict[str, float] = {}
     for task, weight in weights.items():
-        if task not in TASKS:
+        if not isinstance(task, str) or task not in TASKS:
             raise ValueError(f"task_weights names unknown task {task!r}{did_you_mean(task, TASKS)}"
                              f"; tasks: {', '.join(TASKS)}")
-        if (
-            isinstance(weight, bool)
-            or not isinstance(weight, numbers.Real)
-            or not math.isfinite(weight)
-            or weight < 0
-        ):
-            raise ValueError(
-                f"task_weights[{task!r}] must be a finite non-negative number; got {weight!r}"
-            )
-    if sum(float(w) for w in weights.values()) <= 0:
-        raise ValueError(f"task_weights must have a positive total; got {dict(weights)!r}")
-    items = tuple((task, float(weights[task])) for task in TASKS if weights.get(task, 0) > 0)
+        values[task] = _weight(task, weight)
+    items = tuple((task, values[task]) for task in TASKS if values.get(task, 0) > 0)
+    total = sum(weight for _, weight in items)  # summed as generation sums them
+    if not math.isfinite(total) or total <= 0:
+        raise ValueError(
+            f"task_weights must have a finite, positive total; got {dict(weights)!r} "
+            f"(total {total!r})"
+        )
     return _FrozenWeights(items)
+
+
+def _weight(task: str, weight: Any) -> float:
+    """One weight as a float: a real number (numpy's too, not a bool), finite and >= 0."""
+    problem = f"task_weights[{task!r}] must be a finite non-negative number; got {weight!r}"
+    if isinstance(weight, bool) or not isinstance(weight, numbers.Real):
+        raise ValueError(f"{problem} ({type(weight).__name__})")
+    try:
+        value = float(weight)
+    except (OverflowError, ValueError, TypeError):
+        raise ValueError(problem) from None
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(problem)
+    return value
 
 
 def parse_weights(text: str) -> dict[str, float]:

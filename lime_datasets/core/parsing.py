@@ -7,6 +7,7 @@ segments are separated by ``<space>``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -22,6 +23,11 @@ class Header:
     @property
     def value_symbols(self) -> frozenset[str]:
         return self.string_symbols | self.math_symbols
+
+    @functools.cached_property
+    def rule_symbol_set(self) -> frozenset[str]:
+        """``rule_symbols`` as a set, made once: membership tests in loops stay O(1)."""
+        return frozenset(self.rule_symbols)
 
 
 def parse_source(source: str) -> tuple[Header, list[list[str]]]:

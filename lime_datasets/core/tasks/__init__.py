@@ -21,7 +21,9 @@ TASKS: Mapping[str, Task] = registry([*substitution.TASKS, *rewrite.TASKS])
 def check(task: str, source: str, answer: str, *, tasks: Mapping[str, Task] = TASKS) -> bool:
     """True if ``answer`` is a valid answer to ``source`` under ``task``'s validity rules.
 
-    False for a malformed answer; ``ValueError`` for a malformed source or an unknown task.
+    False for a malformed answer; ``ValueError`` for a malformed source, an unknown task, or a
+    source and answer needing more than ``work_budget.CHECK_WORK_LIMIT`` steps of work (only
+    crafted sources do; each task's worst case is in ``checker`` and ``rewrite_checker``).
     """
     declared = lookup(tasks, task)
     if not isinstance(source, str) or not isinstance(answer, str):

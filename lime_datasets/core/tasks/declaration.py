@@ -123,10 +123,9 @@ def registry(tasks: Iterable[Task]) -> MappingProxyType[str, Task]:
 
 
 def lookup(tasks: Mapping[str, Task], name: str) -> Task:
-    """``tasks[name]``, or a ``ValueError`` naming the tasks there are."""
-    try:
+    """``tasks[name]``, or a ``ValueError`` naming the tasks there are (also for a non-string)."""
+    if isinstance(name, str) and name in tasks:
         return tasks[name]
-    except (KeyError, TypeError):
-        raise ValueError(
-            f"task must be one of {', '.join(tasks)}; got {name!r}{did_you_mean(name, tasks)}"
-        ) from None
+    raise ValueError(
+        f"task must be one of {', '.join(tasks)}; got {name!r}{did_you_mean(name, tasks)}"
+    )
