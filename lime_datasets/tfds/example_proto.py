@@ -25,14 +25,25 @@ _BYTES_LIST = 0x0A  # Feature.bytes_list
 _INT64_LIST = 0x1A  # Feature.int64_list
 
 
-def serialize_batch(batch: pa.RecordBatch) -> pa.BinaryArray:
+LIST_ENCODINGS = ("bytes", "int64_list")
+
+
+def serialize_batch(batch: pa.RecordBatch, list_encoding: str = "bytes") -> pa.BinaryArray:
     """One serialized ``tf.train.Example`` per row of ``batch`` (columns: integers, strings or
-    lists of integers; no nulls), in row order."""
+    lists of integers; no nulls), in row order.
+
+    ``list_encoding`` says how a list of integers is stored: ``"bytes"``, its values' raw
+    machine bytes as one ``bytes_list`` value (TFDS's ``Tensor(..., encoding="bytes")``, which
+    decodes them with ``tf.io.decode_raw``/``np.frombuffer``), or ``"int64_list"``, a packed
+    ``int64_list`` (TFDS's default ``Tensor`` encoding).
+    """
+    if list_encoding not in LIST_ENCODINGS:
+        raise ValueError(f"list_encoding must be one of {LIST_ENCODINGS}; got {list_encoding!r}")
     rows = batch.num_rows
     fields = []
     features_length = np.zeros(rows, dtype=np.int64)
     for name in sorted(batch.schema.names, key=lambda n: n.encode()):
-        payload, payload_length, kind = _payload(batch.column(name))
+        payload, payload_length, kind = _payload(batch.column(name), list_encoding)
         # Feature{bytes_list: BytesList{value: [payload]}} or
         # Feature{int64_list: Int64List{value: [...] packed}}, where an empty list has no field.
         omit_empty = kind == _INT64_LIST
@@ -56,7 +67,7 @@ def serialize_batch(batch: pa.RecordBatch) -> pa.BinaryArray:
     return pc.binary_join_element_wise(*pieces, pa.scalar(b"", pa.binary()))
 
 
-def _payload(column: pa.Array) -> tuple[pa.BinaryArray, np.ndarray, int]:
+def _payload(column: pa.Array, list_encoding: str) -> tuple[pa.BinaryArray, np.ndarray, int]:
     """The innermost bytes of a column's feature per row, their lengths, and the list kind."""
     if pa.types.is_string(column.type) or pa.types.is_binary(column.type):
         payload = column.cast(pa.binary())
@@ -67,6 +78,10 @@ def _payload(column: pa.Array) -> tuple[pa.BinaryArray, np.ndarray, int]:
     if pa.types.is_list(column.type) and pa.types.is_integer(column.type.value_type):
         offsets = column.offsets.to_numpy()
         values = column.values.to_numpy()[offsets[0]:offsets[-1]]
+        if list_encoding == "bytes":  # each row's values as they lie in memory
+            row_offsets = (offsets - offsets[0]).astype(np.int64) * values.itemsize
+            return (_binary_from_offsets(values.view(np.uint8), row_offsets),
+                    np.diff(row_offsets), _BYTES_LIST)
         data, counts = _varint_rows(values)
         ends = np.zeros(len(counts) + 1, dtype=np.int64)
         np.cumsum(counts, out=ends[1:])

@@ -24,6 +24,8 @@ from .record_files import open_writer
 
 ROWS_PER_SHARD = 1 << 17
 ROWS_PER_BATCH = 4096
+# How token id lists are stored: as the builder's features declare them (encoding="bytes").
+LIST_ENCODING = "bytes"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,7 +68,7 @@ def write_shard(spec: ShardSpec, progress: Callable[[int], None] | None = None) 
     try:
         for batch in iter_batches(spec.config, spec.split, spec.start, spec.stop,
                                   rows_per_batch=ROWS_PER_BATCH):
-            records = serialize_batch(batch)
+            records = serialize_batch(batch, LIST_ENCODING)
             writer.write(records)
             examples += len(records)
             num_bytes += pc.sum(pc.binary_length(records)).as_py()

@@ -40,9 +40,10 @@ logger = logging.getLogger(__name__)
 
 
 def _id_sequence(doc: str) -> tfds.features.Tensor:
-    # A 1-D tensor rather than tfds.features.Sequence: the same spec, encoded as one array
-    # instead of element by element.
-    return tfds.features.Tensor(shape=(None,), dtype=np.int32, doc=doc)
+    # A 1-D tensor stored as its raw bytes (shards.LIST_ENCODING): decoded by one
+    # tf.io.decode_raw / np.frombuffer, and written without converting a value.
+    return tfds.features.Tensor(shape=(None,), dtype=np.int32, doc=doc,
+                                encoding=tfds.features.Encoding.BYTES)
 
 
 def _builder_arguments() -> frozenset[str]:
