@@ -2,8 +2,10 @@
 
 TFRecord frames each record as ``uint64 length, uint32 masked_crc32c(length), data,
 uint32 masked_crc32c(data)`` (little-endian; TensorFlow's ``core/lib/io/record_writer``), with
-CRC-32C from ``google-crc32c``. ArrayRecord files are written by the ``array_record`` package with
-the options TFDS uses (``group_size:1``: every record its own chunk, for random access).
+CRC-32C from ``google-crc32c``. ArrayRecord files are written by the ``array_record`` package,
+every record its own chunk (``group_size:1``, as TFDS writes them, for random access), compressed
+with snappy rather than the default zstd: on the machine measured, writing took a third of the
+time (4 against 14 us per abduct record) and reading a record half, for files a third larger.
 """
 
 from __future__ import annotations
@@ -62,14 +64,16 @@ class TFRecordWriter:
 
 
 class ArrayRecordWriter:
-    """Appends records to an ArrayRecord file, each its own chunk (TFDS's ``group_size:1``)."""
+    """Appends records to an ArrayRecord file, each its own chunk (``OPTIONS``)."""
+
+    OPTIONS = "group_size:1,snappy"
 
     def __init__(self, path: str) -> None:
         from array_record.python import array_record_module
 
         if os.path.exists(path):
             raise FileExistsError(path)
-        self._writer = array_record_module.ArrayRecordWriter(os.fspath(path), "group_size:1")
+        self._writer = array_record_module.ArrayRecordWriter(os.fspath(path), self.OPTIONS)
 
     def write(self, records: pa.BinaryArray) -> None:
         data, offsets = _data_and_offsets(records)
