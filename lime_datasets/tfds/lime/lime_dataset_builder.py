@@ -30,10 +30,10 @@ from ...citation import HOMEPAGE
 from ...core.config import PARAMETERS, SPLITS
 from ...core.records import FIELDS
 from ...core.version import DATA_VERSION, DATA_VERSIONS
-from .. import IncompleteBuildError
+from .. import IncompleteBuildError, requested_splits
 from .. import examples as examples_lib
 from .. import shards as shards_lib
-from ..build_folder import BuildFolderLock
+from ..build_folder import BuildFolderLock, FolderLock
 from ..builder_config import NAMED_CONFIGS, LimeBuilderConfig, with_overrides
 
 logger = logging.getLogger(__name__)
@@ -121,17 +121,26 @@ class Builder(tfds.core.GeneratorBasedBuilder):
 
     def _download_and_prepare(self, dl_manager, download_config) -> None:
         del dl_manager  # nothing to download
-        cap = download_config.max_examples_per_split
-        config = self.builder_config.lime_config
-        sizes = {split: config.split_size(split) for split in SPLITS}
-        sizes = {split: size if cap is None else min(size, cap) for split, size in sizes.items()}
-        sizes = {split: size for split, size in sizes.items() if size}
         # self.data_path is TFDS's temporary folder here; mark it as in use, and remove what
         # killed builds of this version left beside it.
         self._folder_lock = BuildFolderLock(os.fspath(self.data_path))
         self._folder_lock.remove_abandoned_siblings(str(self.version))
-        if not sizes:
-            return
+        asked = requested_splits.called_with_splits()
+        sizes = self._sizes(download_config.max_examples_per_split)
+        if asked is not None:  # tfds.load / tfds.data_source of some splits: those only
+            sizes = {split: size for split, size in sizes.items() if split in asked}
+        if sizes:
+            self.info.set_splits(tfds.core.SplitDict(self._write_splits(sizes, download_config)))
+
+    def _sizes(self, cap: int | None = None) -> dict[str, int]:
+        """Examples per split to write, in split order (empty splits left out)."""
+        config = self.builder_config.lime_config
+        sizes = {split: config.split_size(split) for split in SPLITS}
+        sizes = {split: size if cap is None else min(size, cap) for split, size in sizes.items()}
+        return {split: size for split, size in sizes.items() if size}
+
+    def _write_splits(self, sizes: dict[str, int], download_config) -> list[tfds.core.SplitInfo]:
+        """Write the shards of every split in ``sizes`` into ``self.data_path``; their infos."""
         templates = {split: self._get_filename_template(split) for split in sizes}
         specs = {split: self._shard_specs(split, size, templates[split])
                  for split, size in sizes.items()}
@@ -152,7 +161,41 @@ class Builder(tfds.core.GeneratorBasedBuilder):
                 f"{self.info.full_name}: the build wrote {found} examples per split, but the "
                 f"config asks for {sizes}; the data directory was not created."
             )
-        self.info.set_splits(tfds.core.SplitDict(infos))
+        return infos
+
+    def as_dataset(self, split=None, **kwargs: Any):
+        self._prepare_missing_splits(split)
+        return super().as_dataset(split=split, **kwargs)
+
+    def as_data_source(self, split=None, **kwargs: Any):
+        self._prepare_missing_splits(split)
+        return super().as_data_source(split=split, **kwargs)
+
+    def _prepare_missing_splits(self, split: Any) -> None:
+        """Build into the prepared folder the asked splits that a ``tfds.load`` /
+        ``tfds.data_source`` of other splits left out (``requested_splits``).
+
+        The folder then holds what a build of all those splits at once holds. Shards appear
+        under their names complete; ``dataset_info.json`` is replaced by a rename, under a lock
+        that serialises processes adding splits to the same folder.
+        """
+        if not self.is_prepared():
+            return  # TFDS reports it
+        asked = set(SPLITS) if split is None else requested_splits.split_names(split)
+        if not {s for s in self._sizes() if s in asked} - set(self.info.splits):
+            return
+        with FolderLock(os.fspath(self.data_path)) as lock:
+            lock.remove_incomplete_files()  # a killed process's, since we hold the lock
+            on_disk = tfds.core.DatasetInfo(builder=self)
+            on_disk.read_from_directory(self.data_path)
+            have = {info.name: info for info in on_disk.splits.values()}
+            missing = {s: n for s, n in self._sizes().items() if s in asked and s not in have}
+            if missing:
+                infos = self._write_splits(missing, tfds.download.DownloadConfig())
+                have.update({info.name: info for info in infos})
+            self.info.set_splits(tfds.core.SplitDict([have[s] for s in SPLITS if s in have]))
+            if missing:
+                lock.replace_dataset_info(self.info)
 
     def _shard_specs(self, split: str, size: int, template) -> list[shards_lib.ShardSpec]:
         ranges = shards_lib.shard_ranges(size)
