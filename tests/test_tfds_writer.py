@@ -164,6 +164,7 @@ def small_shards(monkeypatch):
     """Shards of 64 rows, so small builds have several (the pool's workers are forked)."""
     monkeypatch.setattr(shards, "ROWS_PER_SHARD", 64)
     monkeypatch.setattr(shards, "ROWS_PER_BATCH", 24)  # several batches per shard
+    return monkeypatch
 
 
 @pytest.mark.parametrize("file_format", ["tfrecord", "array_record"])
@@ -171,8 +172,10 @@ def test_the_files_do_not_depend_on_the_number_of_processes(small_shards, tmp_pa
     one = build(tmp_path / "one", num_proc=1, file_format=file_format, **SIZES)
     two = build(tmp_path / "two", num_proc=2, file_format=file_format, **SIZES)
     three = build(tmp_path / "three", num_proc=3, file_format=file_format, **SIZES)
+    small_shards.setattr(shards, "ROWS_PER_BATCH", 4096)  # one batch per shard
+    whole = build(tmp_path / "whole", num_proc=2, file_format=file_format, **SIZES)
     assert one.info.splits["train"].shard_lengths == [64, 64, 64, 64, 44]
-    assert folder_files(one) == folder_files(two) == folder_files(three)
+    assert folder_files(one) == folder_files(two) == folder_files(three) == folder_files(whole)
     for split in SPLITS:
         assert one.info.splits[split].num_bytes == two.info.splits[split].num_bytes
     if file_format == "tfrecord":
