@@ -104,6 +104,7 @@ FIRST_STEPS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("first", list(FIRST_STEPS))
 def test_registered_once_and_builds_in_any_import_order(first, tmp_path):
     result = run_python(f"""
@@ -216,6 +217,7 @@ def test_unknown_config_or_parameter_raises_the_core_error(name, overrides):
 
 # --- plain builds: TFDS's harness, and every config equal to the core --------------------------
 
+@pytest.mark.slow
 class TestTfdsBuilderHarness(tfds.testing.DatasetBuilderTestCase):
     """TFDS's own builder checks: registration, specs, tags, counts, reload, disjoint splits."""
 
@@ -420,6 +422,7 @@ def tfds_cli(*args: str) -> subprocess.CompletedProcess:
                           timeout=600)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("file_format", ["tfrecord", "array_record"])
 def test_tfds_build_command_writes_the_builders_files(tmp_path, file_format):
     pytest.importorskip("mlcroissant")

@@ -20,6 +20,8 @@ import lime_datasets  # noqa: E402
 from lime_datasets.core.config import SPLITS  # noqa: E402
 from lime_datasets.tfds import IncompleteBuildError, beam_shards, shards  # noqa: E402
 
+pytestmark = pytest.mark.slow
+
 REPO = Path(lime_datasets.__file__).resolve().parent.parent
 SIZES = {"num_train": 300, "num_validation": 70, "num_test": 10}
 TWO_WORKERS = ["--direct_running_mode=multi_processing", "--direct_num_workers=2"]

@@ -101,3 +101,17 @@ def test_a_killed_split_additions_leftovers_are_removed(tmp_path):
 ])
 def test_split_names(split, names):
     assert split_names(split) == names
+
+
+@pytest.mark.paper_scale
+def test_paper_scale_load_of_the_test_split_then_train(tmp_path):
+    """The paper's sizes (5,000,000 train rows): test alone first, then train in id order."""
+    config = lime_datasets.tfds_config("abduct")
+    test = tfds.load("lime", split="test", data_dir=tmp_path, builder_kwargs={"config": config})
+    assert sum(1 for _ in test) == config.lime_config.num_test
+    train = tfds.load("lime", split="train", data_dir=tmp_path,
+                      builder_kwargs={"config": config})
+    builder = tfds.builder("lime", config=config, data_dir=tmp_path)
+    assert builder.info.splits["train"].num_examples == 5_000_000
+    last = next(iter(tfds.as_numpy(train.skip(4_999_999))))
+    assert last["target"].decode() == lime_datasets.example("abduct", "train", 4_999_999)["target"]

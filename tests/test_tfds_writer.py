@@ -279,6 +279,7 @@ def shard_being_written(data_dir: Path) -> bool:
         return False
 
 
+@pytest.mark.slow
 def test_a_killed_build_leaves_nothing_a_rerun_trips_on(tmp_path):
     process = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(KILLED_BUILD), str(tmp_path), repr(SIZES)],

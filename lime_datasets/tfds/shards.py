@@ -18,7 +18,7 @@ from collections.abc import Callable
 import pyarrow.compute as pc
 
 from ..core.config import LimeConfig
-from ..core.generate import iter_batches, release_freed_memory
+from ..core.generate import iter_batches
 from .example_proto import serialize_batch
 from .record_files import open_writer
 
@@ -129,10 +129,7 @@ def _start_worker(rows_written: multiprocessing.SimpleQueue) -> None:
 
 
 def _write_in_worker(spec: ShardSpec) -> ShardResult:
-    try:
-        return write_shard(spec, _rows_written.put if _rows_written is not None else None)
-    finally:
-        release_freed_memory()
+    return write_shard(spec, _rows_written.put if _rows_written is not None else None)
 
 
 def _drain(rows_written: multiprocessing.SimpleQueue, progress: Callable[[int], None] | None
