@@ -251,9 +251,12 @@ def render(results: dict) -> str:
         lines += ["## TFDS: `tfds.load` in a fresh process, next to the Hugging Face build", "",
                   "Each build in a fresh process, imports included (`tfds.load` imports "
                   "TensorFlow; `tfds.data_source` writes array_record and does not); "
-                  "examples/s counts every split written over the process's wall time.", "",
+                  "examples/s counts every split written over the process's wall time. "
+                  "Largest child: the largest resident set of a child process (the shard "
+                  "workers; under `tfds.load` also a process that TensorFlow's import "
+                  "starts).", "",
                   "| config | train rows | build | wall s | examples/s | peak RSS MB | "
-                  "largest worker MB | data MB | wall / HF's | load average |",
+                  "largest child MB | data MB | wall / HF's | load average |",
                   "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
         for result in results["tfds"]:
             lines += [f"| {result['config']} | {result['rows']:,} | {b['mode']} | {b['wall_s']} | "

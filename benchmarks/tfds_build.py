@@ -16,7 +16,9 @@ Modes, each in a fresh interpreter with an empty temporary data folder / cache (
 ``wall_s`` is the wall time of the whole process as the parent sees it (interpreter start and
 imports included); ``examples_per_s`` counts every split built (train + validation + test) over it.
 Peak memory: the largest resident set of the main process (``ru_maxrss``) and of any one of its
-child processes (workers). ``vs_hf`` is a mode's wall time over the HF build's in the same run.
+child processes: the workers, and under ``tfds`` also a process that TensorFlow's import starts
+(with ``--num-proc 1`` it remains). ``vs_hf`` is a mode's wall time over the HF build's in the
+same run.
 The machine's load average at the start is recorded: shared machines give slower numbers.
 """
 
