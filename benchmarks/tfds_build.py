@@ -1,180 +1,154 @@
-"""Throughput and peak memory of TFDS builds of ``lime``: plain, and Apache Beam on DirectRunner.
+"""``tfds.load`` of ``lime`` in a fresh process, next to the Hugging Face build of the same rows.
 
-Usage: python benchmarks/tfds_build.py [--config mixed] [--num-train 1000000]
-           [--modes plain,beam] [--workers 2] [--running-mode multi_processing]
-           [--file-format tfrecord] [--parts-rows 100000] [--json PATH]
+Usage: python benchmarks/tfds_build.py [--config abduct] [--rows 1000000]
+           [--modes tfds,hf] [--num-proc 2] [--json PATH]
 
-Each mode runs in a fresh process (so peak memory is its own) and builds into a temporary data
-directory that is removed afterwards. examples/s counts every split (train + validation + test)
-over the wall time of ``download_and_prepare``. Peak memory: the max RSS of the building process
-(the Beam runner, for Beam), and the peak of the summed RSS of its child processes (Beam workers),
-sampled every half second. A build whose count check fails (examples lost, see
-``lime_datasets/tfds/beam_hazard.py``) is reported with ``complete: false`` and what it wrote.
+Modes, each in a fresh interpreter with an empty temporary data folder / cache (removed after):
 
-With the plain mode, ``benchmarks/tfds_overhead.py`` also runs (in its own process, over
-``--parts-rows`` train rows; 0 skips it) and the plain row gets its keys: microseconds per example
-of the core (``core_us``), of the adapter (``adapter_us``), of TFDS's encoding and serialisation
-(``tfds_encode_us``, ``tfds_serialize_us``) and ``adapter_share``, the adapter's time over TFDS's
-encode + serialize time. ``tfds_build_us`` is the rest of the build per example (its wall time per
-example minus core and adapter: TFDS's encoding, serialisation, shuffling and writing, and the
-TensorFlow import it triggers), and ``adapter_share_of_build`` the adapter's time over that.
+- ``tfds``: ``tfds.load("lime", split="train", builder_kwargs={"config": tfds_config(config,
+  num_train=rows), "num_proc": n})``, which builds every split and returns a ``tf.data`` pipeline
+  (so TensorFlow is imported, as a user's call does);
+- ``data_source``: ``tfds.data_source`` of the same config as array_record (no TensorFlow);
+- ``beam``: ``builder.download_and_prepare`` with Apache Beam's DirectRunner, ``n`` worker
+  processes;
+- ``hf``: ``datasets.load_dataset("lime", config, split="train", num_train=rows, num_proc=n)``.
+
+``wall_s`` is the wall time of the whole process as the parent sees it (interpreter start and
+imports included); ``examples_per_s`` counts every split built (train + validation + test) over it.
+Peak memory: the largest resident set of the main process (``ru_maxrss``) and of any one of its
+child processes: the workers, and under ``tfds`` also a process that TensorFlow's import starts
+(with ``--num-proc 1`` it remains). ``vs_hf`` is a mode's wall time over the HF build's in the
+same run.
+The machine's load average at the start is recorded: shared machines give slower numbers.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+REPO = Path(__file__).resolve().parent.parent
+MODES = ("tfds", "data_source", "beam", "hf")
 
 
-def _sample_children(stop: threading.Event, peak: list[int]) -> None:
-    """Keep in ``peak[0]`` the largest summed RSS of this process's children seen so far."""
-    import psutil
+def child(mode: str, config: str, rows: int, num_proc: int, folder: str) -> dict:
+    """One build in this process; returns its measurements."""
+    begin = time.perf_counter()
+    if mode == "hf":
+        import datasets
 
-    me = psutil.Process()
-    while not stop.wait(0.5):
-        total = 0
-        for child in me.children(recursive=True):
-            try:
-                total += child.memory_info().rss
-            except psutil.Error:  # exited meanwhile
-                pass
-        peak[0] = max(peak[0], total)
+        import lime_datasets  # binds the name "lime"
 
-
-def build(config: str, num_train: int, mode: str, workers: int, running_mode: str,
-          file_format: str) -> dict:
-    import tensorflow_datasets as tfds
-
-    import lime_datasets
-    from lime_datasets.tfds import IncompleteBuildError
-
-    builder_config = lime_datasets.tfds_config(config, num_train=num_train)
-    download_config = tfds.download.DownloadConfig()
-    if mode == "beam":
-        import apache_beam as beam
-
-        download_config.beam_options = beam.options.pipeline_options.PipelineOptions([
-            "--runner=DirectRunner",
-            f"--direct_running_mode={running_mode}",
-            f"--direct_num_workers={workers}",
-        ])
-    with tempfile.TemporaryDirectory(prefix="lime-tfds-bench-") as data_dir:
-        builder = tfds.builder("lime", config=builder_config, data_dir=data_dir,
-                               file_format=file_format)
-        stop, children_peak = threading.Event(), [0]
-        sampler = threading.Thread(target=_sample_children, args=(stop, children_peak), daemon=True)
-        sampler.start()
-        begin = time.perf_counter()
-        try:
-            builder.download_and_prepare(download_config=download_config)
-            complete = True
-        except IncompleteBuildError:
-            complete = False
-        seconds = time.perf_counter() - begin
-        stop.set()
-        sampler.join()
-        written = {name: info.num_examples for name, info in builder.info.splits.items()}
-        examples = sum(builder_config.lime_config.split_size(s) for s in written)
-        size = builder.info.dataset_size
-    if mode == "plain":
-        label = "plain"
-    elif running_mode == "in_memory":
-        label = "beam-in_memory"
+        imported = time.perf_counter()
+        built = datasets.load_dataset("lime", config, split="train", num_train=rows,
+                                      num_proc=num_proc, cache_dir=folder)
+        examples = {"train": built.num_rows}
+        lime = lime_datasets.configs.get_config(config, num_train=rows)
+        examples.update({s: lime.split_size(s) for s in ("validation", "test")})
     else:
-        label = f"beam-{running_mode}-{workers}"
+        import tensorflow_datasets as tfds
+
+        import lime_datasets
+
+        tfds.disable_progress_bar()
+        imported = time.perf_counter()
+        builder_config = lime_datasets.tfds_config(config, num_train=rows)
+        if mode == "tfds":
+            tfds.load("lime", split="train", data_dir=folder,
+                      builder_kwargs={"config": builder_config, "num_proc": num_proc})
+        elif mode == "data_source":
+            tfds.data_source("lime", split="train", data_dir=folder,
+                             builder_kwargs={"config": builder_config, "num_proc": num_proc,
+                                             "file_format": "array_record"})
+        else:
+            import apache_beam as beam
+
+            options = beam.options.pipeline_options.PipelineOptions([
+                "--runner=DirectRunner", "--direct_running_mode=multi_processing",
+                f"--direct_num_workers={num_proc}"])
+            tfds.builder("lime", config=builder_config, data_dir=folder).download_and_prepare(
+                download_config=tfds.download.DownloadConfig(beam_options=options))
+        builder = tfds.builder("lime", config=builder_config, data_dir=folder)
+        examples = {name: info.num_examples for name, info in builder.info.splits.items()}
+    done = time.perf_counter()
     return {
-        "config": config,
-        "mode": label,
-        "file_format": file_format,
-        "examples": examples,
-        "complete": complete,
-        "written": written,
-        "seconds": round(seconds, 1),
-        "examples_per_s": round(examples / seconds),
-        "dataset_mb": round(size / 1e6, 1),
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
-        "peak_workers_rss_mb": children_peak[0] // 2**20,
+        "mode": mode,
+        "num_proc": num_proc,
+        "import_s": round(imported - begin, 2),
+        "build_s": round(done - imported, 2),
+        "examples": sum(examples.values()),
+        "peak_rss_main_mb": round(_peak_mb(resource.RUSAGE_SELF)),
+        "peak_rss_worker_mb": round(_peak_mb(resource.RUSAGE_CHILDREN)),
+        "data_mb": round(sum(p.stat().st_size for p in Path(folder).rglob("*")
+                             if p.is_file()) / 1e6),
     }
 
 
-def parts(config: str, rows: int) -> dict:
-    """Per-example times of the build's parts, from ``tfds_overhead.py`` in a fresh process."""
-    with tempfile.TemporaryDirectory(prefix="lime-tfds-parts-") as tmp:
-        out = Path(tmp) / "parts.json"
-        done = subprocess.run([sys.executable, str(HERE / "tfds_overhead.py"), "--config", config,
-                               "--rows", str(rows), "--json", str(out)],
-                              capture_output=True, text=True)
-        if done.returncode:
-            sys.exit(f"tfds_overhead.py failed:\n{done.stderr[-4000:]}")
-        found = json.loads(out.read_text())
-    keys = ("core_us", "adapter_us", "tfds_encode_us", "tfds_serialize_us", "adapter_share")
-    return {"parts_rows": rows, **{key: found[key] for key in keys}}
+def _peak_mb(who: int) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024  # kilobytes on Linux
 
 
-def with_build_share(result: dict) -> dict:
-    """Add ``tfds_build_us`` and ``adapter_share_of_build`` to a plain result with parts."""
-    build_us = result["seconds"] / result["examples"] * 1e6
-    tfds_us = build_us - result["core_us"] - result["adapter_us"]
-    return {**result, "tfds_build_us": round(tfds_us, 2),
-            "adapter_share_of_build": round(result["adapter_us"] / tfds_us, 4)}
+def run(mode: str, config: str, rows: int, num_proc: int) -> dict:
+    """``child`` in a fresh interpreter; adds the process's wall time and examples/s."""
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_DISABLE_PROGRESS_BARS": "1",
+           "TF_CPP_MIN_LOG_LEVEL": "2",
+           "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    with tempfile.TemporaryDirectory(prefix=f"lime-bench-{mode}-") as folder:
+        command = [sys.executable, __file__, "--child", mode, folder, "--config", config,
+                   "--rows", str(rows), "--num-proc", str(num_proc)]
+        begin = time.perf_counter()
+        out = subprocess.run(command, capture_output=True, text=True, env=env)
+        wall = time.perf_counter() - begin
+    if out.returncode:
+        sys.exit(f"{mode} build failed:\n{out.stderr[-4000:]}")
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    return {**result, "wall_s": round(wall, 2),
+            "examples_per_s": round(result["examples"] / wall)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--config", default="mixed")
-    parser.add_argument("--num-train", type=int, default=1_000_000)
-    parser.add_argument("--modes", default="plain,beam")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--running-mode", default="multi_processing",
-                        choices=("multi_processing", "multi_threading", "in_memory"))
-    parser.add_argument("--file-format", default="tfrecord", choices=("tfrecord", "array_record"))
-    parser.add_argument("--parts-rows", type=int, default=100_000,
-                        help="train rows for the per-part timings of the plain build (0: skip)")
+    parser.add_argument("--config", default="abduct")
+    parser.add_argument("--rows", type=int, default=1_000_000, help="train rows")
+    parser.add_argument("--modes", default="tfds,hf",
+                        help=f"comma-separated, of: {', '.join(MODES)}")
+    parser.add_argument("--num-proc", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--json", help="also write the results to this JSON file")
-    parser.add_argument("--one", help=argparse.SUPPRESS)  # internal: run one mode in this process
+    parser.add_argument("--child", nargs=2, metavar=("MODE", "FOLDER"), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.one:
-        print(json.dumps(build(args.config, args.num_train, args.one, args.workers,
-                               args.running_mode, args.file_format)))
+    if args.child:
+        print(json.dumps(child(args.child[0], args.config, args.rows, args.num_proc,
+                               args.child[1])))
         return
-    results = []
-    for mode in args.modes.split(","):
-        command = [sys.executable, __file__, "--one", mode, "--config", args.config,
-                   "--num-train", str(args.num_train), "--workers", str(args.workers),
-                   "--running-mode", args.running_mode, "--file-format", args.file_format]
-        done = subprocess.run(command, capture_output=True, text=True)
-        if done.returncode:
-            sys.exit(f"{mode} build failed:\n{done.stderr[-4000:]}")
-        result = json.loads(done.stdout.strip().splitlines()[-1])
-        if mode == "plain" and args.parts_rows:
-            result = with_build_share({**result, **parts(args.config, args.parts_rows)})
-        results.append(result)
-    print(f"{'mode':<28}{'examples':>10}{'seconds':>9}{'examples/s':>12}{'peak MB':>9}"
-          f"{'workers MB':>11}  complete")
-    for r in results:
-        print(f"{r['mode']:<28}{r['examples']:>10,}{r['seconds']:>9}{r['examples_per_s']:>12,}"
-              f"{r['peak_rss_mb']:>9,}{r['peak_workers_rss_mb']:>11,}  "
-              f"{'yes' if r['complete'] else 'NO: wrote ' + str(r['written'])}")
-    for r in results:
-        if "adapter_us" in r:
-            print(f"\n{r['mode']}, microseconds per example (parts over {r['parts_rows']:,} train "
-                  f"rows): core {r['core_us']}, adapter {r['adapter_us']}, TFDS encode "
-                  f"{r['tfds_encode_us']} + serialize {r['tfds_serialize_us']}; rest of the build "
-                  f"{r['tfds_build_us']}. Adapter / TFDS encode+serialize: "
-                  f"{r['adapter_share']:.1%}; adapter / rest of the build: "
-                  f"{r['adapter_share_of_build']:.1%}")
+    modes = args.modes.split(",")
+    unknown = sorted(set(modes) - set(MODES))
+    if unknown:
+        parser.error(f"--modes must be among {', '.join(MODES)}; got {', '.join(unknown)}")
+    load = os.getloadavg()[0]
+    builds = [run(mode, args.config, args.rows, args.num_proc) for mode in modes]
+    hf = next((b for b in builds if b["mode"] == "hf"), None)
+    for b in builds:
+        if hf is not None:
+            b["vs_hf"] = round(b["wall_s"] / hf["wall_s"], 2)
+    print(f"{args.config}, {args.rows:,} train rows, num_proc {args.num_proc}, "
+          f"load average {load:.1f} at the start")
+    print(f"{'mode':<12}{'wall s':>8}{'import s':>9}{'build s':>9}{'examples/s':>12}"
+          f"{'peak main MB':>13}{'peak worker MB':>15}{'data MB':>9}{'vs HF':>7}")
+    for b in builds:
+        print(f"{b['mode']:<12}{b['wall_s']:>8}{b['import_s']:>9}{b['build_s']:>9}"
+              f"{b['examples_per_s']:>12,}{b['peak_rss_main_mb']:>13}"
+              f"{b['peak_rss_worker_mb']:>15}{b['data_mb']:>9}{b.get('vs_hf', '-'):>7}")
     if args.json:
         with open(args.json, "w") as f:
-            json.dump(results, f, indent=2)
+            json.dump({"config": args.config, "rows": args.rows, "num_proc": args.num_proc,
+                       "load_average": round(load, 1), "builds": builds}, f, indent=2)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
-"""The TFDS builder ``lime``: registration, TFDS's own builder test harness, examples equal to the
-core's for every config, random access through ``tfds.data_source``, Apache Beam builds, the
+"""The TFDS builder ``lime`` through TFDS's own entry points: registration in any import order,
+TFDS's builder test harness, examples equal to the core's in id order for every config and both
+file formats (``tfds.load``, ``as_dataset``, ``tfds.data_source``, ``builder_from_directory``), the
 ``tfds build`` command line, bad parameters and the generated metadata files.
 
-Builds are small and shared per module: TensorFlow's import alone costs seconds.
+Builds are small and shared per module: TensorFlow's import alone costs seconds. The shard writer
+itself is tested in ``test_tfds_writer.py``, Apache Beam builds in ``test_tfds_beam.py``.
 """
 
 from __future__ import annotations
@@ -27,8 +29,8 @@ from lime_datasets.configs import CONFIGS, get_config  # noqa: E402
 from lime_datasets.core.config import SPLITS  # noqa: E402
 from lime_datasets.core.tasks import TASKS  # noqa: E402
 from lime_datasets.core.version import DATA_VERSION, DATA_VERSIONS  # noqa: E402
-from lime_datasets.tfds import IncompleteBuildError, metadata  # noqa: E402
 from lime_datasets.tfds import examples as examples_lib  # noqa: E402
+from lime_datasets.tfds import metadata  # noqa: E402
 from lime_datasets.tfds.lime import lime_dataset_builder  # noqa: E402
 from lime_datasets.tfds.registration import BUILDER_MODULE  # noqa: E402
 
@@ -36,21 +38,12 @@ REPO = Path(lime_datasets.__file__).resolve().parent.parent
 Builder = lime_dataset_builder.Builder
 # Distinct sizes per split, so a split mix-up cannot go unnoticed.
 SMALL = {"num_train": 150, "num_validation": 40, "num_test": 30}
-# Spans several core blocks (the Beam elements), the last one partial.
-BEAM_SIZES = {"num_train": 2500, "num_validation": 1200, "num_test": 300}
-BEAM_CONFIG = "mixed"
-TWO_WORKERS = ["--direct_running_mode=multi_processing", "--direct_num_workers=2"]
-IN_MEMORY = "--direct_running_mode=in_memory"
 
 
-def read_split(builder, split: str) -> dict[int, dict]:
-    """Every example of a prepared split through ``tf.data``, as plain Python values, by id."""
-    rows = {}
-    for example in tfds.as_numpy(builder.as_dataset(split=split)):
-        row = as_python(example)
-        assert row["id"] not in rows, f"id {row['id']} appears twice in {split}"
-        rows[row["id"]] = row
-    return rows
+def read_split(builder, split: str) -> list[dict]:
+    """Every example of a prepared split through ``tf.data``, in file order, as Python values."""
+    return [as_python(e) for e in tfds.as_numpy(builder.as_dataset(split=split,
+                                                                  shuffle_files=False))]
 
 
 def as_python(example) -> dict:
@@ -65,9 +58,9 @@ def as_python(example) -> dict:
 
 
 def core_rows(name: str, split: str, start: int = 0, stop: int | None = None, **params
-              ) -> dict[int, dict]:
-    table = lime_datasets.generate(name, split, start, stop, **params)
-    return {row["id"]: row for row in table.to_pylist()}
+              ) -> list[dict]:
+    """The core's rows, in id order."""
+    return lime_datasets.generate(name, split, start, stop, **params).to_pylist()
 
 
 def prepare(name: str, data_dir: Path, *, file_format: str = "tfrecord",
@@ -78,18 +71,11 @@ def prepare(name: str, data_dir: Path, *, file_format: str = "tfrecord",
     return builder
 
 
-def assert_nothing_left(builder, data_dir: Path) -> None:
-    """No dataset directory and no data file (TFDS's own ``lime/.config`` note aside)."""
-    assert not builder.data_path.exists()
-    left = [p for p in data_dir.rglob("*") if p.is_file() and ".config" not in p.parts]
-    assert left == []
-
-
-def beam_config(*flags: str):
-    import apache_beam as beam
-
-    options = beam.options.pipeline_options.PipelineOptions(["--runner=DirectRunner", *flags])
-    return tfds.download.DownloadConfig(beam_options=options)
+def shard_files(builder) -> dict[str, bytes]:
+    """The prepared data folder's files by name (everything but ``dataset_info.json``, which
+    records where the folder was built)."""
+    return {p.name: p.read_bytes() for p in sorted(Path(builder.data_path).iterdir())
+            if p.name != "dataset_info.json"}
 
 
 def run_python(code: str, **kwargs) -> subprocess.CompletedProcess:
@@ -110,17 +96,40 @@ def _env() -> dict[str, str]:
 
 # --- registration and import -------------------------------------------------------------------
 
-@pytest.mark.parametrize("first", ["lime_datasets", "tensorflow_datasets", BUILDER_MODULE])
-def test_registered_as_lime_in_any_import_order(first):
+FIRST_STEPS = {
+    "lime_datasets": "import lime_datasets",
+    "tensorflow_datasets": "import tensorflow_datasets",
+    "tfds_config": "import lime_datasets; lime_datasets.tfds_config('deduct', num_train=5)",
+    "builder_module": f"import {BUILDER_MODULE}",
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("first", list(FIRST_STEPS))
+def test_registered_once_and_builds_in_any_import_order(first, tmp_path):
     result = run_python(f"""
-        import sys
-        import {first}
+        import sys, warnings
+        warnings.simplefilter("error", RuntimeWarning)  # a failed registration warns
+        {FIRST_STEPS[first]}
         import lime_datasets, tensorflow_datasets as tfds
         builder_cls = tfds.builder_cls("lime")
-        print(builder_cls.__module__, builder_cls.name, "tensorflow" in sys.modules)
+        builder = tfds.builder("lime", config=lime_datasets.tfds_config(
+            "deduct", num_train=5, num_validation=2, num_test=1), data_dir={str(tmp_path)!r})
+        builder.download_and_prepare()
+        print(builder_cls.__module__, builder_cls.name, builder.info.splits.total_num_examples,
+              "tensorflow" in sys.modules)
     """)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == [BUILDER_MODULE, "lime", "False"]
+    assert result.stdout.split()[-4:] == [BUILDER_MODULE, "lime", "8", "False"]
+
+
+@pytest.mark.parametrize("name", ["lime/dedcut", "lime/abdcut:1.0.0"])
+def test_a_mistyped_config_lists_the_close_names(name, tmp_path):
+    close = "deduct" if "dedcut" in name else "abduct"
+    with pytest.raises(ValueError, match=f"no config '{name[5:].partition(':')[0]}'.*'{close}'"):
+        tfds.builder(name, data_dir=tmp_path)
+    with pytest.raises(ValueError, match=f"Did you mean '{close}'"):
+        tfds.load(name, data_dir=tmp_path, download=False)
 
 
 def test_import_lime_datasets_stays_light():
@@ -236,12 +245,88 @@ def plain_builds(tmp_path_factory):
     return {name: prepare(name, data_dir, **SMALL) for name in CONFIGS}
 
 
+@pytest.fixture(scope="module")
+def array_record_builds(tmp_path_factory):
+    """Every registry config, small, as array_record (what ``tfds.data_source`` reads)."""
+    data_dir = tmp_path_factory.mktemp("array_record")
+    return {name: prepare(name, data_dir, file_format="array_record", **SMALL)
+            for name in CONFIGS}
+
+
 @pytest.mark.parametrize("name", list(CONFIGS))
-def test_every_config_equals_the_core_by_id(plain_builds, name):
+def test_every_config_loads_the_cores_rows_in_id_order(plain_builds, name):
     builder = plain_builds[name]
+    assert builder.info.disable_shuffling
     assert builder.info.splits.total_num_examples == sum(SMALL.values())
     for split in SPLITS:
         assert read_split(builder, split) == core_rows(name, split, **SMALL)
+
+
+@pytest.mark.parametrize("name", list(CONFIGS))
+def test_every_config_as_data_source_is_the_cores_rows_in_id_order(array_record_builds, name):
+    builder = array_record_builds[name]
+    for split in SPLITS:
+        source = builder.as_data_source(split=split)
+        assert [as_python(record) for record in source] == core_rows(name, split, **SMALL)
+
+
+def tfrecords(paths) -> list[bytes]:
+    """The records of TFRecord files, read (and CRC-checked) by TensorFlow."""
+    import tensorflow as tf
+
+    return [bytes(r) for r in tfds.as_numpy(tf.data.TFRecordDataset([str(p) for p in paths]))]
+
+
+def test_both_formats_hold_the_same_records(plain_builds, array_record_builds):
+    """The array_record files hold exactly the tfrecord files' records (same serializer)."""
+    from array_record.python.array_record_module import ArrayRecordReader
+
+    from lime_datasets.tfds.example_proto import serialize_batch
+
+    builder = array_record_builds["mixed"]
+    for split in SPLITS:
+        records = []
+        for path in sorted(Path(builder.data_path).glob(f"lime-{split}.array_record-*")):
+            reader = ArrayRecordReader(str(path))
+            records += reader.read_all()
+            reader.close()
+        table = lime_datasets.generate("mixed", split, **SMALL)
+        assert records == [r.as_py() for b in table.to_batches() for r in serialize_batch(b)]
+        tfrecord_folder = Path(plain_builds["mixed"].data_path)
+        assert tfrecords(sorted(tfrecord_folder.glob(f"lime-{split}.tfrecord-*"))) == records
+
+
+def test_tfds_load_reads_the_build_in_id_order(plain_builds):
+    builder = plain_builds["abduct"]
+    dataset = tfds.load("lime", split="validation", data_dir=builder.data_dir_root,
+                        builder_kwargs={"config": builder.builder_config}, download=False)
+    assert [int(e["id"]) for e in tfds.as_numpy(dataset)] == list(range(SMALL["num_validation"]))
+
+
+def test_the_split_infos_are_exact(plain_builds):
+    """Shard names by TFDS's template; lengths and byte sizes as the files hold them."""
+    builder = plain_builds["rewrite"]
+    info = json.loads((Path(builder.data_path) / "dataset_info.json").read_text())
+    assert info["disableShuffling"] is True
+    for entry in info["splits"]:
+        split = entry["name"]
+        paths = sorted(Path(builder.data_path).glob(f"lime-{split}.tfrecord-*"))
+        assert [p.name for p in paths] == [
+            f"lime-{split}.tfrecord-{i:05d}-of-{len(paths):05d}" for i in range(len(paths))]
+        records = [tfrecords([p]) for p in paths]
+        assert [int(n) for n in entry["shardLengths"]] == [len(r) for r in records]
+        assert int(entry["numBytes"]) == sum(len(r) for shard in records for r in shard)
+        framing = 16 * sum(len(r) for r in records)  # length, its CRC, data, its CRC
+        assert sum(p.stat().st_size for p in paths) == int(entry["numBytes"]) + framing
+
+
+def test_builder_from_directory_reads_the_build(plain_builds):
+    builder = plain_builds["induct"]
+    reread = tfds.builder_from_directory(builder.data_path)
+    assert reread.info.splits["train"].shard_lengths == builder.info.splits["train"].shard_lengths
+    for split in SPLITS:
+        rows = [as_python(e) for e in tfds.as_numpy(reread.as_dataset(split=split))]
+        assert rows == core_rows("induct", split, **SMALL)
 
 
 def test_info_metadata_comes_from_the_generated_files(plain_builds):
@@ -254,26 +339,12 @@ def test_info_metadata_comes_from_the_generated_files(plain_builds):
     assert Builder.get_metadata().tags == [tag for tag, _ in metadata.TAGS]
 
 
-def test_a_plain_build_that_loses_examples_fails(tmp_path, monkeypatch):
-    real = examples_lib.examples
-
-    def lossy(config, split, start, stop):
-        return (item for item in real(config, split, start, stop) if item[0] != 7)
-
-    monkeypatch.setattr(examples_lib, "examples", lossy)
-    builder = tfds.builder("lime", config=lime_datasets.tfds_config("deduct", **SMALL),
-                           data_dir=tmp_path)
-    with pytest.raises(IncompleteBuildError, match="train"):
-        builder.download_and_prepare()
-    assert_nothing_left(builder, tmp_path)
-
-
 def test_batch_examples_of_a_sliced_batch_equal_the_core_rows():
     import numpy as np
 
     whole = lime_datasets.generate("mixed", "train", 0, 60).combine_chunks().to_batches()[0]
     batch = whole.slice(13, 30)  # its arrays start at an offset into their buffers
-    expected = core_rows("mixed", "train", 13, 43)
+    expected = {row["id"]: row for row in core_rows("mixed", "train", 13, 43)}
     found = {}
     for key, example in examples_lib.batch_examples(batch):
         assert type(key) is int and key == example["id"]
@@ -293,28 +364,25 @@ RANDOM_ACCESS_NAME = f"lime/mixed/{','.join(f'{k}={v}' for k, v in RANDOM_ACCESS
 
 @pytest.fixture(scope="module")
 def array_record_dir(tmp_path_factory):
-    """``mixed`` prepared as array_record, in its own data directory (tfds.load reads tfrecord)."""
-    data_dir = tmp_path_factory.mktemp("array_record")
+    """``mixed`` prepared as array_record by ``tfds.data_source``, in its own data directory."""
+    data_dir = tmp_path_factory.mktemp("data_source")
     tfds.data_source(RANDOM_ACCESS_NAME, split="test", data_dir=data_dir,
                      builder_kwargs={"file_format": "array_record"})
     return data_dir
 
 
 @pytest.mark.parametrize("split", SPLITS)
-def test_data_source_random_access_equals_example(array_record_dir, split):
+def test_data_source_item_k_is_example_k(array_record_dir, split):
     source = tfds.data_source(RANDOM_ACCESS_NAME, split=split, data_dir=array_record_dir,
                               builder_kwargs={"file_format": "array_record"}, download=False)
     size = RANDOM_ACCESS[f"num_{split}"]
     assert len(source) == size
-    seen = set()
     for position in reversed(range(size)):  # any order: random access
-        record = as_python(source[position])
-        assert record == lime_datasets.example("mixed", split, record["id"], **RANDOM_ACCESS)
-        seen.add(record["id"])
-    assert seen == set(range(size))
+        assert as_python(source[position]) == lime_datasets.example(
+            "mixed", split, position, **RANDOM_ACCESS)
 
 
-def test_data_source_reads_without_tensorflow(array_record_dir):
+def test_data_source_builds_and_reads_without_tensorflow(tmp_path):
     result = run_python(f"""
         import importlib.machinery, json, sys
 
@@ -329,99 +397,18 @@ def test_data_source_reads_without_tensorflow(array_record_dir):
                             for f in sys.meta_path]
         import lime_datasets, tensorflow_datasets as tfds
         source = tfds.data_source({RANDOM_ACCESS_NAME!r}, split="validation",
-                                  data_dir={str(array_record_dir)!r},
-                                  builder_kwargs={{"file_format": "array_record"}},
-                                  download=False)
+                                  data_dir={str(tmp_path)!r},
+                                  builder_kwargs={{"file_format": "array_record"}})
         record = source[3]
-        expected = lime_datasets.example("mixed", "validation", int(record["id"]),
-                                         **{RANDOM_ACCESS!r})
-        print(json.dumps([record["source"].decode() == expected["source"],
+        expected = lime_datasets.example("mixed", "validation", 3, **{RANDOM_ACCESS!r})
+        print(json.dumps([len(source), int(record["id"]),
+                          record["source"].decode() == expected["source"],
                           record["source_ids"].tolist() == expected["source_ids"],
                           "tensorflow" in sys.modules]))
     """)
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == [True, True, False]
-
-
-# --- Apache Beam -------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def beam_reference(tmp_path_factory):
-    """The plain build of the Beam test config, by id: what every Beam build must equal."""
-    pytest.importorskip("apache_beam")
-    builder = prepare(BEAM_CONFIG, tmp_path_factory.mktemp("beam-reference"), **BEAM_SIZES)
-    return {split: read_split(builder, split) for split in SPLITS}
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("run", range(3))
-def test_beam_build_with_two_workers_equals_the_plain_build(beam_reference, tmp_path, run):
-    builder = prepare(BEAM_CONFIG, tmp_path, download_config=beam_config(*TWO_WORKERS),
-                      **BEAM_SIZES)
-    for split in SPLITS:
-        assert read_split(builder, split) == beam_reference[split]
-
-
-@pytest.mark.slow
-def test_beam_reference_equals_the_core(beam_reference):
-    for split in SPLITS:
-        assert beam_reference[split] == core_rows(BEAM_CONFIG, split, **BEAM_SIZES)
-
-
-@pytest.mark.slow
-def test_a_beam_build_that_loses_examples_fails(tmp_path, monkeypatch):
-    pytest.importorskip("apache_beam")
-    real = examples_lib.block_examples
-
-    def lossy(block, config, split):  # as if the runner dropped one example of block 1
-        return (item for item in real(block, config, split) if item[0] != examples_lib.BLOCK_SIZE)
-
-    monkeypatch.setattr(examples_lib, "block_examples", lossy)
-    config = lime_datasets.tfds_config(BEAM_CONFIG, **BEAM_SIZES)
-    builder = tfds.builder("lime", config=config, data_dir=tmp_path)
-    # In this process, so that the patch holds (worker processes would import the real module).
-    with pytest.raises(IncompleteBuildError) as error:
-        builder.download_and_prepare(download_config=beam_config(IN_MEMORY))
-    assert "'train': 2499" in str(error.value) and "'train': 2500" in str(error.value)
-    assert_nothing_left(builder, tmp_path)
-
-
-@pytest.mark.parametrize(("flags", "warns"), [
-    (TWO_WORKERS, True),
-    (["--direct_running_mode=multi_threading", "--direct_num_workers=2"], True),
-    ([IN_MEMORY], False),
-    ([], False),  # the DirectRunner's default mode is in_memory
-])
-def test_direct_runner_hazard_is_recognised(flags, warns):
-    beam = pytest.importorskip("apache_beam")
-    from lime_datasets.tfds.beam_hazard import direct_runner_hazard
-
-    options = beam.options.pipeline_options.PipelineOptions(["--runner=DirectRunner", *flags])
-    assert (direct_runner_hazard(options, None) is not None) == warns
-    other = beam.options.pipeline_options.PipelineOptions(["--runner=DataflowRunner", *flags])
-    assert direct_runner_hazard(other, None) is None
-
-
-def test_builder_warns_before_a_hazardous_beam_build(tmp_path):
-    pytest.importorskip("apache_beam")
-    download_config = beam_config(*TWO_WORKERS)
-    download_config.max_examples_per_split = 0  # TFDS then stops before generating anything
-    builder = tfds.builder("lime", config=lime_datasets.tfds_config("deduct", **SMALL),
-                           data_dir=tmp_path)
-    with pytest.warns(RuntimeWarning, match="DirectRunner in multi_processing mode"):
-        builder.download_and_prepare(download_config=download_config)
-
-
-@pytest.mark.slow
-def test_beam_build_honours_max_examples_per_split(tmp_path):
-    pytest.importorskip("apache_beam")
-    download_config = beam_config(IN_MEMORY)
-    download_config.max_examples_per_split = 1500
-    builder = prepare(BEAM_CONFIG, tmp_path, download_config=download_config, **BEAM_SIZES)
-    assert {name: info.num_examples for name, info in builder.info.splits.items()} == {
-        "train": 1500, "validation": 1200, "test": 300}
-    assert read_split(builder, "train") == core_rows(BEAM_CONFIG, "train", 0, 1500,
-                                                       **BEAM_SIZES)
+    assert json.loads(result.stdout.splitlines()[-1]) == [
+        RANDOM_ACCESS["num_validation"], 3, True, True, False]
 
 
 # --- the tfds command line ---------------------------------------------------------------------
@@ -435,35 +422,20 @@ def tfds_cli(*args: str) -> subprocess.CompletedProcess:
                           timeout=600)
 
 
-def assert_prepared_equal_to_core(name: str, data_dir: Path, **params) -> None:
-    builder = tfds.builder("lime", config=lime_datasets.tfds_config(name, **params),
-                           data_dir=data_dir)
-    assert builder.is_prepared()
-    for split in SPLITS:
-        assert read_split(builder, split) == core_rows(name, split, **params)
-
-
 @pytest.mark.slow
-def test_tfds_build_command_builds_a_small_config(tmp_path):
+@pytest.mark.parametrize("file_format", ["tfrecord", "array_record"])
+def test_tfds_build_command_writes_the_builders_files(tmp_path, file_format):
     pytest.importorskip("mlcroissant")
     params = ",".join(f"{key}={value}" for key, value in CLI_SIZES.items())
     done = tfds_cli("build", f"lime/abduct/{params}", "--imports", "lime_datasets",
-                    "--data_dir", str(tmp_path))
+                    "--data_dir", str(tmp_path / "cli"), "--file_format", file_format)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert_prepared_equal_to_core("abduct", tmp_path, **CLI_SIZES)
-
-
-@pytest.mark.slow
-def test_tfds_build_command_with_beam_options(tmp_path):
-    pytest.importorskip("mlcroissant")
-    pytest.importorskip("apache_beam")
-    params = ",".join(f"{key}={value}" for key, value in CLI_SIZES.items())
-    done = tfds_cli("build", f"lime/rewrite/{params}", "--imports", "lime_datasets",
-                    "--data_dir", str(tmp_path),
-                    "--beam_pipeline_options", "runner=DirectRunner,direct_running_mode=in_memory")
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert "train split as an Apache Beam pipeline" in done.stdout  # the builder's log line
-    assert_prepared_equal_to_core("rewrite", tmp_path, **CLI_SIZES)
+    config = lime_datasets.tfds_config("abduct", **CLI_SIZES)
+    built = tfds.builder("lime", config=config, data_dir=tmp_path / "cli")
+    assert built.is_prepared()
+    reference = prepare("abduct", tmp_path / "api", file_format=file_format, **CLI_SIZES)
+    assert shard_files(built) == shard_files(reference)
+    assert built.info.splits["train"].num_examples == CLI_SIZES["num_train"]
 
 
 # --- metadata files ----------------------------------------------------------------------------

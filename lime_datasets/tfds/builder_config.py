@@ -7,10 +7,12 @@ import json
 from types import MappingProxyType
 from typing import Any
 
-import tensorflow_datasets as tfds
-
 from ..configs import CONFIGS, get_config
 from ..core.config import LimeConfig
+from . import registration
+
+with registration.deferred():  # registering needs this module complete: done at its end
+    import tensorflow_datasets as tfds
 
 
 @dataclasses.dataclass(eq=False)
@@ -67,3 +69,6 @@ def with_overrides(config: str | tfds.core.BuilderConfig | None, overrides: dict
     if isinstance(config, str):
         return tfds_config(config, **overrides)
     raise ValueError(f"config must be a config name or a LimeBuilderConfig; got {config!r}")
+
+
+registration.install()  # registers ``lime`` if importing TFDS above was the first import of it

@@ -1,7 +1,7 @@
-"""Examples in the form TFDS writes them, straight from the core (no TFDS import here).
+"""Examples as TFDS's per-example path takes them (``_generate_examples``), from the core.
 
-Beam workers unpickle ``block_examples`` by reference, so this module stays importable without
-TensorFlow Datasets.
+The builder writes its files without this path (``shards``); it serves tools that call the
+builder's ``_generate_examples`` directly, and ``benchmarks/tfds_overhead.py``'s comparison.
 """
 
 from __future__ import annotations
@@ -64,14 +64,3 @@ def _id_rows(column: pa.ListArray) -> list:
     values = column.values.to_numpy()
     offsets = column.offsets.to_numpy().tolist()
     return [values[begin:end] for begin, end in zip(offsets, offsets[1:], strict=False)]
-
-
-def blocks(size: int) -> list[tuple[int, int]]:
-    """The ``(start, stop)`` row ranges of a split of ``size`` rows, one per core block."""
-    return [(start, min(start + BLOCK_SIZE, size)) for start in range(0, size, BLOCK_SIZE)]
-
-
-def block_examples(block: tuple[int, int], config: LimeConfig, split: str) -> Iterator[Example]:
-    """The examples of one block range: what one Beam element expands to."""
-    start, stop = block
-    return examples(config, split, start, stop)

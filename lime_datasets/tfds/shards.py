@@ -1,0 +1,150 @@
+"""A split's shard files, written from the core by a pool of processes (no TFDS import here).
+
+A split of ``n`` rows is cut into shards of ``ROWS_PER_SHARD`` rows (the last one shorter), in id
+order: so a shard's file is a function of the config, the split and its row range alone, and any
+number of processes (or Apache Beam workers, which import this module by reference) writes the
+same files. A worker holds one core batch at a time, whatever the split's size.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+import multiprocessing
+import os
+import uuid
+from collections.abc import Callable
+
+import pyarrow.compute as pc
+
+from ..core.config import LimeConfig
+from ..core.generate import iter_batches
+from ..memory import keep_freed_memory
+from .example_proto import serialize_batch
+from .record_files import open_writer
+
+ROWS_PER_SHARD = 1 << 17
+ROWS_PER_BATCH = 4096
+# How token id lists are stored: as the builder's features declare them (encoding="bytes").
+LIST_ENCODING = "bytes"
+
+
+@dataclasses.dataclass(frozen=True)
+class ShardSpec:
+    """Rows ``start .. stop - 1`` of a split, to be written to ``path`` in ``file_format``."""
+
+    config: LimeConfig
+    split: str
+    start: int
+    stop: int
+    path: str
+    file_format: str
+
+
+@dataclasses.dataclass(frozen=True)
+class ShardResult:
+    """What a written shard holds: its examples and the bytes of its serialized records."""
+
+    path: str
+    num_examples: int
+    num_bytes: int
+
+
+def shard_ranges(size: int) -> list[tuple[int, int]]:
+    """The ``(start, stop)`` row ranges of the shards of a split of ``size`` rows."""
+    return [(start, min(start + ROWS_PER_SHARD, size)) for start in range(0, size, ROWS_PER_SHARD)]
+
+
+def write_shard(spec: ShardSpec, progress: Callable[[int], None] | None = None) -> ShardResult:
+    """Write one shard file; ``progress(rows)`` after every batch.
+
+    The file is written under a temporary name that TFDS recognises as an incomplete file
+    (``incomplete.<uuid>.<name>``) and renamed when complete, so a retried shard (Beam) or a
+    killed worker never leaves a partial file under the shard's name.
+    """
+    keep_freed_memory()
+    folder, name = os.path.split(spec.path)
+    temporary = os.path.join(folder, f"incomplete.{uuid.uuid4().hex}.{name}")
+    writer = open_writer(temporary, spec.file_format)
+    examples = num_bytes = 0
+    try:
+        for batch in iter_batches(spec.config, spec.split, spec.start, spec.stop,
+                                  rows_per_batch=ROWS_PER_BATCH):
+            records = serialize_batch(batch, LIST_ENCODING)
+            writer.write(records)
+            examples += len(records)
+            num_bytes += pc.sum(pc.binary_length(records)).as_py()
+            if progress is not None:
+                progress(len(records))
+    except BaseException:
+        writer.close()
+        os.remove(temporary)
+        raise
+    writer.close()
+    os.replace(temporary, spec.path)
+    return ShardResult(spec.path, examples, num_bytes)
+
+
+def write_shards(specs: list[ShardSpec], num_proc: int,
+                 progress: Callable[[int], None] | None = None) -> list[ShardResult]:
+    """Write every shard, by ``num_proc`` processes (1: in this one); results in ``specs`` order.
+
+    Worker processes are forked where the platform can (no re-import of the caller's program);
+    elsewhere the shards are written in this process.
+    """
+    if num_proc < 1:
+        raise ValueError(f"num_proc must be a positive integer; got {num_proc!r}")
+    num_proc = min(num_proc, len(specs))
+    if num_proc <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return [write_shard(spec, progress) for spec in specs]
+    context = multiprocessing.get_context("fork")
+    rows_written = context.SimpleQueue()
+    with concurrent.futures.ProcessPoolExecutor(
+        max_workers=num_proc, mp_context=context, initializer=_start_worker,
+        initargs=(rows_written,),
+    ) as pool:
+        futures = [pool.submit(_write_in_worker, spec) for spec in specs]
+        try:
+            pending = set(futures)
+            while pending:
+                done, pending = concurrent.futures.wait(
+                    pending, timeout=0.2, return_when=concurrent.futures.FIRST_EXCEPTION)
+                _drain(rows_written, progress)
+                for future in done:
+                    future.result()  # raise a worker's error at once
+            _drain(rows_written, progress)
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            for process in list(getattr(pool, "_processes", {}).values()):
+                process.terminate()  # a worker may be mid-shard; the caller removes the files
+            raise
+    return [future.result() for future in futures]
+
+
+_rows_written: multiprocessing.SimpleQueue | None = None
+
+
+def _start_worker(rows_written: multiprocessing.SimpleQueue) -> None:
+    global _rows_written
+    _rows_written = rows_written
+
+
+def _write_in_worker(spec: ShardSpec) -> ShardResult:
+    return write_shard(spec, _rows_written.put if _rows_written is not None else None)
+
+
+def _drain(rows_written: multiprocessing.SimpleQueue, progress: Callable[[int], None] | None
+           ) -> None:
+    while not rows_written.empty():
+        rows = rows_written.get()
+        if progress is not None:
+            progress(rows)
+
+
+def default_num_proc() -> int:
+    """The processes this one may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1

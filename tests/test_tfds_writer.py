@@ -1,0 +1,317 @@
+"""The TFDS builder's own shard writer: the ``tf.train.Example`` serializer against TensorFlow's
+and TFDS's, the TFRecord framing against TensorFlow's reader, ArrayRecord files, files that do not
+depend on the number of processes, count checks, killed builds and the progress bar.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+tfds = pytest.importorskip("tensorflow_datasets")
+tf = pytest.importorskip("tensorflow")
+pytest.importorskip("array_record")
+pytest.importorskip("google_crc32c")
+
+import lime_datasets  # noqa: E402
+from lime_datasets.configs import CONFIGS  # noqa: E402
+from lime_datasets.core.config import SPLITS  # noqa: E402
+from lime_datasets.tfds import IncompleteBuildError, record_files, shards  # noqa: E402
+from lime_datasets.tfds.example_proto import serialize_batch  # noqa: E402
+from lime_datasets.tfds.examples import batch_examples  # noqa: E402
+
+REPO = Path(lime_datasets.__file__).resolve().parent.parent
+SIZES = {"num_train": 300, "num_validation": 70, "num_test": 10}
+
+
+def build(data_dir: Path, name: str = "mixed", *, num_proc: int | None = None,
+          file_format: str = "tfrecord", **params):
+    builder = tfds.builder("lime", config=lime_datasets.tfds_config(name, **params),
+                           data_dir=data_dir, file_format=file_format, num_proc=num_proc)
+    builder.download_and_prepare()
+    return builder
+
+
+def folder_files(builder) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(Path(builder.data_path).iterdir())
+            if p.name != "dataset_info.json"}
+
+
+def leftovers(data_dir: Path) -> list[Path]:
+    return [p for p in data_dir.rglob("*") if "incomplete" in p.name]
+
+
+# --- the serializer ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", list(CONFIGS))
+def test_records_parse_to_what_tfds_serializes(name, tmp_path):
+    """TFDS's own encode + serialize path and ours give the same ``tf.train.Example``."""
+    from tensorflow_datasets.core import example_serializer
+
+    features = tfds.builder("lime", config=name, data_dir=tmp_path).info.features
+    serializer = example_serializer.ExampleSerializer(features.get_serialized_info())
+    batch = lime_datasets.generate(name, "validation", 0, 40).combine_chunks().to_batches()[0]
+    batch = batch.slice(3, 30)  # arrays starting at an offset into their buffers
+    ours = serialize_batch(batch, shards.LIST_ENCODING)  # what the builder writes
+    assert len(ours) == 30
+    for (_, example), record in zip(batch_examples(batch), ours, strict=True):
+        theirs = serializer.serialize_example(features.encode_example(example))
+        assert tf.train.Example.FromString(record.as_py()) == tf.train.Example.FromString(theirs)
+
+
+@pytest.mark.parametrize("list_encoding", ["int64_list", "bytes"])
+def test_records_are_protobufs_deterministic_bytes(list_encoding):
+    """Edge values, against protobuf's deterministic serialization of the same message."""
+    batch = pa.record_batch({
+        "a_int": pa.array([0, 1, 127, 128, 2**40, -5, 2**63 - 1], pa.int64()),
+        "b_ids": pa.array([[], [0], [127, 128, 16383, 16384], [2**31 - 1], [-1], [5] * 300, []],
+                          pa.list_(pa.int32())),
+        "c_text": pa.array(["", "é ∀", "x" * 200, "y", "z" * 20000, "\0", "end"]),
+    })
+    records = serialize_batch(batch.slice(1), list_encoding)
+    for record, row in zip(records, batch.slice(1).to_pylist(), strict=True):
+        if list_encoding == "bytes":
+            ids = tf.train.Feature(bytes_list=tf.train.BytesList(
+                value=[np.array(row["b_ids"], dtype=np.int32).tobytes()]))
+        else:
+            ids = tf.train.Feature(int64_list=tf.train.Int64List(value=row["b_ids"]))
+        expected = tf.train.Example(features=tf.train.Features(feature={
+            "a_int": tf.train.Feature(int64_list=tf.train.Int64List(value=[row["a_int"]])),
+            "b_ids": ids,
+            "c_text": tf.train.Feature(bytes_list=tf.train.BytesList(
+                value=[row["c_text"].encode()])),
+        }))
+        assert record.as_py() == expected.SerializeToString(deterministic=True)
+
+
+def test_an_unsupported_column_or_encoding_is_refused():
+    with pytest.raises(ValueError, match="cannot serialize a column of type double"):
+        serialize_batch(pa.record_batch({"x": pa.array([1.5])}))
+    with pytest.raises(ValueError, match="list_encoding must be one of.*'zlib'"):
+        serialize_batch(pa.record_batch({"x": pa.array([[1]])}), "zlib")
+
+
+# --- record files ------------------------------------------------------------------------------
+
+def some_records() -> pa.BinaryArray:
+    batch = lime_datasets.generate("rewrite", "train", 0, 500, num_train=500).to_batches()[0]
+    return serialize_batch(batch)
+
+
+def test_tfrecord_files_read_back_through_tensorflow_with_their_crcs(tmp_path):
+    records = some_records()
+    path = tmp_path / "x.tfrecord"
+    writer = record_files.open_writer(str(path), "tfrecord")
+    writer.write(records.slice(0, 200))
+    writer.write(records.slice(200))
+    writer.close()
+    read = [bytes(r) for r in tfds.as_numpy(tf.data.TFRecordDataset(str(path)))]
+    assert read == records.to_pylist()
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 1  # one flipped bit: TensorFlow checks the data's CRC
+    path.write_bytes(bytes(data))
+    with pytest.raises(tf.errors.DataLossError):
+        list(tf.data.TFRecordDataset(str(path)))
+
+
+def test_the_vectorised_crc_equals_google_crc32c():
+    import google_crc32c
+
+    rows = np.random.default_rng(0).integers(0, 256, size=(300, 8), dtype=np.uint8)
+    assert record_files._crc32c_rows(rows).tolist() == [
+        google_crc32c.value(row.tobytes()) for row in rows]
+
+
+def test_array_record_files_read_back(tmp_path):
+    from array_record.python.array_record_module import ArrayRecordReader
+
+    records = some_records()
+    path = tmp_path / "x.array_record"
+    writer = record_files.open_writer(str(path), "array_record")
+    writer.write(records)
+    writer.close()
+    reader = ArrayRecordReader(str(path))
+    assert reader.num_records() == len(records)
+    assert reader.read_all() == records.to_pylist()
+    assert reader.read([417]) == [records[417].as_py()]
+    reader.close()
+
+
+def test_an_existing_file_is_never_overwritten(tmp_path):
+    for file_format in record_files.FILE_FORMATS:
+        path = tmp_path / f"x.{file_format}"
+        path.write_bytes(b"keep")
+        with pytest.raises(FileExistsError):
+            record_files.open_writer(str(path), file_format)
+        assert path.read_bytes() == b"keep"
+    with pytest.raises(ValueError, match="file_format must be one of"):
+        record_files.open_writer(str(tmp_path / "y"), "riegeli")
+
+
+# --- builds with several shards and processes --------------------------------------------------
+
+@pytest.fixture
+def small_shards(monkeypatch):
+    """Shards of 64 rows, so small builds have several (the pool's workers are forked)."""
+    monkeypatch.setattr(shards, "ROWS_PER_SHARD", 64)
+    monkeypatch.setattr(shards, "ROWS_PER_BATCH", 24)  # several batches per shard
+    return monkeypatch
+
+
+@pytest.mark.parametrize("file_format", ["tfrecord", "array_record"])
+def test_the_files_do_not_depend_on_the_number_of_processes(small_shards, tmp_path, file_format):
+    one = build(tmp_path / "one", num_proc=1, file_format=file_format, **SIZES)
+    two = build(tmp_path / "two", num_proc=2, file_format=file_format, **SIZES)
+    three = build(tmp_path / "three", num_proc=3, file_format=file_format, **SIZES)
+    small_shards.setattr(shards, "ROWS_PER_BATCH", 4096)  # one batch per shard
+    whole = build(tmp_path / "whole", num_proc=2, file_format=file_format, **SIZES)
+    assert one.info.splits["train"].shard_lengths == [64, 64, 64, 64, 44]
+    assert folder_files(one) == folder_files(two) == folder_files(three) == folder_files(whole)
+    for split in SPLITS:
+        assert one.info.splits[split].num_bytes == two.info.splits[split].num_bytes
+    if file_format == "tfrecord":
+        ids = [int(e["id"]) for e in tfds.as_numpy(two.as_dataset(split="train"))]
+    else:
+        ids = [int(e["id"]) for e in two.as_data_source(split="train")]
+    assert ids == list(range(SIZES["num_train"]))
+
+
+def test_max_examples_per_split_caps_every_split(small_shards, tmp_path):
+    builder = tfds.builder("lime", config=lime_datasets.tfds_config("deduct", **SIZES),
+                           data_dir=tmp_path)
+    builder.download_and_prepare(
+        download_config=tfds.download.DownloadConfig(max_examples_per_split=65))
+    assert {s: i.num_examples for s, i in builder.info.splits.items()} == {
+        "train": 65, "validation": 65, "test": 10}
+    rows = [e["source"].decode() for e in tfds.as_numpy(builder.as_dataset(split="train"))]
+    assert rows == lime_datasets.generate("deduct", "train", 0, 65, **SIZES)["source"].to_pylist()
+
+
+@pytest.mark.parametrize("num_proc", [0, -1, 1.5, True, "2"])
+def test_a_bad_num_proc_is_refused_before_any_work(tmp_path, num_proc):
+    with pytest.raises(ValueError, match=f"num_proc must be a positive integer.*{num_proc!r}"):
+        tfds.builder("lime", config="deduct", data_dir=tmp_path, num_proc=num_proc)
+    assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("num_proc", [1, 2])
+def test_a_build_that_writes_too_few_examples_fails_and_leaves_nothing(
+        small_shards, tmp_path, monkeypatch, num_proc):
+    real = shards.iter_batches
+
+    def short(config, split, start, stop, rows_per_batch):  # the shard's last 16 rows go missing
+        batches = list(real(config, split, start, stop, rows_per_batch))
+        return batches[:-1] if split == "train" and start == 128 else batches
+
+    monkeypatch.setattr(shards, "iter_batches", short)
+    with pytest.raises(IncompleteBuildError, match="'train': 284.*'train': 300"):
+        build(tmp_path, num_proc=num_proc, **SIZES)
+    assert [p for p in tmp_path.rglob("*") if p.is_file() and ".config" not in p.parts] == []
+
+
+def test_a_workers_error_fails_the_build_and_leaves_nothing(small_shards, tmp_path, monkeypatch):
+    def broken(batch, list_encoding):
+        if batch.column("id")[0].as_py() == 192:
+            raise RuntimeError("serializer broke")
+        return serialize_batch(batch, list_encoding)
+
+    monkeypatch.setattr(shards, "serialize_batch", broken)
+    with pytest.raises(RuntimeError, match="serializer broke"):
+        build(tmp_path, num_proc=2, **SIZES)
+    assert [p for p in tmp_path.rglob("*") if p.is_file() and ".config" not in p.parts] == []
+
+
+# --- killed builds -----------------------------------------------------------------------------
+
+def test_a_rerun_removes_abandoned_build_folders_but_not_a_running_builds(tmp_path):
+    import fcntl
+
+    config = lime_datasets.tfds_config("deduct", **SIZES)
+    config_dir = tfds.builder("lime", config=config, data_dir=tmp_path).data_path.parent
+    version = lime_datasets.DATA_VERSION
+    abandoned = config_dir / f"incomplete.AB12CD_{version}"
+    running = config_dir / f"incomplete.XY34ZW_{version}"
+    other_version = config_dir / "incomplete.QQ00QQ_0.0.1"
+    for folder in (abandoned, running, other_version):
+        folder.mkdir(parents=True)
+        (folder / "lime-train.tfrecord-00000-of-00001").write_bytes(b"partial")
+    handle = os.open(running, os.O_RDONLY)
+    fcntl.flock(handle, fcntl.LOCK_EX)  # as a build in progress holds it
+    try:
+        builder = build(tmp_path, "deduct", **SIZES)
+    finally:
+        os.close(handle)
+    assert not abandoned.exists()
+    assert running.exists() and other_version.exists()
+    assert builder.is_prepared()
+
+
+KILLED_BUILD = """
+    import sys, time
+    import lime_datasets, tensorflow_datasets as tfds
+    from lime_datasets.tfds import shards
+
+    real = shards.serialize_batch
+    def slow(batch, list_encoding):  # a long build, killed in the middle
+        time.sleep(0.2)
+        return real(batch, list_encoding)
+
+    shards.serialize_batch = slow
+    shards.ROWS_PER_BATCH = 20
+    config = lime_datasets.tfds_config("mixed", **eval(sys.argv[2]))
+    tfds.builder("lime", config=config, data_dir=sys.argv[1], num_proc=2).download_and_prepare()
+"""
+
+
+def shard_being_written(data_dir: Path) -> bool:
+    try:
+        return any(data_dir.rglob("incomplete.*.lime-*"))
+    except FileNotFoundError:  # a folder went away while listed
+        return False
+
+
+@pytest.mark.slow
+def test_a_killed_build_leaves_nothing_a_rerun_trips_on(tmp_path):
+    process = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(KILLED_BUILD), str(tmp_path), repr(SIZES)],
+        cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, start_new_session=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 120
+    while not shard_being_written(tmp_path):
+        assert process.poll() is None, process.stderr.read().decode()[-3000:]
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)  # the whole group: the workers too
+    process.wait(timeout=60)
+    assert leftovers(tmp_path)  # what the kill left
+    builder = build(tmp_path, **SIZES)
+    assert leftovers(tmp_path) == []
+    rows = [int(e["id"]) for e in tfds.as_numpy(builder.as_dataset(split="train"))]
+    assert rows == list(range(SIZES["num_train"]))
+
+
+# --- progress ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("shown", [True, False])
+def test_the_progress_bar_has_a_total_and_follows_tfds_settings(tmp_path, capsys, shown):
+    tfds.display_progress_bar(shown)
+    try:
+        build(tmp_path, "deduct", num_proc=1, **SIZES)
+    finally:
+        tfds.display_progress_bar(True)
+    err = capsys.readouterr().err
+    bar = [line for line in err.replace("\r", "\n").splitlines() if "Generating lime/" in line]
+    if shown:
+        assert bar and all("/380" in line for line in bar), err[-2000:]
+    else:
+        assert bar == []
