@@ -5,13 +5,13 @@ from __future__ import annotations
 import importlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from llm_cases import corrupted, other_valid_answers
+from package_build import build_py
 
 import lime_datasets
 from lime_datasets import CONFIGS, llm
@@ -122,19 +122,7 @@ def test_lm_eval_command_runs_a_task_on_a_tiny_local_model(tmp_path: Path) -> No
 def test_task_files_ship_in_the_wheel(tmp_path: Path) -> None:
     """setuptools' build_py (what a wheel contains) copies every task file."""
     pytest.importorskip("setuptools")
-    source = tmp_path / "source"
-    source.mkdir()
-    for name in ("setup.cfg", "pyproject.toml", "README.md"):
-        shutil.copy(REPO / name, source / name)
-    shutil.copytree(REPO / "lime_datasets", source / "lime_datasets",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.so"))
-    build_lib = tmp_path / "build"
-    done = subprocess.run(
-        [sys.executable, "-c", "from setuptools import setup; setup()", "build_py",
-         "--build-lib", str(build_lib)],
-        capture_output=True, text=True, cwd=source, timeout=300,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
+    build_lib = build_py(tmp_path)
     shipped = sorted(p.name for p in (build_lib / "lime_datasets/lm_eval/tasks").iterdir())
     assert shipped == sorted(p.name for p in Path(tasks_path()).iterdir() if p.is_file())
     assert "_template_yaml" in shipped

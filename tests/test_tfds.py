@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -22,6 +21,8 @@ import pytest
 tfds = pytest.importorskip("tensorflow_datasets")
 pytest.importorskip("tensorflow")
 pytest.importorskip("array_record")
+
+from package_build import build_py  # noqa: E402
 
 import lime_datasets  # noqa: E402
 from lime_datasets import citation  # noqa: E402
@@ -472,19 +473,7 @@ def test_metadata_files_ship_in_the_wheel(tmp_path):
     """setuptools' build_py (what a wheel contains) copies the three files beside the builder."""
     setuptools = pytest.importorskip("setuptools")
     del setuptools
-    source = tmp_path / "source"
-    source.mkdir()
-    for name in ("setup.cfg", "pyproject.toml", "README.md"):
-        shutil.copy(REPO / name, source / name)
-    shutil.copytree(REPO / "lime_datasets", source / "lime_datasets",
-                    ignore=shutil.ignore_patterns("__pycache__"))
-    build_lib = tmp_path / "build"
-    done = subprocess.run(
-        [sys.executable, "-c", "from setuptools import setup; setup()", "build_py",
-         "--build-lib", str(build_lib)],
-        capture_output=True, text=True, cwd=source, timeout=300,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
+    build_lib = build_py(tmp_path)
     shipped = build_lib / "lime_datasets" / "tfds" / "lime"
     for name in metadata.FILES:
         assert (shipped / name).read_text() == (metadata.BUILDER_DIR / name).read_text()
