@@ -82,10 +82,10 @@ def export_beam(
     config = _resolve_config(name_or_config, parameters)
     _check_beam_format(fmt)
     splits = parse_splits(splits if isinstance(splits, str) else ",".join(splits))
-    if isinstance(num_shards, bool) or not isinstance(num_shards, int):
-        raise ValueError(f"num_shards must be an integer from 1 to 99999; got {num_shards!r}")
-    if not 1 <= num_shards <= 99_999:
-        raise ValueError(f"num_shards must be an integer from 1 to 99999; got {num_shards!r}")
+    if (isinstance(num_shards, bool) or not isinstance(num_shards, int)
+            or not 1 <= num_shards <= 99_999):
+        raise ValueError("num_shards (--num-shards) must be an integer from 1 to 99999; "
+                         f"got {num_shards!r}")
     options = pipeline_options(beam_options)
     import apache_beam as beam
     from apache_beam.io.filesystems import FileSystems
@@ -93,7 +93,7 @@ def export_beam(
     try:
         pipeline = beam.Pipeline(options=options)
     except ValueError as error:  # an unknown runner
-        raise ValueError(f"beam_options: {error}") from None
+        raise ValueError(f"beam_options (--beam-options): {error}") from None
     out = _absolute(os.fspath(out))
     shards = [Shard(index, num_shards) for index in range(num_shards)]
     if not overwrite:
@@ -146,10 +146,11 @@ def pipeline_options(beam_options: Any):
             _, unknown = parsers[0].parse_known_args(flags)
     except SystemExit:
         reason = messages.getvalue().strip().splitlines()[-1:] or ["not accepted by Beam"]
-        raise ValueError(f"beam_options {flags!r}: {reason[0]}") from None
+        raise ValueError(f"beam_options (--beam-options) {flags!r}: {reason[0]}") from None
     if unknown:
-        raise ValueError(f"beam_options: {unknown[0]!r} is not an Apache Beam pipeline option "
-                         "(see 'python -m apache_beam.examples.wordcount --help' for them)")
+        raise ValueError(f"beam_options (--beam-options): {unknown[0]!r} is not an Apache Beam "
+                         "pipeline option (see 'python -m apache_beam.examples.wordcount --help' "
+                         "for them)")
     return options
 
 
