@@ -28,6 +28,7 @@ from typing import Any
 
 from .configs import get_config
 from .core.config import SPLITS, LimeConfig
+from .core.suggest import did_you_mean
 from .export import FORMATS, METADATA, Shard, check_format, export, parse_splits, planned_files
 
 REPORT = "lime-beam-report.json"
@@ -139,18 +140,25 @@ def pipeline_options(beam_options: Any):
         raise ValueError("beam_options must be a PipelineOptions, a string of flags or a list "
                          f"of flags; got {beam_options!r}")
     options = PipelineOptions(flags)
-    parsers: list[Any] = []
+    unknown: list[str] = []
+    known: list[str] = []
+
+    def find_unknown(parser: Any) -> None:  # Beam's parser, once every option is declared
+        unknown.extend(parser.parse_known_args(flags)[1])
+        known.extend(parser._option_string_actions)
+
     try:
         with contextlib.redirect_stderr(io.StringIO()) as messages:
-            options.get_all_options(add_extra_args_fn=parsers.append)
-            _, unknown = parsers[0].parse_known_args(flags)
+            options.get_all_options(add_extra_args_fn=find_unknown,
+                                    retain_unknown_options=True)  # no warning: refused below
     except SystemExit:
-        reason = messages.getvalue().strip().splitlines()[-1:] or ["not accepted by Beam"]
-        raise ValueError(f"beam_options (--beam-options) {flags!r}: {reason[0]}") from None
+        lines = messages.getvalue().strip().splitlines() or ["not accepted by Beam"]
+        reason = lines[-1].partition(" error: ")[2] or lines[-1]  # without argparse's prog
+        raise ValueError(f"beam_options (--beam-options) {flags!r}: {reason}") from None
     if unknown:
-        raise ValueError(f"beam_options (--beam-options): {unknown[0]!r} is not an Apache Beam "
-                         "pipeline option (see 'python -m apache_beam.examples.wordcount --help' "
-                         "for them)")
+        flag = unknown[0].partition("=")[0]
+        raise ValueError(f"beam_options (--beam-options): {flag!r} is not an Apache Beam "
+                         f"pipeline option{did_you_mean(flag, known)}")
     return options
 
 
