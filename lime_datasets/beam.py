@@ -259,7 +259,11 @@ def _absolute(out: str) -> str:
     """A local ``out`` made absolute (Beam's workers may run elsewhere); URLs as they are."""
     from apache_beam.io.filesystems import FileSystems
 
-    return out if FileSystems.get_scheme(out) else os.path.abspath(out)
+    if FileSystems.get_scheme(out):
+        return out
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise ValueError(f"out (--out) {out} exists and is not a folder")
+    return os.path.abspath(out)
 
 
 def _refuse_existing(out: str, names: list[str]) -> None:

@@ -153,6 +153,12 @@ def test_the_function_refuses_bad_arguments_naming_them(tmp_path, arguments, nam
     assert not (tmp_path / "out").exists()
 
 
+def test_an_output_that_is_a_file_is_refused(tmp_path):
+    (tmp_path / "out").write_text("a file\n")
+    with pytest.raises(ValueError, match="out .* is not a folder"):
+        beam_export.export_beam("mixed", tmp_path / "out", num_shards=2, beam_options=IN_MEMORY)
+
+
 WRITE_SHARD = beam_export.write_shard  # the real worker, for the patched ones below
 
 
