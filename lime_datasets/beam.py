@@ -9,7 +9,8 @@ with the rows and files its shard must have, and renames the files into place, e
 metadata last. So the output is byte for byte the files of ``lime-datasets export --shard I/N``
 for every ``I``, ``lime-datasets fingerprint --check`` verifies it, and a failed or short run
 publishes nothing. A driver killed before it publishes leaves only the hidden
-``.lime-beam-<id>.tmp`` folder in the output.
+``.lime-beam-<id>.tmp`` folder in the output; one killed while renaming leaves data files without
+their metadata, which a rerun with ``overwrite`` replaces.
 """
 
 from __future__ import annotations
