@@ -5,11 +5,14 @@ bad input refused before any work and a runner that drops a shard publishing not
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
 
 beam = pytest.importorskip("apache_beam")
+
+from apache_beam.io.filesystem import FileMetadata, FileSystem  # noqa: E402
 
 from lime_datasets import beam as beam_export  # noqa: E402
 from lime_datasets.cli import EXIT_MISMATCH, EXIT_USAGE, main  # noqa: E402
@@ -66,6 +69,87 @@ def test_two_worker_processes_write_the_local_shards(local_shards, tmp_path, fmt
     beam_export.export_beam("mixed", out, fmt=fmt, num_shards=NUM_SHARDS,
                             beam_options=TWO_WORKERS.split(), **SIZES)
     assert folder_files(out) == local_shards[fmt]
+
+
+class MemoryFileSystem(FileSystem):
+    """``memory://`` paths held in a dict: an object store like ``gs://`` (no folders; a rename
+    is a copy and a delete), which only Beam's ``FileSystems`` can reach."""
+
+    objects: dict[str, bytes] = {}
+
+    @classmethod
+    def scheme(cls):
+        return "memory"
+
+    def join(self, basepath, *paths):
+        return "/".join([basepath.rstrip("/"), *paths])
+
+    def split(self, path):
+        return tuple(path.rsplit("/", 1))
+
+    def mkdirs(self, path):
+        pass
+
+    def has_dirs(self):
+        return False
+
+    def _list(self, prefix):
+        for path, data in list(self.objects.items()):
+            if path.startswith(prefix):
+                yield FileMetadata(path, len(data))
+
+    def create(self, path, *args, **kwargs):
+        objects = self.objects
+
+        class Upload(io.BytesIO):
+            def close(self):
+                if not self.closed:
+                    objects[path] = self.getvalue()
+                super().close()
+
+        return Upload()
+
+    def open(self, path, *args, **kwargs):
+        return io.BytesIO(self.objects[path])
+
+    def copy(self, sources, destinations):
+        for source, destination in zip(sources, destinations, strict=True):
+            self.objects[destination] = self.objects[source]
+
+    def rename(self, sources, destinations):
+        self.copy(sources, destinations)
+        self.delete(sources)
+
+    def exists(self, path):
+        return path in self.objects
+
+    def size(self, path):
+        return len(self.objects[path])
+
+    def last_updated(self, path):
+        return 0.0
+
+    def metadata(self, path):
+        return FileMetadata(path, self.size(path))
+
+    def checksum(self, path):
+        return str(self.size(path))
+
+    def delete(self, paths):
+        for path in paths:
+            del self.objects[path]
+
+
+def test_an_object_store_gets_the_local_shards(local_shards, tmp_path):
+    MemoryFileSystem.objects.clear()
+    beam_export.export_beam("mixed", "memory://bucket/lime", fmt="fairseq", num_shards=NUM_SHARDS,
+                            beam_options=IN_MEMORY, **SIZES)
+    prefix = "memory://bucket/lime/"
+    assert {path.removeprefix(prefix): data
+            for path, data in MemoryFileSystem.objects.items()} == local_shards["fairseq"]
+    with pytest.raises(ValueError, match="exists; pass --overwrite"):
+        beam_export.export_beam("mixed", "memory://bucket/lime", fmt="fairseq",
+                                num_shards=NUM_SHARDS, beam_options=IN_MEMORY, **SIZES)
 
 
 def test_a_config_object_and_some_splits(tmp_path):
