@@ -184,6 +184,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
     config = _config(args)
     splits = export.parse_splits(args.splits)
+    if args.beam_options is not None or args.num_shards is not None:
+        return _export_beam(args, config, splits)
     if args.format == "hub":
         return _export_hub(args, config, splits)
     shard = export.Shard.parse(args.shard) if args.shard else export.Shard()
@@ -215,6 +217,32 @@ def _export_hub(args: argparse.Namespace, config: LimeConfig, splits: Sequence[s
                    **_overrides(args))
     if not args.quiet:
         print(f"exported {config.name} (hub) to {args.out}")
+    return 0
+
+
+def _export_beam(args: argparse.Namespace, config: LimeConfig, splits: Sequence[str]) -> int:
+    if args.beam_options is None or args.num_shards is None:
+        given, needed = (("--num-shards", "--beam-options") if args.beam_options is None
+                         else ("--beam-options", "--num-shards"))
+        raise ValueError(f"{given} needs {needed}: a Beam pipeline writes every shard of "
+                         "--num-shards N (on one machine, use --shard I/N or --num-proc)")
+    if args.shard:
+        raise ValueError("--shard cannot be combined with --beam-options: the pipeline writes "
+                         "every shard of --num-shards N")
+    if args.num_proc != 1:
+        raise ValueError("--num-proc cannot be combined with --beam-options: the runner's "
+                         "workers do the work")
+    from . import beam
+
+    try:
+        beam.export_beam(config, args.out, fmt=args.format, num_shards=args.num_shards,
+                         splits=splits, beam_options=args.beam_options, overwrite=args.overwrite)
+    except beam.IncompleteExportError as error:
+        print(f"{PROG}: {_one_line(error)}", file=sys.stderr)
+        return 1
+    if not args.quiet:
+        print(f"exported {config.name} ({args.format}) to {args.out} in {args.num_shards} "
+              "shards with Apache Beam")
     return 0
 
 
@@ -323,6 +351,9 @@ _COMMANDS: list[tuple[str, str, list[str]]] = [
         f"{PROG} export {_EXAMPLE_CONFIG} --out data/{_EXAMPLE_CONFIG} --format fairseq "
         "--num-train 100000",
         f"{PROG} export mixed --out data/mixed --format parquet --shard 0/8  # part 0 of 8",
+        f"{PROG} export mixed --out gs://bucket/mixed --format parquet --num-shards 64 "
+        "--beam-options \"--runner=DataflowRunner --project=P --region=R "
+        "--temp_location=gs://bucket/tmp\"",
     ]),
     ("fingerprint", "the sha256 fingerprint of each split, or check an export against them", [
         f"{PROG} fingerprint {_EXAMPLE_CONFIG} --split test",
@@ -353,7 +384,10 @@ sizes and fingerprints). Files are written under temporary names and renamed whe
 complete, the metadata last; a rerun finishes an export killed while renaming. An existing file is
 never replaced without --overwrite. Shard I of N holds rows
 [floor(I*n/N), floor((I+1)*n/N)) of each split: the shards' data files concatenated in order are
-the unsharded files byte for byte (Parquet: the same rows).""",
+the unsharded files byte for byte (Parquet: the same rows). With --beam-options and
+--num-shards N, an Apache Beam pipeline writes all N shards (the files of --shard I/N for every I)
+to any filesystem Beam supports (gs://, s3://, hdfs://, a local folder); the files are renamed into
+place only after every shard has been written.""",
     "fingerprint": """\
 --check DIR regenerates the rows an export (or a folder of its shards) holds and compares every
 file; it exits with status 1 if a file differs or is missing.""",
@@ -430,6 +464,13 @@ def _configure_export(parser: argparse.ArgumentParser) -> None:
                         help="generate in N processes; the files are the same (default 1)")
     parser.add_argument("--shard", metavar="I/N",
                         help="write only part I (from 0) of N equal parts of each split")
+    parser.add_argument("--beam-options", metavar="FLAGS",
+                        help="write every shard of --num-shards N with an Apache Beam pipeline "
+                        "run with these options, e.g. \"--runner=DirectRunner "
+                        "--direct_num_workers=2 --direct_running_mode=multi_processing\"")
+    parser.add_argument("--num-shards", type=int, metavar="N",
+                        help="with --beam-options: the number of shards (the files of --shard "
+                        "I/N for every I)")
     parser.add_argument("--overwrite", action="store_true", help="replace existing files")
     parser.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     _add_parameters(parser)
