@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 import lime_datasets
 from lime_datasets.configs import get_config
-from lime_datasets.core import kernels, rng, sequences, symbols, vocab
+from lime_datasets.core import kernels, rng, sequences, substitution, symbols, vocab
 from lime_datasets.core.fingerprint import fingerprint_batches
 from lime_datasets.core.generate import iter_batches
 
@@ -169,6 +169,32 @@ def test_substitute_runs_refuses_mismatched_shapes_and_overflow(native) -> None:
         native.substitute_runs(rule, rule_length, lengths, 8, -1, 0, start, length)
     with pytest.raises(TypeError, match="rule"):
         native.substitute_runs(rule.astype(np.int32), rule_length, lengths, 8, 0, 0, start, length)
+
+
+# ---- substitution examples
+
+
+def test_substitution_rows_kernel_refuses_bad_cases_layouts_and_shapes(native) -> None:
+    words, sample_ids = _words(0, 3, substitution.slots(2)), np.zeros((3, 68), dtype=np.int32)
+    offsets = [np.empty(4, dtype=np.int64), np.empty(4, dtype=np.int64)]
+    source, target = native.substitution_rows(words, sample_ids, 2, b"\0\1\2\4", b"\6", *offsets)
+    assert len(source) == 4 * offsets[0][-1] and len(target) == 4 * offsets[1][-1]
+    for cases in (0, 3):
+        with pytest.raises(ValueError, match="cases"):
+            native.substitution_rows(words, sample_ids, cases, b"\0", b"\1", *offsets)
+    for layout in (b"\7", b"\4", b"\6", b"\1" * 17):  # no such part; case 1 of one case
+        with pytest.raises(ValueError, match="layout"):
+            native.substitution_rows(words, sample_ids, 1, b"\0", layout, *offsets)
+    with pytest.raises(ValueError, match="columns"):
+        native.substitution_rows(words[:, :-1], sample_ids, 2, b"\0", b"\1", *offsets)
+    for bad in ((words, sample_ids[:, 1:].copy(), *offsets), (words, sample_ids[1:], *offsets),
+                (words, sample_ids, offsets[0][1:], offsets[1])):
+        with pytest.raises(ValueError, match="rows"):
+            native.substitution_rows(bad[0], bad[1], 1, b"\0", b"\1", *bad[2:])
+    with pytest.raises(TypeError, match="words"):
+        native.substitution_rows(words.astype(np.int64), sample_ids, 1, b"\0", b"\1", *offsets)
+    with pytest.raises(TypeError, match="sample_ids"):
+        native.substitution_rows(words, sample_ids.astype(np.int64), 1, b"\0", b"\1", *offsets)
 
 
 # ---- token ids of sample indices
@@ -423,6 +449,20 @@ def _render_arguments(draw) -> tuple:
     return ids, offsets, vocab_size
 
 
+@st.composite
+def _substitution_rows_arguments(draw) -> tuple:
+    seed = draw(st.integers(0, 2**32 - 1))
+    rows, cases = draw(st.integers(0, 30)), draw(st.sampled_from([1, 2]))
+    # The words after a symbol draw: columns of a wider matrix, as generate passes them.
+    words = _words(seed, rows, 5 + substitution.slots(cases) + draw(st.integers(0, 9)))[:, 5:]
+    sample_ids = np.random.default_rng(seed).integers(13, 10**6, (rows, 68)).astype(np.int32)
+    names = ["rule", "space", *(f"{part}{c}" for part in ("case", "result") for c in range(cases))]
+    parts = st.lists(st.sampled_from(names), min_size=1, max_size=6).map(tuple)
+    layout = substitution.Layout(draw(st.lists(st.sampled_from(names), max_size=6).map(tuple)),
+                                 draw(parts))
+    return words, sample_ids, cases, layout
+
+
 # Arguments for each kernel, in the shapes and strides its callers pass.
 ARGUMENTS = {
     "row_words": _row_words_arguments(),
@@ -433,6 +473,7 @@ ARGUMENTS = {
     "substitute_runs": _substitute_runs_arguments(),
     "pack_groups": _pack_groups_arguments(),
     "render": _render_arguments(),
+    "substitution_rows": _substitution_rows_arguments(),
 }
 
 

@@ -1109,6 +1109,300 @@ done:
     return result;
 }
 
+/* ---- substitution_rows -------------------------------------------------------------------- */
+
+/* The structural token ids (vocab.py) and the layout of an example's 68-symbol sample
+ * (symbols.py): rule symbols 0..23, string symbols 24..47, math symbols 48..67. */
+enum { TOKEN_UPPER = 4, TOKEN_LOWER, TOKEN_MATH, TOKEN_SPACE, TOKEN_COLON, TOKEN_OPEN, TOKEN_CLOSE,
+       TOKEN_COMMA, TOKEN_ARROW };
+#define SAMPLE_SYMBOLS 68
+#define STRING_START 24
+#define MATH_START 48
+#define MATH_COUNT 20
+#define STRING_COUNT 24
+
+/* The draw of substitution.py: its constants and where each draw reads its word. */
+#define SUB_MAX_K 5
+#define SUB_MAX_CHARS (2 * SUB_MAX_K)
+#define SUB_MAX_MATH 19
+#define SUB_MAX_RULE (SUB_MAX_CHARS + SUB_MAX_MATH)
+#define SUB_MAX_VALUE 8
+#define SUB_CHARS_WORD 2
+#define SUB_MATH_WORD (SUB_CHARS_WORD + SUB_MAX_CHARS)
+#define SUB_SHUFFLE_WORD (SUB_MATH_WORD + SUB_MAX_MATH)
+#define SUB_RULE_SLOTS (SUB_SHUFFLE_WORD + SUB_MAX_RULE - 1)
+#define SUB_CASE_SLOTS (SUB_MAX_K * (1 + SUB_MAX_VALUE))
+#define SUB_MAX_CASES 2
+
+/* Where the layout codes point (substitution.LAYOUT_CODES): the parts of a source or target. */
+enum { PART_HEADER, PART_RULE, PART_SPACE, PART_CASE0, PART_CASE1, PART_RESULT0, PART_RESULT1,
+       PART_KINDS };
+/* The most ids each part writes (a value is copied as SUB_MAX_VALUE ids: the room it needs). */
+static const int part_room[PART_KINDS] = {
+    3 + SUB_MAX_K + STRING_COUNT + 1 + MATH_COUNT + 1, SUB_MAX_RULE, 1,
+    SUB_MAX_K * (5 + SUB_MAX_VALUE), SUB_MAX_K * (5 + SUB_MAX_VALUE),
+    SUB_MAX_RULE * SUB_MAX_VALUE, SUB_MAX_RULE * SUB_MAX_VALUE,
+};
+
+/* (u * n) >> 32: a uniform integer in [0, n) from the word u (rng.uniform_below). */
+static inline uint32_t
+below(uint32_t u, uint32_t n)
+{
+    return (uint32_t)(((uint64_t)u * n) >> 32);
+}
+
+typedef struct {
+    const int32_t *ids;                 /* the row's 68 sample token ids */
+    int length;                         /* of the rule */
+    unsigned used;                      /* bit s: rule symbol s occurs in the rule */
+    int last_used;                      /* the highest such s */
+    uint8_t rule[SUB_MAX_RULE];         /* sample indices: rule symbols < 5, math symbols >= 48 */
+    int value_length[SUB_MAX_CASES][SUB_MAX_K];
+    int32_t value[SUB_MAX_CASES][SUB_MAX_K][SUB_MAX_VALUE];
+} SubstitutionRow;
+
+/* The draw of one row from its words (word i at row + i * stride): SubstitutionDraw's. Every
+ * index it makes is below its bound by construction (k <= 5, u * n >> 32 < n). */
+static void
+draw_substitution(const char *row, Py_ssize_t stride, int cases, SubstitutionRow *draw)
+{
+#define WORD(i) read_u32(row + (Py_ssize_t)(i) * stride)
+    const int k = 3 + (int)below(WORD(0), 3);
+    const int n_math = 5 + (int)below(WORD(1), 15);
+    const int n_chars = 2 * k, length = n_chars + n_math;
+    unsigned used = 0;
+    for (int i = 0; i < n_chars; i++) {
+        const uint8_t symbol = (uint8_t)below(WORD(SUB_CHARS_WORD + i), (uint32_t)k);
+        draw->rule[i] = symbol;
+        used |= 1u << symbol;
+    }
+    for (int i = 0; i < n_math; i++) {
+        draw->rule[n_chars + i] = (uint8_t)(MATH_START + below(WORD(SUB_MATH_WORD + i), MATH_COUNT));
+    }
+    /* shuffle_prefixes: the word of column SUB_MAX_RULE - 1 - t swaps position t. */
+    for (int t = length - 1; t >= 1; t--) {
+        const int j = (int)below(WORD(SUB_SHUFFLE_WORD + SUB_MAX_RULE - 1 - t), (uint32_t)t + 1);
+        const uint8_t at_t = draw->rule[t];
+        draw->rule[t] = draw->rule[j];
+        draw->rule[j] = at_t;
+    }
+    draw->length = length;
+    draw->used = used;
+    draw->last_used = 0;
+    for (int s = 0; s < SUB_MAX_K; s++) {
+        draw->last_used = (used >> s) & 1 ? s : draw->last_used;
+    }
+    for (int c = 0; c < cases; c++) {
+        const int base = SUB_RULE_SLOTS + c * SUB_CASE_SLOTS;
+        for (int s = 0; s < SUB_MAX_K; s++) {
+            if (!((used >> s) & 1)) {
+                continue; /* never written */
+            }
+            draw->value_length[c][s] = 2 + (int)below(WORD(base + s), 7);
+            const int first = base + SUB_MAX_K + s * SUB_MAX_VALUE;
+            for (int v = 0; v < SUB_MAX_VALUE; v++) {
+                draw->value[c][s][v] =
+                    draw->ids[STRING_START + below(WORD(first + v), MATH_COUNT + STRING_COUNT)];
+            }
+        }
+    }
+#undef WORD
+}
+
+/* Write part `kind` of a drawn row at `out`; returns the ids written. `out` has part_room[kind]
+ * ids of room. */
+static int
+write_substitution_part(const SubstitutionRow *draw, int kind, int32_t *out)
+{
+    const int32_t *ids = draw->ids;
+    int n = 0;
+    switch (kind) {
+    case PART_HEADER:
+        out[n++] = TOKEN_UPPER;
+        for (int s = 0; s < SUB_MAX_K; s++) {
+            out[n] = ids[s];
+            n += (draw->used >> s) & 1;
+        }
+        out[n++] = TOKEN_LOWER;
+        memcpy(out + n, ids + STRING_START, STRING_COUNT * sizeof *out);
+        n += STRING_COUNT;
+        out[n++] = TOKEN_MATH;
+        memcpy(out + n, ids + MATH_START, MATH_COUNT * sizeof *out);
+        n += MATH_COUNT;
+        out[n++] = TOKEN_SPACE;
+        return n;
+    case PART_RULE:
+        for (int p = 0; p < draw->length; p++) {
+            out[p] = ids[draw->rule[p]];
+        }
+        return draw->length;
+    case PART_SPACE:
+        out[0] = TOKEN_SPACE;
+        return 1;
+    case PART_CASE0:
+    case PART_CASE1: {
+        const int c = kind - PART_CASE0;
+        for (int s = 0; s < SUB_MAX_K; s++) {
+            if (!((draw->used >> s) & 1)) {
+                continue;
+            }
+            out[n] = ids[s];
+            out[n + 1] = TOKEN_COLON;
+            out[n + 2] = TOKEN_OPEN;
+            memcpy(out + n + 3, draw->value[c][s], SUB_MAX_VALUE * sizeof *out);
+            n += 3 + draw->value_length[c][s];
+            out[n++] = TOKEN_CLOSE;
+            out[n] = TOKEN_COMMA;
+            n += s < draw->last_used;
+        }
+        return n;
+    }
+    default: { /* PART_RESULT0, PART_RESULT1 */
+        const int c = kind - PART_RESULT0;
+        for (int p = 0; p < draw->length; p++) {
+            const int symbol = draw->rule[p];
+            if (symbol < SUB_MAX_K) {
+                memcpy(out + n, draw->value[c][symbol], SUB_MAX_VALUE * sizeof *out);
+                n += draw->value_length[c][symbol];
+            }
+            else {
+                out[n++] = ids[symbol];
+            }
+        }
+        return n;
+    }
+    }
+}
+
+#define MAX_LAYOUT_CODES 16
+
+/* The room of a layout's rows in ids, or -1 where a code is not a part of `cases` cases or
+ * there are more than MAX_LAYOUT_CODES codes. */
+static Py_ssize_t
+layout_room(const Py_buffer *layout, int cases)
+{
+    Py_ssize_t room = 0;
+    if (layout->shape[0] > MAX_LAYOUT_CODES) {
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < layout->shape[0]; i++) {
+        const int kind = ((const uint8_t *)layout->buf)[i];
+        const int needs_case = kind == PART_CASE1 || kind == PART_RESULT1 ? 2
+                               : kind == PART_CASE0 || kind == PART_RESULT0 ? 1 : 0;
+        if (kind >= PART_KINDS || needs_case > cases) {
+            return -1;
+        }
+        room += part_room[kind];
+    }
+    return room;
+}
+
+PyDoc_STRVAR(substitution_rows_doc,
+"substitution_rows(words, sample_ids, cases, source_layout, target_layout, source_offsets,\n"
+"                  target_offsets) -> (bytearray, bytearray)\n\n"
+"The token ids of the sources and targets of substitution examples: for each row of the uint32\n"
+"matrix `words` (rows, at least 59 + 45 * cases words after the symbol draw), the draw of\n"
+"substitution.SubstitutionDraw with `cases` (1 or 2) cases over the row's 68 sample token ids\n"
+"(the C-ordered int32 matrix `sample_ids`), laid out as the part codes of `source_layout` and\n"
+"`target_layout` (bytes: substitution.LAYOUT_CODES). Writes each row's end to the int64\n"
+"offsets (rows + 1 entries, offsets[0] = 0) and returns the int32 ids, rows end to end.");
+
+static PyObject *
+substitution_rows(PyObject *Py_UNUSED(self), PyObject *args)
+{
+    PyObject *words_obj, *ids_obj, *layout_objs[2], *offsets_objs[2];
+    int cases;
+    if (!PyArg_ParseTuple(args, "OOiOOOO:substitution_rows", &words_obj, &ids_obj, &cases,
+                          &layout_objs[0], &layout_objs[1], &offsets_objs[0], &offsets_objs[1])) {
+        return NULL;
+    }
+    if (cases < 1 || cases > SUB_MAX_CASES) {
+        PyErr_Format(PyExc_ValueError, "cases must be 1 or 2; got %d", cases);
+        return NULL;
+    }
+    Py_buffer views[6];
+    const BufferSpec specs[6] = {
+        {words_obj, PyBUF_STRIDES, 2, 4, "BHILQN", "words"},
+        {ids_obj, PyBUF_C_CONTIGUOUS, 2, 4, "bhilqn", "sample_ids"},
+        {layout_objs[0], PyBUF_C_CONTIGUOUS, 1, 1, "bBc", "source_layout"},
+        {layout_objs[1], PyBUF_C_CONTIGUOUS, 1, 1, "bBc", "target_layout"},
+        {offsets_objs[0], PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE, 1, 8, "bhilqn", "source_offsets"},
+        {offsets_objs[1], PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE, 1, 8, "bhilqn", "target_offsets"},
+    };
+    if (get_buffers(specs, views, 6) < 0) {
+        return NULL;
+    }
+    PyObject *texts[2] = {NULL, NULL}, *result = NULL;
+    const Py_buffer *words = &views[0], *sample = &views[1];
+    const Py_ssize_t rows = words->shape[0];
+    if (words->shape[1] < SUB_RULE_SLOTS + cases * SUB_CASE_SLOTS) {
+        PyErr_Format(PyExc_ValueError, "words must have at least %d columns for %d cases; got %zd",
+                     SUB_RULE_SLOTS + cases * SUB_CASE_SLOTS, cases, words->shape[1]);
+        goto done;
+    }
+    if (sample->shape[0] != rows || sample->shape[1] != SAMPLE_SYMBOLS ||
+        views[4].shape[0] != rows + 1 || views[5].shape[0] != rows + 1) {
+        PyErr_SetString(PyExc_ValueError, "sample_ids must be (rows, 68) and the offsets have "
+                                          "rows + 1 entries, for the rows of words");
+        goto done;
+    }
+    Py_ssize_t room[2];
+    for (int side = 0; side < 2; side++) {
+        room[side] = layout_room(&views[2 + side], cases);
+        if (room[side] < 0) {
+            PyErr_Format(PyExc_ValueError, "a layout holds at most %d codes, each below %d and "
+                                           "naming a part of the %d drawn cases",
+                         MAX_LAYOUT_CODES, PART_KINDS, cases);
+            goto done;
+        }
+        /* The room of every row, and the ids a last value may copy past the end. */
+        if (rows > 0 && room[side] > (PY_SSIZE_T_MAX / 4 - SUB_MAX_VALUE) / rows) {
+            PyErr_SetString(PyExc_OverflowError, "too many rows");
+            goto done;
+        }
+        texts[side] = PyByteArray_FromStringAndSize(
+            NULL, (rows * room[side] + SUB_MAX_VALUE) * (Py_ssize_t)sizeof(int32_t));
+        if (texts[side] == NULL) {
+            goto done;
+        }
+    }
+    int32_t *out[2] = {(int32_t *)PyByteArray_AS_STRING(texts[0]),
+                       (int32_t *)PyByteArray_AS_STRING(texts[1])};
+    int64_t *offsets[2] = {views[4].buf, views[5].buf};
+    /* The codes checked by layout_room, copied: the loop must not read them again. */
+    uint8_t layout[2][MAX_LAYOUT_CODES];
+    const Py_ssize_t n_codes[2] = {views[2].shape[0], views[3].shape[0]};
+    memcpy(layout[0], views[2].buf, (size_t)n_codes[0]);
+    memcpy(layout[1], views[3].buf, (size_t)n_codes[1]);
+    Py_ssize_t at[2] = {0, 0};
+    Py_BEGIN_ALLOW_THREADS
+    SubstitutionRow draw;
+    offsets[0][0] = offsets[1][0] = 0;
+    for (Py_ssize_t r = 0; r < rows; r++) {
+        draw.ids = (const int32_t *)sample->buf + r * SAMPLE_SYMBOLS;
+        draw_substitution((const char *)words->buf + r * words->strides[0], words->strides[1],
+                          cases, &draw);
+        for (int side = 0; side < 2; side++) {
+            for (Py_ssize_t i = 0; i < n_codes[side]; i++) {
+                at[side] += write_substitution_part(&draw, layout[side][i], out[side] + at[side]);
+            }
+            offsets[side][r + 1] = at[side];
+        }
+    }
+    Py_END_ALLOW_THREADS
+    for (int side = 0; side < 2; side++) {
+        if (PyByteArray_Resize(texts[side], at[side] * (Py_ssize_t)sizeof(int32_t)) < 0) {
+            goto done;
+        }
+    }
+    result = PyTuple_Pack(2, texts[0], texts[1]);
+done:
+    Py_XDECREF(texts[0]);
+    Py_XDECREF(texts[1]);
+    release_buffers(views, 6);
+    return result;
+}
+
 /* ---- module ------------------------------------------------------------------------------- */
 
 static PyMethodDef methods[] = {
@@ -1120,6 +1414,7 @@ static PyMethodDef methods[] = {
     {"substitute_runs", substitute_runs, METH_VARARGS, substitute_runs_doc},
     {"pack_groups", pack_groups, METH_VARARGS, pack_groups_doc},
     {"render", render, METH_VARARGS, render_doc},
+    {"substitution_rows", substitution_rows, METH_VARARGS, substitution_rows_doc},
     {NULL, NULL, 0, NULL},
 };
 

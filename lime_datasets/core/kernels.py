@@ -38,6 +38,7 @@ KERNELS = (
     Kernel("substitute_runs", "substitution"),
     Kernel("pack_groups", "sequences"),
     Kernel("render", "vocab"),
+    Kernel("substitution_rows", "substitution"),
 )
 
 # The functions the package calls; an extension built from an older source lacks some.

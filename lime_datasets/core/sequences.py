@@ -29,6 +29,17 @@ class Part(NamedTuple):
     length: np.ndarray  # (rows, runs) tokens in each run; 0 = absent
 
 
+class PackedRows(Part):
+    """A part that is whole rows already packed: one run per row, the runs end to end over the
+    whole table (made by ``packed_rows``). ``pack`` of it alone returns its table as it is."""
+
+
+def packed_rows(ids: np.ndarray, offsets: np.ndarray) -> PackedRows:
+    """Rows ``ids[offsets[r] : offsets[r + 1]]`` (``offsets[0] == 0``, ``offsets[-1] ==
+    len(ids)``), as one part."""
+    return PackedRows(ids, offsets[:-1, None], np.diff(offsets)[:, None])
+
+
 def token(rows: int, token_id: int, present: np.ndarray | None = None) -> Part:
     """The structural token ``token_id`` in every row (or in the rows where ``present``)."""
     length = np.ones((rows, 1), dtype=np.intp)
@@ -79,6 +90,12 @@ def reorder_rows(part: Part, order: np.ndarray) -> Part:
 def pack(parts: list[Part]) -> tuple[np.ndarray, np.ndarray]:
     """Concatenate parts row by row: ``(flat_ids, offsets)`` with ``rows + 1`` offsets (the
     ``pack_groups`` of one group that makes every row, in order)."""
+    if len(parts) == 1 and isinstance(parts[0], PackedRows):
+        rows = parts[0].start.shape[0]
+        offsets = np.empty(rows + 1, dtype=np.int64)
+        offsets[:-1] = parts[0].start[:, 0]
+        offsets[-1] = parts[0].table.size
+        return parts[0].table, offsets
     return kernels.choose("pack_groups")([(parts, None)], parts[0].start.shape[0])
 
 
