@@ -23,7 +23,16 @@ from hypothesis import strategies as st
 
 import lime_datasets
 from lime_datasets.configs import get_config
-from lime_datasets.core import kernels, rng, sequences, substitution, symbols, vocab
+from lime_datasets.core import config as config_module
+from lime_datasets.core import (
+    kernels,
+    rewrite,
+    rng,
+    sequences,
+    substitution,
+    symbols,
+    vocab,
+)
 from lime_datasets.core.fingerprint import fingerprint_batches
 from lime_datasets.core.generate import iter_batches
 
@@ -195,6 +204,29 @@ def test_substitution_rows_kernel_refuses_bad_cases_layouts_and_shapes(native) -
         native.substitution_rows(words.astype(np.int64), sample_ids, 1, b"\0", b"\1", *offsets)
     with pytest.raises(TypeError, match="sample_ids"):
         native.substitution_rows(words, sample_ids.astype(np.int64), 1, b"\0", b"\1", *offsets)
+
+
+# ---- rewrite examples
+
+
+def test_rewrite_kernels_refuse_bad_steps_and_shapes(native) -> None:
+    sample_ids, offsets = np.zeros((3, 68), dtype=np.int32), np.empty(4, dtype=np.int64)
+    words = _words(0, 3, rewrite.START_SLOTS + rewrite.STEP_SLOTS * 5)
+    native.multistep_rows(words, sample_ids, 1, 5, False, offsets, offsets.copy())
+    for steps in ((0, 5), (3, 2), (1, config_module.MAX_STEPS_LIMIT + 1)):
+        with pytest.raises(ValueError, match="steps"):
+            native.multistep_rows(words, sample_ids, *steps, False, offsets, offsets.copy())
+    with pytest.raises(ValueError, match="columns"):
+        native.multistep_rows(words, sample_ids, 1, 6, False, offsets, offsets.copy())
+    with pytest.raises(ValueError, match="columns"):
+        native.rewrite_rows(words[:, : rewrite.SLOTS - 1], sample_ids, False, offsets,
+                            offsets.copy())
+    for bad in ((sample_ids[1:], offsets, offsets), (sample_ids, offsets[1:], offsets),
+                (np.zeros((3, 67), dtype=np.int32), offsets, offsets)):
+        with pytest.raises(ValueError, match="rows"):
+            native.rewrite_rows(words, bad[0], True, bad[1], bad[2].copy())
+    with pytest.raises(TypeError, match="sample_ids"):
+        native.rewrite_rows(words, sample_ids.astype(np.int64), True, offsets, offsets.copy())
 
 
 # ---- token ids of sample indices
@@ -463,6 +495,28 @@ def _substitution_rows_arguments(draw) -> tuple:
     return words, sample_ids, cases, layout
 
 
+@st.composite
+def _rewrite_rows_arguments(draw) -> tuple:
+    seed = draw(st.integers(0, 2**32 - 1))
+    rows = draw(st.integers(0, 30))
+    words = _words(seed, rows, 3 + rewrite.SLOTS + draw(st.integers(0, 9)))[:, 3:]
+    sample_ids = np.random.default_rng(seed).integers(13, 10**6, (rows, 68)).astype(np.int32)
+    return words, sample_ids, draw(st.booleans())
+
+
+@st.composite
+def _multistep_rows_arguments(draw) -> tuple:
+    seed = draw(st.integers(0, 2**32 - 1))
+    rows = draw(st.integers(0, 20))
+    # Up to the limit of steps, where strings grow longest.
+    max_steps = draw(st.sampled_from([1, 2, 5, 12]) | st.just(config_module.MAX_STEPS_LIMIT))
+    min_steps = draw(st.integers(1, max_steps))
+    width = rewrite.START_SLOTS + rewrite.STEP_SLOTS * max_steps + draw(st.integers(0, 9))
+    words = _words(seed, rows, 3 + width)[:, 3:]
+    sample_ids = np.random.default_rng(seed).integers(13, 10**6, (rows, 68)).astype(np.int32)
+    return words, sample_ids, min_steps, max_steps, draw(st.booleans())
+
+
 # Arguments for each kernel, in the shapes and strides its callers pass.
 ARGUMENTS = {
     "row_words": _row_words_arguments(),
@@ -474,6 +528,8 @@ ARGUMENTS = {
     "pack_groups": _pack_groups_arguments(),
     "render": _render_arguments(),
     "substitution_rows": _substitution_rows_arguments(),
+    "rewrite_rows": _rewrite_rows_arguments(),
+    "multistep_rows": _multistep_rows_arguments(),
 }
 
 

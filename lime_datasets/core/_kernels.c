@@ -1120,6 +1120,7 @@ enum { TOKEN_UPPER = 4, TOKEN_LOWER, TOKEN_MATH, TOKEN_SPACE, TOKEN_COLON, TOKEN
 #define MATH_START 48
 #define MATH_COUNT 20
 #define STRING_COUNT 24
+#define RULE_SYMBOLS_COUNT 24
 
 /* The draw of substitution.py: its constants and where each draw reads its word. */
 #define SUB_MAX_K 5
@@ -1403,6 +1404,435 @@ done:
     return result;
 }
 
+/* ---- rewrite_rows, multistep_rows --------------------------------------------------------- */
+
+/* The draws of rewrite.py: their constants and where each draw reads its word. */
+#define RW_MAX_LENGTH 50 /* family 2 */
+#define RW_MAX_SPAN 20
+#define RW_MAX_RIGHT 40
+#define RW_STRING_WORD 1
+#define RW_SHUFFLE_WORD (RW_STRING_WORD + RW_MAX_LENGTH)
+#define RW_SPAN_WORD (RW_SHUFFLE_WORD + RW_MAX_LENGTH - 1)
+#define RW_START_WORD (RW_SPAN_WORD + 1)
+#define RW_COUNT_WORD (RW_START_WORD + 1)
+#define RW_MATH_WORD (RW_COUNT_WORD + 1)
+#define RW_RIGHT_SHUFFLE_WORD (RW_MATH_WORD + 20)
+#define RW_SLOTS (RW_RIGHT_SHUFFLE_WORD + RW_MAX_RIGHT - 1)
+#define MS_MAX_START 25 /* family 3 */
+#define MS_MAX_SPAN 7
+#define MS_MAX_MATH 7
+#define MS_RIGHT_WIDTH (MS_MAX_MATH + MS_MAX_SPAN)
+#define MS_STRING_WORD 1
+#define MS_SHUFFLE_WORD (MS_STRING_WORD + MS_MAX_START)
+#define MS_STEPS_WORD (MS_SHUFFLE_WORD + MS_MAX_START - 1)
+#define MS_START_SLOTS (MS_STEPS_WORD + 1)
+#define MS_STEP_SLOTS (3 + MS_MAX_MATH + MS_RIGHT_WIDTH - 1)
+#define MS_MAX_STEPS 100 /* config.MAX_STEPS_LIMIT */
+#define MS_MAX_STRING (MS_MAX_START + MS_MAX_MATH * MS_MAX_STEPS)
+#define HEADER_ROOM (3 + 24 + STRING_COUNT + 1 + MATH_COUNT + 1)
+
+/* Python's round(1.5 * n), half to even (rewrite.ROUND_1_5). */
+static const uint8_t round_1_5[21] = {0,  2,  3,  4,  6,  8,  9,  10, 12, 14, 15,
+                                      16, 18, 20, 21, 22, 24, 26, 27, 28, 30};
+
+#define ROW_WORD(i) read_u32(row + (Py_ssize_t)(i) * stride)
+
+/* rewrite.draw_string: n_math math then n_string string draws, shuffled; returns the length. */
+static int
+draw_rewrite_string(const char *row, Py_ssize_t stride, int n_math, int n_string, int width,
+                    int string_word, int shuffle_word, uint8_t *out)
+{
+    const int length = n_math + n_string;
+    for (int p = 0; p < length; p++) {
+        const uint32_t u = ROW_WORD(string_word + p);
+        out[p] = (uint8_t)(p < n_math ? MATH_START + below(u, MATH_COUNT)
+                                      : STRING_START + below(u, STRING_COUNT));
+    }
+    for (int t = length - 1; t >= 1; t--) {
+        const int j = (int)below(ROW_WORD(shuffle_word + width - 1 - t), (uint32_t)t + 1);
+        const uint8_t at_t = out[t];
+        out[t] = out[j];
+        out[j] = at_t;
+    }
+    return length;
+}
+
+typedef struct {
+    int m, k, right_length;
+    uint8_t left[RW_MAX_SPAN];    /* rule symbols 0..k-1 for letters, math symbols as they are */
+    uint8_t right[RW_MAX_RIGHT];  /* the same, shuffled */
+    uint8_t letters[RW_MAX_SPAN]; /* the string symbol of each rule symbol */
+} RewriteRule;
+
+/* rewrite.abstract and rewrite.compose_right: the rule of the span `span[0 .. m)` with `count`
+ * math symbols `maths`, its right side (`right_width` wide) shuffled by the words from
+ * `shuffle_word`. Spans hold string and math symbols only, m <= RW_MAX_SPAN and
+ * count + m <= right_width <= RW_MAX_RIGHT. */
+static void
+make_rewrite_rule(const char *row, Py_ssize_t stride, const uint8_t *span, int m, int count,
+                  const uint8_t *maths, int shuffle_word, int right_width, RewriteRule *rule)
+{
+    int8_t rank[STRING_COUNT];
+    memset(rank, -1, sizeof rank);
+    int k = 0;
+    for (int p = 0; p < m; p++) {
+        const int symbol = span[p];
+        if (symbol >= STRING_START && symbol < MATH_START) {
+            if (rank[symbol - STRING_START] < 0) {
+                rank[symbol - STRING_START] = (int8_t)k;
+                rule->letters[k++] = (uint8_t)symbol;
+            }
+            rule->left[p] = (uint8_t)rank[symbol - STRING_START];
+        }
+        else {
+            rule->left[p] = (uint8_t)symbol;
+        }
+    }
+    const int length = count + k;
+    memcpy(rule->right, maths, (size_t)count);
+    for (int c = 0; c < k; c++) {
+        rule->right[count + c] = (uint8_t)c;
+    }
+    for (int t = length - 1; t >= 1; t--) {
+        const int j = (int)below(ROW_WORD(shuffle_word + right_width - 1 - t), (uint32_t)t + 1);
+        const uint8_t at_t = rule->right[t];
+        rule->right[t] = rule->right[j];
+        rule->right[j] = at_t;
+    }
+    rule->m = m;
+    rule->k = k;
+    rule->right_length = length;
+}
+
+/* Writers: each returns the ids written at `out`. */
+static int
+write_header(const int32_t *ids, int rule_symbols, int32_t *out)
+{
+    int n = 0;
+    out[n++] = TOKEN_UPPER;
+    memcpy(out + n, ids, (size_t)rule_symbols * sizeof *out);
+    n += rule_symbols;
+    out[n++] = TOKEN_LOWER;
+    memcpy(out + n, ids + STRING_START, STRING_COUNT * sizeof *out);
+    n += STRING_COUNT;
+    out[n++] = TOKEN_MATH;
+    memcpy(out + n, ids + MATH_START, MATH_COUNT * sizeof *out);
+    n += MATH_COUNT;
+    out[n++] = TOKEN_SPACE;
+    return n;
+}
+
+static int
+write_symbols(const int32_t *ids, const uint8_t *symbols, int count, int32_t *out)
+{
+    for (int p = 0; p < count; p++) {
+        out[p] = ids[symbols[p]];
+    }
+    return count;
+}
+
+/* left -> right */
+static int
+write_rule(const int32_t *ids, const RewriteRule *rule, int32_t *out)
+{
+    int n = write_symbols(ids, rule->left, rule->m, out);
+    out[n++] = TOKEN_ARROW;
+    return n + write_symbols(ids, rule->right, rule->right_length, out + n);
+}
+
+/* The string with string[start .. start + m) replaced by the right side, each rule symbol
+ * turned back into its letter, as sample indices. */
+static int
+rewrite_string(const uint8_t *string, int length, int start, const RewriteRule *rule,
+               uint8_t *out)
+{
+    memcpy(out, string, (size_t)start);
+    int n = start;
+    for (int p = 0; p < rule->right_length; p++) {
+        const int symbol = rule->right[p];
+        out[n++] = symbol < RULE_SYMBOLS_COUNT ? rule->letters[symbol] : (uint8_t)symbol;
+    }
+    memcpy(out + n, string + start + rule->m, (size_t)(length - start - rule->m));
+    return n + length - start - rule->m;
+}
+
+/* Get the buffers of a rewrite kernel: words, sample_ids and the two offsets. */
+static int
+get_rewrite_buffers(PyObject *const *objs, Py_buffer *views, Py_ssize_t min_words,
+                    Py_ssize_t *rows)
+{
+    const BufferSpec specs[4] = {
+        {objs[0], PyBUF_STRIDES, 2, 4, "BHILQN", "words"},
+        {objs[1], PyBUF_C_CONTIGUOUS, 2, 4, "bhilqn", "sample_ids"},
+        {objs[2], PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE, 1, 8, "bhilqn", "source_offsets"},
+        {objs[3], PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE, 1, 8, "bhilqn", "target_offsets"},
+    };
+    if (get_buffers(specs, views, 4) < 0) {
+        return -1;
+    }
+    *rows = views[0].shape[0];
+    if (views[0].shape[1] < min_words) {
+        PyErr_Format(PyExc_ValueError, "words must have at least %zd columns; got %zd",
+                     min_words, views[0].shape[1]);
+    }
+    else if (views[1].shape[0] != *rows || views[1].shape[1] != SAMPLE_SYMBOLS ||
+             views[2].shape[0] != *rows + 1 || views[3].shape[0] != *rows + 1) {
+        PyErr_SetString(PyExc_ValueError, "sample_ids must be (rows, 68) and the offsets have "
+                                          "rows + 1 entries, for the rows of words");
+    }
+    else {
+        return 0;
+    }
+    release_buffers(views, 4);
+    return -1;
+}
+
+/* Two bytearrays of `room` int32 ids each, or -1 with an exception set. */
+static int
+new_id_buffers(const int64_t room[2], PyObject *buffers[2])
+{
+    for (int side = 0; side < 2; side++) {
+        if (room[side] < 0 || room[side] > PY_SSIZE_T_MAX / 4) {
+            PyErr_SetString(PyExc_OverflowError, "too many rows");
+            return -1;
+        }
+        buffers[side] = PyByteArray_FromStringAndSize(NULL, (Py_ssize_t)room[side] * 4);
+        if (buffers[side] == NULL) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Cut the two bytearrays to the ids written and return them as a tuple (NULL on error). */
+static PyObject *
+finish_id_buffers(PyObject *buffers[2], const int64_t written[2])
+{
+    for (int side = 0; side < 2; side++) {
+        if (PyByteArray_Resize(buffers[side], (Py_ssize_t)written[side] * 4) < 0) {
+            return NULL;
+        }
+    }
+    return PyTuple_Pack(2, buffers[0], buffers[1]);
+}
+
+#define RW_ROOM (HEADER_ROOM + RW_MAX_LENGTH + 1 + 2 * (RW_MAX_LENGTH + RW_MAX_RIGHT) + 1)
+
+PyDoc_STRVAR(rewrite_rows_doc,
+"rewrite_rows(words, sample_ids, induct, source_offsets, target_offsets)\n"
+"    -> (bytearray, bytearray)\n\n"
+"The token ids of single-step rewrite examples: for each row of the uint32 matrix `words`\n"
+"(rows, at least 162 words after the symbol draw), the draw of rewrite.RewriteDraw over the row's\n"
+"68 sample token ids (the C-ordered int32 matrix `sample_ids`), laid out as rewrite.rewrite, or\n"
+"rewrite.induct_rewrite where `induct` is true. Writes each row's end to the int64 offsets\n"
+"(rows + 1 entries, offsets[0] = 0) and returns the int32 ids, rows end to end.");
+
+static PyObject *
+rewrite_rows(PyObject *Py_UNUSED(self), PyObject *args)
+{
+    PyObject *objs[4];
+    int induct;
+    if (!PyArg_ParseTuple(args, "OOpOO:rewrite_rows", &objs[0], &objs[1], &induct, &objs[2],
+                          &objs[3])) {
+        return NULL;
+    }
+    Py_buffer views[4];
+    Py_ssize_t rows;
+    if (get_rewrite_buffers(objs, views, RW_SLOTS, &rows) < 0) {
+        return NULL;
+    }
+    PyObject *buffers[2] = {NULL, NULL}, *result = NULL;
+    const int64_t room[2] = {(int64_t)rows * RW_ROOM, (int64_t)rows * RW_ROOM};
+    if ((rows > 0 && rows > INT64_MAX / RW_ROOM) || new_id_buffers(room, buffers) < 0) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_OverflowError, "too many rows");
+        }
+        goto done;
+    }
+    int32_t *out[2] = {(int32_t *)PyByteArray_AS_STRING(buffers[0]),
+                       (int32_t *)PyByteArray_AS_STRING(buffers[1])};
+    int64_t *offsets[2] = {views[2].buf, views[3].buf};
+    int64_t at[2] = {0, 0};
+    const Py_ssize_t stride = views[0].strides[1];
+    Py_BEGIN_ALLOW_THREADS
+    offsets[0][0] = offsets[1][0] = 0;
+    for (Py_ssize_t r = 0; r < rows; r++) {
+        const char *row = (const char *)views[0].buf + r * views[0].strides[0];
+        const int32_t *ids = (const int32_t *)views[1].buf + r * SAMPLE_SYMBOLS;
+        uint8_t string[RW_MAX_LENGTH], maths[20], rewritten[RW_MAX_LENGTH + RW_MAX_RIGHT];
+        const int n = 10 + (int)below(ROW_WORD(0), 11);
+        const int length = draw_rewrite_string(row, stride, round_1_5[n], n, RW_MAX_LENGTH,
+                                               RW_STRING_WORD, RW_SHUFFLE_WORD, string);
+        const int m = 5 + (int)below(ROW_WORD(RW_SPAN_WORD), 16);
+        const int start = (int)below(ROW_WORD(RW_START_WORD), (uint32_t)(length - m + 1));
+        const int count = 5 + (int)below(ROW_WORD(RW_COUNT_WORD), 16);
+        for (int p = 0; p < count; p++) {
+            maths[p] = (uint8_t)(MATH_START + below(ROW_WORD(RW_MATH_WORD + p), MATH_COUNT));
+        }
+        RewriteRule rule;
+        make_rewrite_rule(row, stride, string + start, m, count, maths, RW_RIGHT_SHUFFLE_WORD,
+                          RW_MAX_RIGHT, &rule);
+        const int new_length = rewrite_string(string, length, start, &rule, rewritten);
+        int32_t *source = out[0] + at[0], *target = out[1] + at[1];
+        int s = write_header(ids, rule.k, source), t = 0;
+        if (induct) {
+            s += write_symbols(ids, string, length, source + s);
+            source[s++] = TOKEN_SPACE;
+            s += write_symbols(ids, rewritten, new_length, source + s);
+            t += write_rule(ids, &rule, target);
+        }
+        else {
+            s += write_rule(ids, &rule, source + s);
+            source[s++] = TOKEN_SPACE;
+            s += write_symbols(ids, string, length, source + s);
+            t += write_symbols(ids, rewritten, new_length, target);
+        }
+        at[0] += s;
+        at[1] += t;
+        offsets[0][r + 1] = at[0];
+        offsets[1][r + 1] = at[1];
+    }
+    Py_END_ALLOW_THREADS
+    result = finish_id_buffers(buffers, at);
+done:
+    Py_XDECREF(buffers[0]);
+    Py_XDECREF(buffers[1]);
+    release_buffers(views, 4);
+    return result;
+}
+
+/* The room of one multi-step row of `steps` steps: its source, and its target (`easy`: every
+ * string after a step, each followed by a space). */
+static int64_t
+multistep_room(int steps, int side, int easy)
+{
+    if (side == 0) {
+        return HEADER_ROOM + (int64_t)steps * (MS_MAX_SPAN + 1 + MS_RIGHT_WIDTH + 1) + MS_MAX_START;
+    }
+    if (!easy) {
+        return MS_MAX_START + (int64_t)MS_MAX_MATH * steps;
+    }
+    return (int64_t)steps * (MS_MAX_START + 1) + (int64_t)MS_MAX_MATH * steps * (steps + 1) / 2;
+}
+
+PyDoc_STRVAR(multistep_rows_doc,
+"multistep_rows(words, sample_ids, min_steps, max_steps, easy, source_offsets, target_offsets)\n"
+"    -> (bytearray, bytearray)\n\n"
+"The token ids of multi-step rewrite examples: for each row of the uint32 matrix `words` (rows,\n"
+"at least 51 + 23 * max_steps words after the symbol draw), the draw of rewrite.MultistepDraw\n"
+"over the row's 68 sample token ids (the C-ordered int32 matrix `sample_ids`), laid out as\n"
+"rewrite.rewrite_multistep, or rewrite.rewrite_multistep_easy where `easy` is true;\n"
+"1 <= min_steps <= max_steps <= 100. Writes each row's end to the int64 offsets (rows + 1\n"
+"entries, offsets[0] = 0) and returns the int32 ids, rows end to end.");
+
+static PyObject *
+multistep_rows(PyObject *Py_UNUSED(self), PyObject *args)
+{
+    PyObject *objs[4];
+    int min_steps, max_steps, easy;
+    if (!PyArg_ParseTuple(args, "OOiipOO:multistep_rows", &objs[0], &objs[1], &min_steps,
+                          &max_steps, &easy, &objs[2], &objs[3])) {
+        return NULL;
+    }
+    if (min_steps < 1 || max_steps < min_steps || max_steps > MS_MAX_STEPS) {
+        PyErr_Format(PyExc_ValueError,
+                     "steps must satisfy 1 <= min_steps <= max_steps <= %d; got %d and %d",
+                     MS_MAX_STEPS, min_steps, max_steps);
+        return NULL;
+    }
+    Py_buffer views[4];
+    Py_ssize_t rows;
+    if (get_rewrite_buffers(objs, views, MS_START_SLOTS + (Py_ssize_t)MS_STEP_SLOTS * max_steps,
+                            &rows) < 0) {
+        return NULL;
+    }
+    PyObject *buffers[2] = {NULL, NULL}, *result = NULL;
+    const Py_ssize_t stride = views[0].strides[1];
+    const uint32_t step_choices = (uint32_t)(max_steps - min_steps + 1);
+    /* Pass 1: the room of every row from its step count (pass 2 checks it again). */
+    int64_t room[2] = {0, 0};
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t r = 0; r < rows; r++) {
+        const char *row = (const char *)views[0].buf + r * views[0].strides[0];
+        const int steps = min_steps + (int)below(ROW_WORD(MS_STEPS_WORD), step_choices);
+        room[0] += multistep_room(steps, 0, easy);
+        room[1] += multistep_room(steps, 1, easy);
+    }
+    Py_END_ALLOW_THREADS
+    if (new_id_buffers(room, buffers) < 0) {
+        goto done;
+    }
+    int32_t *out[2] = {(int32_t *)PyByteArray_AS_STRING(buffers[0]),
+                       (int32_t *)PyByteArray_AS_STRING(buffers[1])};
+    int64_t *offsets[2] = {views[2].buf, views[3].buf};
+    int64_t at[2] = {0, 0};
+    int bad = 0;
+    Py_BEGIN_ALLOW_THREADS
+    uint8_t start_string[MS_MAX_START], strings[2][MS_MAX_STRING], maths[MS_MAX_MATH];
+    offsets[0][0] = offsets[1][0] = 0;
+    for (Py_ssize_t r = 0; r < rows; r++) {
+        const char *row = (const char *)views[0].buf + r * views[0].strides[0];
+        const int32_t *ids = (const int32_t *)views[1].buf + r * SAMPLE_SYMBOLS;
+        const int n = 5 + (int)below(ROW_WORD(0), 6);
+        const int start_length = draw_rewrite_string(
+            row, stride, n, round_1_5[n], MS_MAX_START, MS_STRING_WORD, MS_SHUFFLE_WORD,
+            start_string);
+        const int steps = min_steps + (int)below(ROW_WORD(MS_STEPS_WORD), step_choices);
+        if (multistep_room(steps, 0, easy) > room[0] - at[0] ||
+            multistep_room(steps, 1, easy) > room[1] - at[1]) {
+            bad = 1; /* the words changed since pass 1 */
+            break;
+        }
+        int32_t *source = out[0] + at[0], *target = out[1] + at[1];
+        int s = write_header(ids, RULE_SYMBOLS_COUNT, source), t = 0;
+        memcpy(strings[0], start_string, (size_t)start_length);
+        int length = start_length, current = 0;
+        for (int step = 0; step < steps; step++) {
+            const int base = MS_START_SLOTS + step * MS_STEP_SLOTS;
+            const int drawn = 3 + (int)below(ROW_WORD(base), 5);
+            const int m = drawn < length ? drawn : length; /* never longer than the string */
+            const int start = (int)below(ROW_WORD(base + 1), (uint32_t)(length - m + 1));
+            const int count = 3 + (int)below(ROW_WORD(base + 2), 5);
+            for (int p = 0; p < count; p++) {
+                maths[p] = (uint8_t)(MATH_START + below(ROW_WORD(base + 3 + p), MATH_COUNT));
+            }
+            RewriteRule rule;
+            make_rewrite_rule(row, stride, strings[current] + start, m, count, maths,
+                              base + 3 + MS_MAX_MATH, MS_RIGHT_WIDTH, &rule);
+            s += write_rule(ids, &rule, source + s);
+            source[s++] = TOKEN_SPACE;
+            length = rewrite_string(strings[current], length, start, &rule, strings[!current]);
+            current = !current;
+            if (easy) {
+                t += write_symbols(ids, strings[current], length, target + t);
+                target[t] = TOKEN_SPACE;
+                t += step + 1 < steps;
+            }
+        }
+        s += write_symbols(ids, start_string, start_length, source + s);
+        if (!easy) {
+            t += write_symbols(ids, strings[current], length, target);
+        }
+        at[0] += s;
+        at[1] += t;
+        offsets[0][r + 1] = at[0];
+        offsets[1][r + 1] = at[1];
+    }
+    Py_END_ALLOW_THREADS
+    if (bad) {
+        PyErr_SetString(PyExc_RuntimeError, "the words changed while they were read");
+        goto done;
+    }
+    result = finish_id_buffers(buffers, at);
+done:
+    Py_XDECREF(buffers[0]);
+    Py_XDECREF(buffers[1]);
+    release_buffers(views, 4);
+    return result;
+}
+
+#undef ROW_WORD
+
 /* ---- module ------------------------------------------------------------------------------- */
 
 static PyMethodDef methods[] = {
@@ -1415,6 +1845,8 @@ static PyMethodDef methods[] = {
     {"pack_groups", pack_groups, METH_VARARGS, pack_groups_doc},
     {"render", render, METH_VARARGS, render_doc},
     {"substitution_rows", substitution_rows, METH_VARARGS, substitution_rows_doc},
+    {"rewrite_rows", rewrite_rows, METH_VARARGS, rewrite_rows_doc},
+    {"multistep_rows", multistep_rows, METH_VARARGS, multistep_rows_doc},
     {NULL, NULL, 0, NULL},
 };
 

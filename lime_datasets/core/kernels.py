@@ -39,6 +39,8 @@ KERNELS = (
     Kernel("pack_groups", "sequences"),
     Kernel("render", "vocab"),
     Kernel("substitution_rows", "substitution"),
+    Kernel("rewrite_rows", "rewrite"),
+    Kernel("multistep_rows", "rewrite"),
 )
 
 # The functions the package calls; an extension built from an older source lacks some.
