@@ -973,6 +973,67 @@ PyDoc_STRVAR(render_doc,
 "Writes each text's end to text_offsets[1:] (int32, rows + 1, with text_offsets[0] = 0).\n"
 "OverflowError where the texts would exceed 2**31 - 1 bytes.");
 
+/* render where every text fits int32 offsets at 8 bytes a token: one pass into room for that,
+ * every id and width checked as it is used, then the room cut to the texts. */
+static PyObject *
+render_one_pass(const int32_t *ids, const int64_t *offsets, Py_ssize_t rows, Py_ssize_t n_ids,
+                const char *entries, const uint8_t *widths, Py_ssize_t n_tokens,
+                int32_t *text_offsets)
+{
+    const int64_t capacity = (int64_t)n_ids * ENTRY_BYTES + ENTRY_BYTES;
+    PyObject *result = PyByteArray_FromStringAndSize(NULL, (Py_ssize_t)capacity);
+    if (result == NULL) {
+        return NULL;
+    }
+    char *text = PyByteArray_AS_STRING(result);
+    int bad = 0; /* 1: an id outside the tokens; 2: a width outside 1..8; 3: offsets changed */
+    int64_t at = 0;
+    Py_BEGIN_ALLOW_THREADS
+    text_offsets[0] = 0;
+    for (Py_ssize_t r = 0; r < rows && !bad; r++) {
+        const int64_t begin = offsets[r], end = offsets[r + 1];
+        if (begin < 0 || end < begin || end > n_ids) {
+            bad = 3;
+            break;
+        }
+        for (int64_t i = begin; i < end; i++) {
+            const int32_t id = ids[i];
+            if (id < 0 || id >= n_tokens) {
+                bad = 1;
+                break;
+            }
+            const uint8_t width = widths[id];
+            /* at <= 8 * i: at most 8 bytes per token before this one */
+            if (width < 1 || width > ENTRY_BYTES || at > capacity - ENTRY_BYTES) {
+                bad = at > capacity - ENTRY_BYTES ? 3 : 2;
+                break;
+            }
+            memcpy(text + at, entries + (Py_ssize_t)id * ENTRY_BYTES, ENTRY_BYTES);
+            at += width;
+        }
+        at -= end > begin;
+        text_offsets[r + 1] = (int32_t)at;
+    }
+    Py_END_ALLOW_THREADS
+    if (bad) {
+        if (bad == 1) {
+            PyErr_Format(PyExc_ValueError, "a token id is outside [0, %zd)", n_tokens);
+        }
+        else if (bad == 3) {
+            PyErr_SetString(PyExc_RuntimeError, "the offsets changed while they were rendered");
+        }
+        else {
+            PyErr_SetString(PyExc_ValueError, "every width must be in 1..8");
+        }
+        Py_DECREF(result);
+        return NULL;
+    }
+    if (PyByteArray_Resize(result, (Py_ssize_t)at) < 0) {
+        Py_CLEAR(result);
+    }
+    return result;
+}
+
 static PyObject *
 render(PyObject *Py_UNUSED(self), PyObject *args)
 {
@@ -1018,6 +1079,11 @@ render(PyObject *Py_UNUSED(self), PyObject *args)
             PyErr_SetString(PyExc_ValueError, "offsets must not decrease");
             goto done;
         }
+    }
+    if ((int64_t)n_ids * ENTRY_BYTES <= INT32_MAX) {
+        result = render_one_pass(ids, offsets, rows, n_ids, entries, widths, n_tokens,
+                                 text_offsets);
+        goto done;
     }
     /* Pass 1: the size of the texts, every id and the width of every token used checked. The
      * passes read the inputs again without the GIL, where other threads may change them: each
