@@ -7,11 +7,11 @@ Runs the stages of ``lime_datasets.core.generate`` one after the other on batche
 times each: the random words, the 68-symbol draw, splitting a mixture's rows by task (0 for one
 task), the task's draws and token rows (one compiled pass per task where the kernels are built),
 placing each task's rows in the batch (a mixture's; nothing for one task), rendering the text, and
-assembling the Arrow batch. Prints microseconds per example and each stage's share, and checks that the batches
-equal ``iter_batches``' (so the stages timed are the ones that run). The random words, the symbol
-draw, the task rows, placing and rendering run the compiled kernels where they are built
-(``lime_datasets.core.kernels``; LIME_DATASETS_PURE_PYTHON=1 times the numpy code instead); the
-output says which.
+assembling the Arrow batch. Prints microseconds per example and each stage's share, and checks
+that the batches equal ``iter_batches``' (so the stages timed are the ones that run). The random
+words, the symbol draw, the task rows, placing and rendering run the compiled kernels where they
+are built (``lime_datasets.core.kernels``; LIME_DATASETS_PURE_PYTHON=1 times the numpy code
+instead); the output says which.
 """
 
 from __future__ import annotations

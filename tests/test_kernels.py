@@ -117,69 +117,6 @@ def test_sample_symbols_kernel_takes_no_rows_and_refuses_bad_buffers(native) -> 
         native.sample_symbols(words, 0, np.empty((4, 68), dtype=np.int64))
 
 
-# ---- joining prefixes
-
-
-def test_join_prefixes_kernel_refuses_lengths_outside_the_rows_or_the_width(native) -> None:
-    first, second = np.zeros((2, 3), dtype=np.int64), np.ones((2, 4), dtype=np.int64)
-    out = np.empty((2, 7), dtype=np.int64)
-    native.join_prefixes(first, np.array([3, 0]), second, np.array([4, 4]), -1, out)
-    assert out.tolist() == [[0, 0, 0, 1, 1, 1, 1], [1, 1, 1, 1, -1, -1, -1]]
-    for first_length, second_length in (([4, 0], [0, 0]), ([-1, 0], [0, 0]), ([0, 0], [5, 0]),
-                                        ([0, 0], [0, -1])):
-        with pytest.raises(ValueError, match="length"):
-            native.join_prefixes(first, np.array(first_length), second, np.array(second_length), -1,
-                             out)
-    with pytest.raises(ValueError, match="width"):
-        native.join_prefixes(first, np.array([3, 0]), second, np.array([4, 0]), -1,
-                             out[:, :6].copy())
-    with pytest.raises(ValueError, match="rows"):
-        native.join_prefixes(first, np.array([3]), second, np.array([4, 0]), -1, out)
-
-
-# ---- the shuffle
-
-
-def test_shuffle_prefixes_kernel_refuses_mismatched_shapes_and_types(native) -> None:
-    values, lengths, words = np.zeros((4, 6), dtype=np.int64), np.full(4, 6), _words(0, 4, 5)
-    out = np.empty((4, 6), dtype=np.int64)
-    native.shuffle_prefixes(values, lengths, words, out)
-    for bad in ((values, lengths, words[:, 1:], out), (values, lengths[1:], words, out),
-                (values, lengths, words, out[1:]), (values[:, 1:], lengths, words, out)):
-        with pytest.raises(ValueError, match="shape"):
-            native.shuffle_prefixes(*bad)
-    with pytest.raises(TypeError, match="values"):
-        native.shuffle_prefixes(values.astype(np.int32), lengths, words, out)
-    with pytest.raises(TypeError, match="words"):
-        native.shuffle_prefixes(values, lengths, words.astype(np.int64), out)
-    with pytest.raises(TypeError, match="out"):
-        native.shuffle_prefixes(values, lengths, words, out.astype(np.float64))
-
-
-# ---- substituting values for rule symbols
-
-
-def test_substitute_runs_refuses_mismatched_shapes_and_overflow(native) -> None:
-    rule, rule_length, lengths = np.zeros((3, 7), dtype=np.int64), np.full(3, 7), np.ones((3, 5))
-    lengths = lengths.astype(np.int64)
-    start, length = np.empty((3, 7), dtype=np.int64), np.empty((3, 7), dtype=np.int64)
-    native.substitute_runs(rule, rule_length, lengths, 8, 0, 120, start, length)
-    for bad in ((rule, rule_length[1:], lengths, 8, 0, 0, start, length),
-                (rule, rule_length, lengths[1:], 8, 0, 0, start, length),
-                (rule, rule_length, lengths, 8, 0, 0, np.empty((3, 6), dtype=np.int64), length),
-                (rule, rule_length, lengths, 8, 0, 0, start, length[1:])):
-        with pytest.raises(ValueError, match="shape"):
-            native.substitute_runs(*bad)
-    with pytest.raises(OverflowError, match="int64"):
-        native.substitute_runs(rule, rule_length, lengths, 2**61, 0, 0, start, length)
-    with pytest.raises(OverflowError, match="int64"):  # not value_width + 1, which overflows
-        native.substitute_runs(rule, rule_length, lengths, sys.maxsize, 0, 0, start, length)
-    with pytest.raises(OverflowError, match="int64"):
-        native.substitute_runs(rule, rule_length, lengths, 8, -1, 0, start, length)
-    with pytest.raises(TypeError, match="rule"):
-        native.substitute_runs(rule.astype(np.int32), rule_length, lengths, 8, 0, 0, start, length)
-
-
 # ---- substitution examples
 
 
@@ -227,22 +164,6 @@ def test_rewrite_kernels_refuse_bad_steps_and_shapes(native) -> None:
             native.rewrite_rows(words, bad[0], True, bad[1], bad[2].copy())
     with pytest.raises(TypeError, match="sample_ids"):
         native.rewrite_rows(words, sample_ids.astype(np.int64), True, offsets, offsets.copy())
-
-
-# ---- token ids of sample indices
-
-
-def test_symbol_ids_kernel_refuses_indices_outside_the_rows(native) -> None:
-    table = np.arange(12, dtype=np.int32).reshape(3, 4)
-    out = np.empty((3, 2), dtype=np.int32)
-    native.symbol_ids(table, np.array([[0, 3], [-5, 1], [2, 2]]), out)
-    assert out.tolist() == [[0, 3], [4, 5], [10, 10]]
-    with pytest.raises(ValueError, match="outside"):
-        native.symbol_ids(table, np.array([[0, 4], [0, 0], [0, 0]]), out)
-    with pytest.raises(ValueError, match="rows"):
-        native.symbol_ids(table, np.zeros((2, 2), dtype=np.int64), out)
-    with pytest.raises(TypeError, match="table"):
-        native.symbol_ids(table.astype(np.int64), np.zeros((3, 2), dtype=np.int64), out)
 
 
 # ---- packing runs
@@ -409,58 +330,6 @@ def _sample_symbols_arguments(draw) -> tuple:
 
 
 @st.composite
-def _symbol_ids_arguments(draw) -> tuple:
-    generator = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    rows, width = draw(st.integers(0, 30)), draw(st.integers(0, 60))
-    table = generator.integers(13, 10**6, (rows, 70)).astype(sequences.ID_DTYPE)[:, 2:]
-    # Pads (-1) and every sample index, in C order or transposed, as the generators pass them.
-    transposed = draw(st.booleans())
-    indices = generator.integers(-1, symbols.SYMBOLS_PER_EXAMPLE,
-                                 (width, rows) if transposed else (rows, width))
-    return table, indices.T if transposed else indices
-
-
-@st.composite
-def _join_prefixes_arguments(draw) -> tuple:
-    generator = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    rows = draw(st.integers(0, 30))
-    first_width, second_width = draw(st.integers(1, 12)), draw(st.integers(1, 22))
-    first = generator.integers(0, 68, (rows, first_width + 1))[:, 1:]  # strided, as generated
-    second = generator.integers(0, 68, (second_width, rows)).T
-    first_length = generator.integers(0, first_width + 1, rows)
-    second_length = generator.integers(0, second_width + 1, rows)
-    width = first_width + second_width + draw(st.integers(0, 5))
-    return first, first_length, second, second_length, width
-
-
-@st.composite
-def _shuffle_prefixes_arguments(draw) -> tuple:
-    seed = draw(st.integers(0, 2**32 - 1))
-    generator = np.random.default_rng(seed)
-    rows, width = draw(st.integers(0, 30)), draw(st.integers(1, 40))
-    transposed = draw(st.booleans())
-    # Lengths from below 0 to past the width; values strided both ways, as the generators pass.
-    lengths = generator.integers(-2, width + 3, rows)
-    values = generator.integers(-1, 68, (width, rows) if transposed else (rows, width + 2))
-    values = values.T if transposed else values[:, 2:]
-    return values, lengths, _words(seed, rows, width + 2)[:, 3:]
-
-
-@st.composite
-def _substitute_runs_arguments(draw) -> tuple:
-    generator = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    rows, width, symbols_count = draw(st.integers(0, 30)), draw(st.integers(0, 35)), draw(
-        st.integers(0, 6))
-    value_width = draw(st.integers(0, 9))
-    # Symbols, other entries and pads (-1), in a strided rule, with lengths around the width.
-    rule = generator.integers(-1, 2 * symbols_count + 3, (rows, width + 1))[:, 1:]
-    rule_length = generator.integers(-1, width + 2, rows)
-    value_lengths = generator.integers(0, value_width + 1, (rows, symbols_count))
-    return (rule, rule_length, value_lengths, value_width, draw(st.integers(0, 10**6)),
-            draw(st.integers(0, 10**6)))
-
-
-@st.composite
 def _pack_groups_arguments(draw) -> tuple:
     if draw(st.booleans()):  # one group of every row, in order: what ``pack`` asks
         parts = draw(_parts())
@@ -521,10 +390,6 @@ def _multistep_rows_arguments(draw) -> tuple:
 ARGUMENTS = {
     "row_words": _row_words_arguments(),
     "sample_symbols": _sample_symbols_arguments(),
-    "symbol_ids": _symbol_ids_arguments(),
-    "join_prefixes": _join_prefixes_arguments(),
-    "shuffle_prefixes": _shuffle_prefixes_arguments(),
-    "substitute_runs": _substitute_runs_arguments(),
     "pack_groups": _pack_groups_arguments(),
     "render": _render_arguments(),
     "substitution_rows": _substitution_rows_arguments(),

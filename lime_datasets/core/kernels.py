@@ -32,10 +32,6 @@ class Kernel:
 KERNELS = (
     Kernel("row_words", "rng"),
     Kernel("sample_symbols", "symbols"),
-    Kernel("symbol_ids", "sequences"),
-    Kernel("join_prefixes", "substitution"),
-    Kernel("shuffle_prefixes", "rng"),
-    Kernel("substitute_runs", "substitution"),
     Kernel("pack_groups", "sequences"),
     Kernel("render", "vocab"),
     Kernel("substitution_rows", "substitution"),

@@ -199,22 +199,8 @@ def symbol_ids(symbol_ids_row: np.ndarray, indices: np.ndarray) -> np.ndarray:
     """Token ids of sample indices: ``symbol_ids_row`` ``(rows, 68)``, ``indices`` ``(rows, ...)``.
 
     Negative indices (padding) map to the first symbol; callers leave them out of their runs.
-    Indices are below 68. Runs the compiled kernel for ``(rows, n)`` indices where there is one
-    (``kernels``), ``symbol_ids_numpy`` otherwise.
+    Indices are below 68.
     """
-    usable = indices.ndim == 2 and symbol_ids_row.dtype == ID_DTYPE
-    return kernels.choose("symbol_ids", usable)(symbol_ids_row, indices)
-
-
-def symbol_ids_native(symbol_ids_row: np.ndarray, indices: np.ndarray) -> np.ndarray:
-    """``symbol_ids`` of ``(rows, n)`` indices by the compiled kernel."""
-    out = np.empty(indices.shape, dtype=ID_DTYPE)
-    kernels.native.symbol_ids(symbol_ids_row, np.asarray(indices, dtype=np.int64), out)
-    return out
-
-
-def symbol_ids_numpy(symbol_ids_row: np.ndarray, indices: np.ndarray) -> np.ndarray:
-    """``symbol_ids`` in numpy."""
     rows, width = symbol_ids_row.shape
     base = (np.arange(rows, dtype=np.int64) * width).reshape((rows,) + (1,) * (indices.ndim - 1))
     return symbol_ids_row.ravel().take(base + np.maximum(indices, 0))

@@ -174,38 +174,9 @@ def join_prefixes(
     the first ``second_length[r]`` of ``second``, then ``-1``, as int64.
 
     ``first`` and ``second`` have at least one column; the lengths must lie in
-    ``[0, first.shape[1]]`` and ``[0, second.shape[1]]`` and fit the width together. Runs the
-    compiled kernel where there is one (``kernels``), ``join_prefixes_numpy`` otherwise.
+    ``[0, first.shape[1]]`` and ``[0, second.shape[1]]`` and fit the width together. Returns the
+    transpose of a C-ordered array, the layout ``shuffle_prefixes`` works on.
     """
-    return kernels.choose("join_prefixes")(first, first_length, second, second_length, width)
-
-
-def join_prefixes_native(
-    first: np.ndarray,
-    first_length: np.ndarray,
-    second: np.ndarray,
-    second_length: np.ndarray,
-    width: int,
-) -> np.ndarray:
-    """``join_prefixes`` by the compiled kernel (C-ordered)."""
-    out = np.empty((first.shape[0], width), dtype=np.int64)
-    as_int64 = functools.partial(np.asarray, dtype=np.int64)
-    kernels.native.join_prefixes(
-        as_int64(first), as_int64(first_length), as_int64(second), as_int64(second_length), -1,
-        out,
-    )
-    return out
-
-
-def join_prefixes_numpy(
-    first: np.ndarray,
-    first_length: np.ndarray,
-    second: np.ndarray,
-    second_length: np.ndarray,
-    width: int,
-) -> np.ndarray:
-    """``join_prefixes`` in numpy. Returns the transpose of a C-ordered array, the layout
-    ``shuffle_prefixes_numpy`` works on."""
     rows = first.shape[0]
     # Built transposed, a position of every row per line: long, cheap broadcasts.
     position = np.arange(width)[:, None]
@@ -232,47 +203,8 @@ def substitute_runs(
     Entry ``s`` of row ``r`` of ``rule`` ``(rows, width)``, where ``0 <= s < symbols``
     (``value_lengths`` is ``(rows, symbols)``), becomes the run of ``value_lengths[r, s]`` ids at
     ``value_base + (r * symbols + s) * value_width``; any other entry at position ``p``, the run
-    of one id (none where ``p >= rule_length[r]``) at ``rule_base + r * width + p``. Runs the
-    compiled kernel where there is one (``kernels``), ``substitute_runs_numpy`` otherwise.
+    of one id (none where ``p >= rule_length[r]``) at ``rule_base + r * width + p``.
     """
-    return kernels.choose("substitute_runs")(
-        rule, rule_length, value_lengths, value_width, value_base, rule_base
-    )
-
-
-def substitute_runs_native(
-    rule: np.ndarray,
-    rule_length: np.ndarray,
-    value_lengths: np.ndarray,
-    value_width: int,
-    value_base: int,
-    rule_base: int,
-) -> tuple[np.ndarray, np.ndarray]:
-    """``substitute_runs`` by the compiled kernel."""
-    start = np.empty(rule.shape, dtype=np.int64)
-    length = np.empty(rule.shape, dtype=np.int64)
-    kernels.native.substitute_runs(
-        np.asarray(rule, dtype=np.int64),
-        np.asarray(rule_length, dtype=np.int64),
-        np.asarray(value_lengths, dtype=np.int64),
-        value_width,
-        value_base,
-        rule_base,
-        start,
-        length,
-    )
-    return start, length
-
-
-def substitute_runs_numpy(
-    rule: np.ndarray,
-    rule_length: np.ndarray,
-    value_lengths: np.ndarray,
-    value_width: int,
-    value_base: int,
-    rule_base: int,
-) -> tuple[np.ndarray, np.ndarray]:
-    """``substitute_runs`` in numpy."""
     rows, width = rule.shape
     symbols = value_lengths.shape[1]
     is_value = (rule >= 0) & (rule < symbols)
