@@ -320,8 +320,9 @@ def _row_words_arguments(draw) -> tuple:
 @st.composite
 def _sample_symbols_arguments(draw) -> tuple:
     rows, width = draw(st.integers(0, 40)), draw(st.integers(1, 200))
-    vocab_size = draw(st.sampled_from([68, 69, 100, 1000, 100_000, 1_000_000])
-                      | st.integers(68, 5000))
+    # Up to past the size where the kernel marks the values seen in a bit, not a byte, each.
+    vocab_size = draw(st.sampled_from([68, 69, 100, 1000, 100_000, 1_000_000, 2**22, 2**22 + 1,
+                                       2**23]) | st.integers(68, 5000))
     # Columns 3.. of a wider matrix: strided rows, as generate passes them.
     words = _words(draw(st.integers(0, 2**32 - 1)), rows, width + 3)[:, 3:]
     if draw(st.booleans()):  # as generate asks: token ids of the package's id type

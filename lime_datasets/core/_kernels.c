@@ -244,6 +244,44 @@ row_words(PyObject *Py_UNUSED(self), PyObject *args)
 
 /* ---- sample_symbols ----------------------------------------------------------------------- */
 
+/* Vocabularies up to this size mark the values seen in a byte each (a bit each above): a repeat
+ * then depends only on an earlier equal value, not on every value sharing its 64-bit word. */
+#define BYTE_TABLE_LIMIT (1 << 22)
+
+/* The distinct values (u * n) >> 32 of the `width` words of a row (word j at row + j * stride),
+ * the first `keep` of them, in order, into `kept`; returns how many. One of `seen` (a bit per
+ * value) and `seen_bytes` (a byte per value) is given, all clear; it is left clear. */
+static inline Py_ssize_t
+keep_distinct(const char *row, Py_ssize_t stride, Py_ssize_t width, Py_ssize_t keep, uint64_t n,
+              uint32_t *kept, uint64_t *seen, uint8_t *seen_bytes)
+{
+    Py_ssize_t count = 0;
+    /* Without a branch: a repeat is written, then overwritten by the next value. */
+    if (seen_bytes != NULL) {
+        for (Py_ssize_t j = 0; j < width && count < keep; j++) {
+            const uint32_t value = (uint32_t)(((uint64_t)read_u32(row + j * stride) * n) >> 32);
+            kept[count] = value;
+            count += !seen_bytes[value];
+            seen_bytes[value] = 1;
+        }
+        for (Py_ssize_t i = 0; i < count; i++) {
+            seen_bytes[kept[i]] = 0;
+        }
+        return count;
+    }
+    for (Py_ssize_t j = 0; j < width && count < keep; j++) {
+        const uint32_t value = (uint32_t)(((uint64_t)read_u32(row + j * stride) * n) >> 32);
+        const uint64_t bit = (uint64_t)1 << (value & 63), seen_word = seen[value >> 6];
+        kept[count] = value;
+        seen[value >> 6] = seen_word | bit;
+        count += !(seen_word & bit);
+    }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        seen[kept[i] >> 6] = 0;
+    }
+    return count;
+}
+
 PyDoc_STRVAR(sample_symbols_doc,
 "sample_symbols(words, vocab_size, out, first=0) -> list\n\n"
 "For each row of the uint32 matrix `words`, map each word `u` to `(u * vocab_size) >> 32` and\n"
@@ -280,6 +318,7 @@ sample_symbols(PyObject *Py_UNUSED(self), PyObject *args)
     }
     PyObject *result = NULL;
     uint64_t *seen = NULL;
+    uint8_t *seen_bytes = NULL;
     uint32_t *kept = NULL;
     Py_ssize_t *ran_out = NULL;
     const Py_ssize_t rows = words.shape[0], width = words.shape[1], keep = out.shape[1];
@@ -292,10 +331,15 @@ sample_symbols(PyObject *Py_UNUSED(self), PyObject *args)
         PyErr_SetString(PyExc_OverflowError, "first + vocab_size - 1 does not fit an int32 out");
         goto done;
     }
-    seen = PyMem_RawCalloc(((size_t)vocab_size + 63) / 64, sizeof *seen);
+    if (vocab_size <= BYTE_TABLE_LIMIT) {
+        seen_bytes = PyMem_RawCalloc((size_t)vocab_size, 1);
+    }
+    else {
+        seen = PyMem_RawCalloc(((size_t)vocab_size + 63) / 64, sizeof *seen);
+    }
     kept = PyMem_RawMalloc((size_t)(keep ? keep : 1) * sizeof *kept);
     ran_out = PyMem_RawMalloc((size_t)(rows ? rows : 1) * sizeof *ran_out);
-    if (seen == NULL || kept == NULL || ran_out == NULL) {
+    if ((seen == NULL && seen_bytes == NULL) || kept == NULL || ran_out == NULL) {
         PyErr_NoMemory();
         goto done;
     }
@@ -304,16 +348,8 @@ sample_symbols(PyObject *Py_UNUSED(self), PyObject *args)
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t r = 0; r < rows; r++) {
         const char *row = (const char *)words.buf + r * words.strides[0];
-        Py_ssize_t count = 0;
-        for (Py_ssize_t j = 0; j < width && count < keep; j++) {
-            const uint32_t value =
-                (uint32_t)(((uint64_t)read_u32(row + j * words.strides[1]) * n) >> 32);
-            const uint64_t bit = (uint64_t)1 << (value & 63), seen_word = seen[value >> 6];
-            /* Without a branch: a repeat is written, then overwritten by the next value. */
-            kept[count] = value;
-            seen[value >> 6] = seen_word | bit;
-            count += !(seen_word & bit);
-        }
+        const Py_ssize_t count = keep_distinct(row, words.strides[1], width, keep, n, kept, seen,
+                                               seen_bytes);
         if (narrow) {
             int32_t *to = (int32_t *)out.buf + r * keep;
             for (Py_ssize_t i = 0; i < count; i++) {
@@ -325,9 +361,6 @@ sample_symbols(PyObject *Py_UNUSED(self), PyObject *args)
             for (Py_ssize_t i = 0; i < count; i++) {
                 to[i] = (int64_t)kept[i] + first;
             }
-        }
-        for (Py_ssize_t i = 0; i < count; i++) { /* leave the table empty for the next row */
-            seen[kept[i] >> 6] = 0;
         }
         if (count < keep) {
             ran_out[n_ran_out++] = r;
@@ -345,6 +378,7 @@ sample_symbols(PyObject *Py_UNUSED(self), PyObject *args)
     }
 done:
     PyMem_RawFree(seen);
+    PyMem_RawFree(seen_bytes);
     PyMem_RawFree(kept);
     PyMem_RawFree(ran_out);
     PyBuffer_Release(&words);
