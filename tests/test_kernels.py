@@ -287,19 +287,26 @@ def test_render_refuses_ids_outside_the_vocabulary_and_bad_offsets(native) -> No
     with pytest.raises(ValueError, match="within"):
         vocab.render_native(ids, np.array([0, 4]), 1000)
     entries, widths = vocab._token_entries(1000)
+    text = np.empty(64, dtype=np.uint8)
     with pytest.raises(ValueError, match="width"):
         native.render(ids, np.array([0, 1]), entries, b"\x09" * len(widths),
-                           np.empty(2, dtype=np.int32))
+                      np.empty(2, dtype=np.int32), text)
+    with pytest.raises(ValueError, match="text must hold"):
+        native.render(ids, np.array([0, 3]), entries, widths, np.empty(2, dtype=np.int32),
+                      text[:31])
 
 
 def test_render_refuses_texts_beyond_int32_offsets(native) -> None:
     # 2**28 + 1 tokens of 8 bytes: over 2**31 bytes. The ids are never written: no memory used.
     ids = np.zeros(2**28 + 1, dtype=np.int32)
     text_offsets = np.empty(2, dtype=np.int32)
+    text = np.empty(8 * 1000 + 8, dtype=np.uint8)
     with pytest.raises(OverflowError, match="2\\*\\*31 - 1"):
-        native.render(ids, np.array([0, len(ids)]), b"abcdefg ", b"\x08", text_offsets)
-    text = native.render(ids[:1000], np.array([0, 1000]), b"abcdefg ", b"\x08", text_offsets)
-    assert len(text) == 8 * 1000 - 1 and text_offsets.tolist() == [0, len(text)]
+        native.render(ids, np.array([0, len(ids)]), b"abcdefg ", b"\x08", text_offsets, text)
+    size = native.render(ids[:1000], np.array([0, 1000]), b"abcdefg ", b"\x08", text_offsets,
+                         text)
+    assert size == 8 * 1000 - 1 and text_offsets.tolist() == [0, size]
+    assert bytes(text[:size]) == b"abcdefg " * 999 + b"abcdefg"
 
 
 
@@ -488,7 +495,7 @@ def test_kernels_refuse_unaligned_buffers_and_the_callers_align_them(native) -> 
         native.row_words(1, 2, 3, _unaligned(np.zeros(8), np.uint32))
     with pytest.raises(ValueError, match="aligned"):
         native.render(np.zeros(1, dtype=np.int32), _unaligned([0, 1], np.int64), b"a " * 4,
-                           b"\x02", np.empty(2, dtype=np.int32))
+                      b"\x02", np.empty(2, dtype=np.int32), np.empty(16, dtype=np.uint8))
     table = _unaligned(np.arange(10), np.int32)
     part = (table, np.zeros((2, 1), dtype=np.int64), np.ones((2, 1), dtype=np.int64))
     with pytest.raises(ValueError, match="aligned"):

@@ -140,6 +140,27 @@ read_u32(const char *p)
     return value;
 }
 
+/* Cut the bytearray `*array` to `size` bytes and free the rest of its room: bytearray keeps its
+ * whole room when cut to half of it or more, so such an array is copied to one of its size. */
+static int
+cut_bytearray(PyObject **array, Py_ssize_t size)
+{
+    const Py_ssize_t room = PyByteArray_Size(*array);
+    if (room < 0) {
+        return -1;
+    }
+    if (size > room / 2 && room - size > room / 8) {
+        PyObject *exact = PyByteArray_FromStringAndSize(PyByteArray_AS_STRING(*array), size);
+        if (exact == NULL) {
+            return -1;
+        }
+        Py_DECREF(*array);
+        *array = exact;
+        return 0;
+    }
+    return PyByteArray_Resize(*array, size);
+}
+
 /* ---- row_words ---------------------------------------------------------------------------- */
 
 /* Philox4x64-10 (Salmon et al., SC 2011; Random123's philox4x64), as numpy's Philox runs it. */
@@ -711,91 +732,73 @@ done:
 /* ---- render ------------------------------------------------------------------------------- */
 
 PyDoc_STRVAR(render_doc,
-"render(ids, offsets, entries, widths, text_offsets) -> bytearray\n\n"
+"render(ids, offsets, entries, widths, text_offsets, text) -> int\n\n"
 "The UTF-8 texts of the rows of `ids` (int32) bounded by `offsets` (int64, rows + 1): each\n"
 "token's text, tokens separated by one space. `entries` holds 8 bytes per token id: its text, a\n"
 "space, then any padding; `widths` (one byte per id, 1..8) counts its text and the space.\n"
-"Writes each text's end to text_offsets[1:] (int32, rows + 1, with text_offsets[0] = 0).\n"
-"OverflowError where the texts would exceed 2**31 - 1 bytes.");
+"Writes the texts to the start of `text` (bytes; room for 8 more than the texts, which\n"
+"8 * len(ids) + 8 always is) and each text's end to text_offsets[1:] (int32, rows + 1, with\n"
+"text_offsets[0] = 0); returns the bytes of the texts. OverflowError where the texts would\n"
+"exceed 2**31 - 1 bytes.");
 
-/* render where every text fits int32 offsets at 8 bytes a token: one pass into room for that,
- * every id and width checked as it is used, then the room cut to the texts. */
-static PyObject *
-render_one_pass(const int32_t *ids, const int64_t *offsets, Py_ssize_t rows, Py_ssize_t n_ids,
-                const char *entries, const uint8_t *widths, Py_ssize_t n_tokens,
-                int32_t *text_offsets)
+/* Write the texts of rows [0, rows) at `text`, `capacity` bytes, checking every id, width and
+ * position as it goes (without the GIL: the inputs may change meanwhile); returns the bytes
+ * written, or -1 (an id outside the tokens), -2 (a width outside 1..8), -3 (offsets or room
+ * changed: a row outside ids, or past the room or int32 offsets). */
+static int64_t
+write_texts(const int32_t *ids, const int64_t *offsets, Py_ssize_t rows, Py_ssize_t n_ids,
+            const char *entries, const uint8_t *widths, Py_ssize_t n_tokens,
+            int32_t *text_offsets, char *text, int64_t capacity)
 {
-    const int64_t capacity = (int64_t)n_ids * ENTRY_BYTES + ENTRY_BYTES;
-    PyObject *result = PyByteArray_FromStringAndSize(NULL, (Py_ssize_t)capacity);
-    if (result == NULL) {
-        return NULL;
-    }
-    char *text = PyByteArray_AS_STRING(result);
-    int bad = 0; /* 1: an id outside the tokens; 2: a width outside 1..8; 3: offsets changed */
     int64_t at = 0;
-    Py_BEGIN_ALLOW_THREADS
     text_offsets[0] = 0;
-    for (Py_ssize_t r = 0; r < rows && !bad; r++) {
+    for (Py_ssize_t r = 0; r < rows; r++) {
         const int64_t begin = offsets[r], end = offsets[r + 1];
         if (begin < 0 || end < begin || end > n_ids) {
-            bad = 3;
-            break;
+            return -3;
         }
         for (int64_t i = begin; i < end; i++) {
             const int32_t id = ids[i];
             if (id < 0 || id >= n_tokens) {
-                bad = 1;
-                break;
+                return -1;
             }
             const uint8_t width = widths[id];
-            /* at <= 8 * i: at most 8 bytes per token before this one */
-            if (width < 1 || width > ENTRY_BYTES || at > capacity - ENTRY_BYTES) {
-                bad = at > capacity - ENTRY_BYTES ? 3 : 2;
-                break;
+            if (width < 1 || width > ENTRY_BYTES) {
+                return -2;
+            }
+            if (at > capacity - ENTRY_BYTES) {
+                return -3;
             }
             memcpy(text + at, entries + (Py_ssize_t)id * ENTRY_BYTES, ENTRY_BYTES);
             at += width;
         }
         at -= end > begin;
+        if (at > INT32_MAX) {
+            return -3;
+        }
         text_offsets[r + 1] = (int32_t)at;
     }
-    Py_END_ALLOW_THREADS
-    if (bad) {
-        if (bad == 1) {
-            PyErr_Format(PyExc_ValueError, "a token id is outside [0, %zd)", n_tokens);
-        }
-        else if (bad == 3) {
-            PyErr_SetString(PyExc_RuntimeError, "the offsets changed while they were rendered");
-        }
-        else {
-            PyErr_SetString(PyExc_ValueError, "every width must be in 1..8");
-        }
-        Py_DECREF(result);
-        return NULL;
-    }
-    if (PyByteArray_Resize(result, (Py_ssize_t)at) < 0) {
-        Py_CLEAR(result);
-    }
-    return result;
+    return at;
 }
 
 static PyObject *
 render(PyObject *Py_UNUSED(self), PyObject *args)
 {
-    PyObject *ids_obj, *offsets_obj, *entries_obj, *widths_obj, *text_offsets_obj;
-    if (!PyArg_ParseTuple(args, "OOOOO:render", &ids_obj, &offsets_obj, &entries_obj,
-                          &widths_obj, &text_offsets_obj)) {
+    PyObject *ids_obj, *offsets_obj, *entries_obj, *widths_obj, *text_offsets_obj, *text_obj;
+    if (!PyArg_ParseTuple(args, "OOOOOO:render", &ids_obj, &offsets_obj, &entries_obj,
+                          &widths_obj, &text_offsets_obj, &text_obj)) {
         return NULL;
     }
-    Py_buffer views[5];
-    const BufferSpec specs[5] = {
+    Py_buffer views[6];
+    const BufferSpec specs[6] = {
         {ids_obj, PyBUF_C_CONTIGUOUS, 1, 4, "bhilqn", "ids"},
         {offsets_obj, PyBUF_C_CONTIGUOUS, 1, 8, "bhilqn", "offsets"},
         {entries_obj, PyBUF_C_CONTIGUOUS, 1, 1, "bBc", "entries"},
         {widths_obj, PyBUF_C_CONTIGUOUS, 1, 1, "bBc", "widths"},
         {text_offsets_obj, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE, 1, 4, "bhilqn", "text_offsets"},
+        {text_obj, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE, 1, 1, "bBc", "text"},
     };
-    if (get_buffers(specs, views, 5) < 0) {
+    if (get_buffers(specs, views, 6) < 0) {
         return NULL;
     }
     PyObject *result = NULL;
@@ -804,6 +807,8 @@ render(PyObject *Py_UNUSED(self), PyObject *args)
     const char *entries = views[2].buf;
     const uint8_t *widths = views[3].buf;
     int32_t *text_offsets = views[4].buf;
+    char *text = views[5].buf;
+    const int64_t capacity = views[5].shape[0];
     const Py_ssize_t n_ids = views[0].shape[0], rows = views[1].shape[0] - 1;
     const Py_ssize_t n_tokens = views[3].shape[0];
     if (rows < 0 || views[4].shape[0] != rows + 1) {
@@ -825,98 +830,60 @@ render(PyObject *Py_UNUSED(self), PyObject *args)
             goto done;
         }
     }
-    if ((int64_t)n_ids * ENTRY_BYTES <= INT32_MAX) {
-        result = render_one_pass(ids, offsets, rows, n_ids, entries, widths, n_tokens,
-                                 text_offsets);
-        goto done;
-    }
-    /* Pass 1: the size of the texts, every id and the width of every token used checked. The
-     * passes read the inputs again without the GIL, where other threads may change them: each
-     * row's offsets and each text position are checked again. */
-    int bad = 0; /* 1: an id outside the tokens; 2: a width outside 1..8; 3: offsets changed */
-    int64_t total = 0;
-    Py_BEGIN_ALLOW_THREADS
-    for (Py_ssize_t r = 0; r < rows && !bad; r++) {
-        const int64_t begin = offsets[r], end = offsets[r + 1];
-        if (begin < 0 || end < begin || end > n_ids) {
-            bad = 3;
-            break;
-        }
-        for (int64_t i = begin; i < end; i++) {
+    /* The size of the texts: at most 8 bytes a token, or counted where that would not fit the
+     * int32 offsets (the writing checks every id and width; here only those of the tokens). */
+    int64_t total = (int64_t)n_ids * ENTRY_BYTES;
+    int bad = 0; /* 1: an id outside the tokens; 2: a width outside 1..8 */
+    if (total > INT32_MAX) {
+        const int64_t first = offsets[0], last = offsets[rows]; /* checked above */
+        total = 0;
+        Py_BEGIN_ALLOW_THREADS
+        /* Past INT32_MAX + rows, the rows' last tokens (no space after them) cannot bring it
+         * back: stop counting there. */
+        for (int64_t i = first; i < last && total <= INT32_MAX + (int64_t)rows; i++) {
             const int32_t id = ids[i];
             if (id < 0 || id >= n_tokens) {
                 bad = 1;
                 break;
             }
-            const uint8_t width = widths[id];
-            if (width < 1 || width > ENTRY_BYTES) {
-                bad = 2;
-                break;
-            }
-            total += width;
+            total += widths[id];
         }
-        total -= end > begin; /* no space after the last token */
-        if (total > INT32_MAX) {
-            break; /* too long: the check below says so */
+        for (Py_ssize_t r = 0; r < rows; r++) { /* no space after the last token of a row */
+            total -= offsets[r + 1] > offsets[r];
+        }
+        Py_END_ALLOW_THREADS
+        if (!bad && total > INT32_MAX) {
+            PyErr_SetString(PyExc_OverflowError,
+                            "the texts of one batch exceed 2**31 - 1 bytes (int32 offsets)");
+            goto done;
         }
     }
-    Py_END_ALLOW_THREADS
-    if (bad) {
-        if (bad == 1) {
-            PyErr_Format(PyExc_ValueError, "a token id is outside [0, %zd)", n_tokens);
-        }
-        else if (bad == 3) {
-            PyErr_SetString(PyExc_RuntimeError, "the offsets changed while they were rendered");
-        }
-        else {
-            PyErr_SetString(PyExc_ValueError, "every width must be in 1..8");
-        }
+    if (!bad && capacity < total + ENTRY_BYTES) {
+        PyErr_Format(PyExc_ValueError, "text must hold at least %lld bytes; got %lld",
+                     (long long)(total + ENTRY_BYTES), (long long)capacity);
         goto done;
     }
-    if (total > INT32_MAX) {
-        PyErr_SetString(PyExc_OverflowError,
-                        "the texts of one batch exceed 2**31 - 1 bytes (int32 offsets)");
-        goto done;
+    int64_t written = bad ? -bad : 0;
+    if (!bad) {
+        Py_BEGIN_ALLOW_THREADS
+        written = write_texts(ids, offsets, rows, n_ids, entries, widths, n_tokens, text_offsets,
+                              text, capacity);
+        Py_END_ALLOW_THREADS
     }
-    /* Pass 2: every token's 8 bytes are stored whole, so the buffer has 8 bytes to spare. */
-    const int64_t capacity = total + ENTRY_BYTES;
-    result = PyByteArray_FromStringAndSize(NULL, (Py_ssize_t)capacity);
-    if (result == NULL) {
-        goto done;
+    if (written == -1) {
+        PyErr_Format(PyExc_ValueError, "a token id is outside [0, %zd)", n_tokens);
     }
-    char *text = PyByteArray_AS_STRING(result);
-    int64_t at = 0;
-    Py_BEGIN_ALLOW_THREADS
-    text_offsets[0] = 0;
-    for (Py_ssize_t r = 0; r < rows && !bad; r++) {
-        const int64_t begin = offsets[r], end = offsets[r + 1];
-        if (begin < 0 || end < begin || end > n_ids) {
-            bad = 1;
-            break;
-        }
-        for (int64_t i = begin; i < end; i++) {
-            const int32_t id = ids[i];
-            if (id < 0 || id >= n_tokens || at < 0 || at > capacity - ENTRY_BYTES) {
-                bad = 1;
-                break;
-            }
-            memcpy(text + at, entries + (Py_ssize_t)id * ENTRY_BYTES, ENTRY_BYTES);
-            at += widths[id];
-        }
-        at -= end > begin;
-        text_offsets[r + 1] = (int32_t)(at < 0 ? 0 : at > total ? total : at);
+    else if (written == -2) {
+        PyErr_SetString(PyExc_ValueError, "every width must be in 1..8");
     }
-    Py_END_ALLOW_THREADS
-    if (bad || at != total) {
+    else if (written < 0) {
         PyErr_SetString(PyExc_RuntimeError, "the inputs changed while they were rendered");
-        Py_CLEAR(result);
-        goto done;
     }
-    if (PyByteArray_Resize(result, (Py_ssize_t)total) < 0) {
-        Py_CLEAR(result);
+    else {
+        result = PyLong_FromLongLong((long long)written);
     }
 done:
-    release_buffers(views, 5);
+    release_buffers(views, 6);
     return result;
 }
 
@@ -1203,7 +1170,7 @@ substitution_rows(PyObject *Py_UNUSED(self), PyObject *args)
     }
     Py_END_ALLOW_THREADS
     for (int side = 0; side < 2; side++) {
-        if (PyByteArray_Resize(texts[side], at[side] * (Py_ssize_t)sizeof(int32_t)) < 0) {
+        if (cut_bytearray(&texts[side], at[side] * (Py_ssize_t)sizeof(int32_t)) < 0) {
             goto done;
         }
     }
@@ -1420,7 +1387,7 @@ static PyObject *
 finish_id_buffers(PyObject *buffers[2], const int64_t written[2])
 {
     for (int side = 0; side < 2; side++) {
-        if (PyByteArray_Resize(buffers[side], (Py_ssize_t)written[side] * 4) < 0) {
+        if (cut_bytearray(&buffers[side], (Py_ssize_t)written[side] * 4) < 0) {
             return NULL;
         }
     }
