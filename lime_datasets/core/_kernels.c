@@ -930,6 +930,21 @@ below(uint32_t u, uint32_t n)
     return (uint32_t)(((uint64_t)u * n) >> 32);
 }
 
+/* rng.shuffle_prefixes of one row: Fisher-Yates on values[0 .. length), the swap of position t
+ * driven by word first_word + width - 1 - t of the row (word i at row + i * stride). */
+static inline void
+shuffle_prefix(uint8_t *values, int length, int width, const char *row, Py_ssize_t stride,
+               int first_word)
+{
+    for (int t = length - 1; t >= 1; t--) {
+        const uint32_t u = read_u32(row + (Py_ssize_t)(first_word + width - 1 - t) * stride);
+        const int j = (int)below(u, (uint32_t)t + 1);
+        const uint8_t at_t = values[t];
+        values[t] = values[j];
+        values[j] = at_t;
+    }
+}
+
 typedef struct {
     const int32_t *ids;                 /* the row's 68 sample token ids */
     int length;                         /* of the rule */
@@ -958,13 +973,7 @@ draw_substitution(const char *row, Py_ssize_t stride, int cases, SubstitutionRow
     for (int i = 0; i < n_math; i++) {
         draw->rule[n_chars + i] = (uint8_t)(MATH_START + below(WORD(SUB_MATH_WORD + i), MATH_COUNT));
     }
-    /* rng.shuffle_prefixes: the word of column SUB_MAX_RULE - 1 - t swaps position t. */
-    for (int t = length - 1; t >= 1; t--) {
-        const int j = (int)below(WORD(SUB_SHUFFLE_WORD + SUB_MAX_RULE - 1 - t), (uint32_t)t + 1);
-        const uint8_t at_t = draw->rule[t];
-        draw->rule[t] = draw->rule[j];
-        draw->rule[j] = at_t;
-    }
+    shuffle_prefix(draw->rule, length, SUB_MAX_RULE, row, stride, SUB_SHUFFLE_WORD);
     draw->length = length;
     draw->used = used;
     draw->last_used = 0;
@@ -988,6 +997,22 @@ draw_substitution(const char *row, Py_ssize_t stride, int cases, SubstitutionRow
 #undef WORD
 }
 
+/* The header after its rule symbols: <LOWER> the 24 string symbols <MATH> the 20 math symbols
+ * <space>; returns the ids written. */
+static int
+write_header_end(const int32_t *ids, int32_t *out)
+{
+    int n = 0;
+    out[n++] = TOKEN_LOWER;
+    memcpy(out + n, ids + STRING_START, STRING_COUNT * sizeof *out);
+    n += STRING_COUNT;
+    out[n++] = TOKEN_MATH;
+    memcpy(out + n, ids + MATH_START, MATH_COUNT * sizeof *out);
+    n += MATH_COUNT;
+    out[n++] = TOKEN_SPACE;
+    return n;
+}
+
 /* Write part `kind` of a drawn row at `out`; returns the ids written. `out` has part_room[kind]
  * ids of room. */
 static int
@@ -1002,14 +1027,7 @@ write_substitution_part(const SubstitutionRow *draw, int kind, int32_t *out)
             out[n] = ids[s];
             n += (draw->used >> s) & 1;
         }
-        out[n++] = TOKEN_LOWER;
-        memcpy(out + n, ids + STRING_START, STRING_COUNT * sizeof *out);
-        n += STRING_COUNT;
-        out[n++] = TOKEN_MATH;
-        memcpy(out + n, ids + MATH_START, MATH_COUNT * sizeof *out);
-        n += MATH_COUNT;
-        out[n++] = TOKEN_SPACE;
-        return n;
+        return n + write_header_end(ids, out + n);
     case PART_RULE:
         for (int p = 0; p < draw->length; p++) {
             out[p] = ids[draw->rule[p]];
@@ -1226,12 +1244,7 @@ draw_rewrite_string(const char *row, Py_ssize_t stride, int n_math, int n_string
         out[p] = (uint8_t)(p < n_math ? MATH_START + below(u, MATH_COUNT)
                                       : STRING_START + below(u, STRING_COUNT));
     }
-    for (int t = length - 1; t >= 1; t--) {
-        const int j = (int)below(ROW_WORD(shuffle_word + width - 1 - t), (uint32_t)t + 1);
-        const uint8_t at_t = out[t];
-        out[t] = out[j];
-        out[j] = at_t;
-    }
+    shuffle_prefix(out, length, width, row, stride, shuffle_word);
     return length;
 }
 
@@ -1271,12 +1284,7 @@ make_rewrite_rule(const char *row, Py_ssize_t stride, const uint8_t *span, int m
     for (int c = 0; c < k; c++) {
         rule->right[count + c] = (uint8_t)c;
     }
-    for (int t = length - 1; t >= 1; t--) {
-        const int j = (int)below(ROW_WORD(shuffle_word + right_width - 1 - t), (uint32_t)t + 1);
-        const uint8_t at_t = rule->right[t];
-        rule->right[t] = rule->right[j];
-        rule->right[j] = at_t;
-    }
+    shuffle_prefix(rule->right, length, right_width, row, stride, shuffle_word);
     rule->m = m;
     rule->k = k;
     rule->right_length = length;
@@ -1286,18 +1294,9 @@ make_rewrite_rule(const char *row, Py_ssize_t stride, const uint8_t *span, int m
 static int
 write_header(const int32_t *ids, int rule_symbols, int32_t *out)
 {
-    int n = 0;
-    out[n++] = TOKEN_UPPER;
-    memcpy(out + n, ids, (size_t)rule_symbols * sizeof *out);
-    n += rule_symbols;
-    out[n++] = TOKEN_LOWER;
-    memcpy(out + n, ids + STRING_START, STRING_COUNT * sizeof *out);
-    n += STRING_COUNT;
-    out[n++] = TOKEN_MATH;
-    memcpy(out + n, ids + MATH_START, MATH_COUNT * sizeof *out);
-    n += MATH_COUNT;
-    out[n++] = TOKEN_SPACE;
-    return n;
+    out[0] = TOKEN_UPPER;
+    memcpy(out + 1, ids, (size_t)rule_symbols * sizeof *out);
+    return 1 + rule_symbols + write_header_end(ids, out + 1 + rule_symbols);
 }
 
 static int
