@@ -140,8 +140,10 @@ read_u32(const char *p)
     return value;
 }
 
-/* Cut the bytearray `*array` to `size` bytes and free the rest of its room: bytearray keeps its
- * whole room when cut to half of it or more, so such an array is copied to one of its size. */
+/* Cut the bytearray `*array` to `size` bytes and free the rest of its room. Where the rest is
+ * large, the bytes are copied to an array of their size and the room freed whole: bytearray keeps
+ * its whole room when cut to half of it or more, and cutting less in place leaves a hole in the
+ * heap that the next batch's room does not fit, so the heap would grow batch after batch. */
 static int
 cut_bytearray(PyObject **array, Py_ssize_t size)
 {
@@ -149,7 +151,7 @@ cut_bytearray(PyObject **array, Py_ssize_t size)
     if (room < 0) {
         return -1;
     }
-    if (size > room / 2 && room - size > room / 8) {
+    if (room - size > room / 8) {
         PyObject *exact = PyByteArray_FromStringAndSize(PyByteArray_AS_STRING(*array), size);
         if (exact == NULL) {
             return -1;
