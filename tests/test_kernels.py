@@ -120,6 +120,13 @@ def test_sample_symbols_kernel_takes_no_rows_and_refuses_bad_buffers(native) -> 
 # ---- substitution examples
 
 
+def test_a_substitution_layout_names_only_parts_of_a_draw() -> None:
+    with pytest.raises(ValueError, match="Layout.target parts must be among rule, space"):
+        substitution.Layout(("rule",), ("header",))
+    with pytest.raises(ValueError, match="Layout.source"):
+        substitution.Layout(("case2",), ("rule",))
+
+
 def test_substitution_rows_kernel_refuses_bad_cases_layouts_and_shapes(native) -> None:
     words, sample_ids = _words(0, 3, substitution.slots(2)), np.zeros((3, 68), dtype=np.int32)
     offsets = [np.empty(4, dtype=np.int64), np.empty(4, dtype=np.int64)]

@@ -227,6 +227,15 @@ class Layout:
     source: tuple[str, ...]
     target: tuple[str, ...]
 
+    def __post_init__(self) -> None:
+        allowed = [name for name in LAYOUT_CODES if name != "header"]
+        for side in ("source", "target"):
+            for name in getattr(self, side):
+                if name not in allowed:
+                    raise ValueError(
+                        f"Layout.{side} parts must be among {', '.join(allowed)}; got {name!r}"
+                    )
+
     def codes(self) -> tuple[bytes, bytes]:
         """The source (header first) and target as the compiled kernel's part codes."""
         return (
