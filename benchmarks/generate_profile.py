@@ -5,12 +5,13 @@ Usage: python benchmarks/generate_profile.py [--rows 200000] [--configs deduct,a
 
 Runs the stages of ``lime_datasets.core.generate`` one after the other on batches of its size and
 times each: the random words, the 68-symbol draw, splitting a mixture's rows by task (0 for one
-task), the task's draws and parts, packing the token rows, rendering the text, and assembling the
-Arrow batch. Prints microseconds per example and each stage's share, and checks that the batches
-equal ``iter_batches``' (so the stages timed are the ones that run). The random words, the symbol
-draw, parts of the task draws, packing and rendering run the compiled kernels where they are built
-(``lime_datasets.core.kernels``; LIME_DATASETS_PURE_PYTHON=1 times the numpy code instead); the
-output says which.
+task), the task's draws and token rows (one compiled pass per task where the kernels are built),
+placing each task's rows in the batch (a mixture's; nothing for one task), rendering the text, and
+assembling the Arrow batch. Prints microseconds per example and each stage's share, and checks
+that the batches equal ``iter_batches``' (so the stages timed are the ones that run). The random
+words, the symbol draw, the task rows, placing and rendering run the compiled kernels where they
+are built (``lime_datasets.core.kernels``; LIME_DATASETS_PURE_PYTHON=1 times the numpy code
+instead); the output says which.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from lime_datasets.core.symbols import candidate_count, sample_symbol_ids
 from lime_datasets.core.tasks import TASKS
 from lime_datasets.memory import keep_freed_memory
 
-STAGES = ("random words", "symbol draw", "task split", "task draws and parts", "pack token rows",
+STAGES = ("random words", "symbol draw", "task split", "task token rows", "place task rows",
           "render text", "Arrow batch")
 
 
@@ -70,10 +71,10 @@ def profile(name: str, rows: int) -> dict:
             source_parts, target_parts = TASKS[task].build(reader, task_ids, config)
             sources.append((source_parts, rows_of_task))
             targets.append((target_parts, rows_of_task))
-        clock = _lap(seconds, "task draws and parts", clock)
+        clock = _lap(seconds, "task token rows", clock)
         source_ids, source_offsets = generate._pack_tasks(sources, end - begin)
         target_ids, target_offsets = generate._pack_tasks(targets, end - begin)
-        clock = _lap(seconds, "pack token rows", clock)
+        clock = _lap(seconds, "place task rows", clock)
         source = vocab.render(source_ids, source_offsets, config.vocab_size)
         target = vocab.render(target_ids, target_offsets, config.vocab_size)
         clock = _lap(seconds, "render text", clock)
@@ -120,7 +121,7 @@ def main() -> None:
     for name in args.configs.split(","):
         profile(name, 2 * generate.CHUNK_ROWS)  # warm caches
         results.append(profile(name, args.rows))
-    print(f"random words, symbol draw, task draw kernels, packing and rendering: {_code()}")
+    print(f"random words, symbol draw, task rows, placing and rendering: {_code()}")
     print(f"{'config':<24}{'us/example':>11}" + "".join(f"{s:>22}" for s in STAGES))
     for r in results:
         shares = "".join(f"{r['stages_us_per_example'][s]:>14.3f} ({r['stages_share'][s]:>4.0%})"

@@ -23,7 +23,16 @@ from hypothesis import strategies as st
 
 import lime_datasets
 from lime_datasets.configs import get_config
-from lime_datasets.core import kernels, rng, sequences, symbols, vocab
+from lime_datasets.core import config as config_module
+from lime_datasets.core import (
+    kernels,
+    rewrite,
+    rng,
+    sequences,
+    substitution,
+    symbols,
+    vocab,
+)
 from lime_datasets.core.fingerprint import fingerprint_batches
 from lime_datasets.core.generate import iter_batches
 
@@ -108,83 +117,60 @@ def test_sample_symbols_kernel_takes_no_rows_and_refuses_bad_buffers(native) -> 
         native.sample_symbols(words, 0, np.empty((4, 68), dtype=np.int64))
 
 
-# ---- joining prefixes
+# ---- substitution examples
 
 
-def test_join_prefixes_kernel_refuses_lengths_outside_the_rows_or_the_width(native) -> None:
-    first, second = np.zeros((2, 3), dtype=np.int64), np.ones((2, 4), dtype=np.int64)
-    out = np.empty((2, 7), dtype=np.int64)
-    native.join_prefixes(first, np.array([3, 0]), second, np.array([4, 4]), -1, out)
-    assert out.tolist() == [[0, 0, 0, 1, 1, 1, 1], [1, 1, 1, 1, -1, -1, -1]]
-    for first_length, second_length in (([4, 0], [0, 0]), ([-1, 0], [0, 0]), ([0, 0], [5, 0]),
-                                        ([0, 0], [0, -1])):
-        with pytest.raises(ValueError, match="length"):
-            native.join_prefixes(first, np.array(first_length), second, np.array(second_length), -1,
-                             out)
-    with pytest.raises(ValueError, match="width"):
-        native.join_prefixes(first, np.array([3, 0]), second, np.array([4, 0]), -1,
-                             out[:, :6].copy())
-    with pytest.raises(ValueError, match="rows"):
-        native.join_prefixes(first, np.array([3]), second, np.array([4, 0]), -1, out)
+def test_a_substitution_layout_names_only_parts_of_a_draw() -> None:
+    with pytest.raises(ValueError, match="Layout.target parts must be among rule, space"):
+        substitution.Layout(("rule",), ("header",))
+    with pytest.raises(ValueError, match="Layout.source"):
+        substitution.Layout(("case2",), ("rule",))
 
 
-# ---- the shuffle
-
-
-def test_shuffle_prefixes_kernel_refuses_mismatched_shapes_and_types(native) -> None:
-    values, lengths, words = np.zeros((4, 6), dtype=np.int64), np.full(4, 6), _words(0, 4, 5)
-    out = np.empty((4, 6), dtype=np.int64)
-    native.shuffle_prefixes(values, lengths, words, out)
-    for bad in ((values, lengths, words[:, 1:], out), (values, lengths[1:], words, out),
-                (values, lengths, words, out[1:]), (values[:, 1:], lengths, words, out)):
-        with pytest.raises(ValueError, match="shape"):
-            native.shuffle_prefixes(*bad)
-    with pytest.raises(TypeError, match="values"):
-        native.shuffle_prefixes(values.astype(np.int32), lengths, words, out)
+def test_substitution_rows_kernel_refuses_bad_cases_layouts_and_shapes(native) -> None:
+    words, sample_ids = _words(0, 3, substitution.slots(2)), np.zeros((3, 68), dtype=np.int32)
+    offsets = [np.empty(4, dtype=np.int64), np.empty(4, dtype=np.int64)]
+    source, target = native.substitution_rows(words, sample_ids, 2, b"\0\1\2\4", b"\6", *offsets)
+    assert len(source) == 4 * offsets[0][-1] and len(target) == 4 * offsets[1][-1]
+    for cases in (0, 3):
+        with pytest.raises(ValueError, match="cases"):
+            native.substitution_rows(words, sample_ids, cases, b"\0", b"\1", *offsets)
+    for layout in (b"\7", b"\4", b"\6", b"\1" * 17):  # no such part; case 1 of one case
+        with pytest.raises(ValueError, match="layout"):
+            native.substitution_rows(words, sample_ids, 1, b"\0", layout, *offsets)
+    with pytest.raises(ValueError, match="columns"):
+        native.substitution_rows(words[:, :-1], sample_ids, 2, b"\0", b"\1", *offsets)
+    for bad in ((words, sample_ids[:, 1:].copy(), *offsets), (words, sample_ids[1:], *offsets),
+                (words, sample_ids, offsets[0][1:], offsets[1])):
+        with pytest.raises(ValueError, match="rows"):
+            native.substitution_rows(bad[0], bad[1], 1, b"\0", b"\1", *bad[2:])
     with pytest.raises(TypeError, match="words"):
-        native.shuffle_prefixes(values, lengths, words.astype(np.int64), out)
-    with pytest.raises(TypeError, match="out"):
-        native.shuffle_prefixes(values, lengths, words, out.astype(np.float64))
+        native.substitution_rows(words.astype(np.int64), sample_ids, 1, b"\0", b"\1", *offsets)
+    with pytest.raises(TypeError, match="sample_ids"):
+        native.substitution_rows(words, sample_ids.astype(np.int64), 1, b"\0", b"\1", *offsets)
 
 
-# ---- substituting values for rule symbols
+# ---- rewrite examples
 
 
-def test_substitute_runs_refuses_mismatched_shapes_and_overflow(native) -> None:
-    rule, rule_length, lengths = np.zeros((3, 7), dtype=np.int64), np.full(3, 7), np.ones((3, 5))
-    lengths = lengths.astype(np.int64)
-    start, length = np.empty((3, 7), dtype=np.int64), np.empty((3, 7), dtype=np.int64)
-    native.substitute_runs(rule, rule_length, lengths, 8, 0, 120, start, length)
-    for bad in ((rule, rule_length[1:], lengths, 8, 0, 0, start, length),
-                (rule, rule_length, lengths[1:], 8, 0, 0, start, length),
-                (rule, rule_length, lengths, 8, 0, 0, np.empty((3, 6), dtype=np.int64), length),
-                (rule, rule_length, lengths, 8, 0, 0, start, length[1:])):
-        with pytest.raises(ValueError, match="shape"):
-            native.substitute_runs(*bad)
-    with pytest.raises(OverflowError, match="int64"):
-        native.substitute_runs(rule, rule_length, lengths, 2**61, 0, 0, start, length)
-    with pytest.raises(OverflowError, match="int64"):  # not value_width + 1, which overflows
-        native.substitute_runs(rule, rule_length, lengths, sys.maxsize, 0, 0, start, length)
-    with pytest.raises(OverflowError, match="int64"):
-        native.substitute_runs(rule, rule_length, lengths, 8, -1, 0, start, length)
-    with pytest.raises(TypeError, match="rule"):
-        native.substitute_runs(rule.astype(np.int32), rule_length, lengths, 8, 0, 0, start, length)
-
-
-# ---- token ids of sample indices
-
-
-def test_symbol_ids_kernel_refuses_indices_outside_the_rows(native) -> None:
-    table = np.arange(12, dtype=np.int32).reshape(3, 4)
-    out = np.empty((3, 2), dtype=np.int32)
-    native.symbol_ids(table, np.array([[0, 3], [-5, 1], [2, 2]]), out)
-    assert out.tolist() == [[0, 3], [4, 5], [10, 10]]
-    with pytest.raises(ValueError, match="outside"):
-        native.symbol_ids(table, np.array([[0, 4], [0, 0], [0, 0]]), out)
-    with pytest.raises(ValueError, match="rows"):
-        native.symbol_ids(table, np.zeros((2, 2), dtype=np.int64), out)
-    with pytest.raises(TypeError, match="table"):
-        native.symbol_ids(table.astype(np.int64), np.zeros((3, 2), dtype=np.int64), out)
+def test_rewrite_kernels_refuse_bad_steps_and_shapes(native) -> None:
+    sample_ids, offsets = np.zeros((3, 68), dtype=np.int32), np.empty(4, dtype=np.int64)
+    words = _words(0, 3, rewrite.START_SLOTS + rewrite.STEP_SLOTS * 5)
+    native.multistep_rows(words, sample_ids, 1, 5, False, offsets, offsets.copy())
+    for steps in ((0, 5), (3, 2), (1, config_module.MAX_STEPS_LIMIT + 1)):
+        with pytest.raises(ValueError, match="steps"):
+            native.multistep_rows(words, sample_ids, *steps, False, offsets, offsets.copy())
+    with pytest.raises(ValueError, match="columns"):
+        native.multistep_rows(words, sample_ids, 1, 6, False, offsets, offsets.copy())
+    with pytest.raises(ValueError, match="columns"):
+        native.rewrite_rows(words[:, : rewrite.SLOTS - 1], sample_ids, False, offsets,
+                            offsets.copy())
+    for bad in ((sample_ids[1:], offsets, offsets), (sample_ids, offsets[1:], offsets),
+                (np.zeros((3, 67), dtype=np.int32), offsets, offsets)):
+        with pytest.raises(ValueError, match="rows"):
+            native.rewrite_rows(words, bad[0], True, bad[1], bad[2].copy())
+    with pytest.raises(TypeError, match="sample_ids"):
+        native.rewrite_rows(words, sample_ids.astype(np.int64), True, offsets, offsets.copy())
 
 
 # ---- packing runs
@@ -308,19 +294,26 @@ def test_render_refuses_ids_outside_the_vocabulary_and_bad_offsets(native) -> No
     with pytest.raises(ValueError, match="within"):
         vocab.render_native(ids, np.array([0, 4]), 1000)
     entries, widths = vocab._token_entries(1000)
+    text = np.empty(64, dtype=np.uint8)
     with pytest.raises(ValueError, match="width"):
         native.render(ids, np.array([0, 1]), entries, b"\x09" * len(widths),
-                           np.empty(2, dtype=np.int32))
+                      np.empty(2, dtype=np.int32), text)
+    with pytest.raises(ValueError, match="text must hold"):
+        native.render(ids, np.array([0, 3]), entries, widths, np.empty(2, dtype=np.int32),
+                      text[:31])
 
 
 def test_render_refuses_texts_beyond_int32_offsets(native) -> None:
     # 2**28 + 1 tokens of 8 bytes: over 2**31 bytes. The ids are never written: no memory used.
     ids = np.zeros(2**28 + 1, dtype=np.int32)
     text_offsets = np.empty(2, dtype=np.int32)
+    text = np.empty(8 * 1000 + 8, dtype=np.uint8)
     with pytest.raises(OverflowError, match="2\\*\\*31 - 1"):
-        native.render(ids, np.array([0, len(ids)]), b"abcdefg ", b"\x08", text_offsets)
-    text = native.render(ids[:1000], np.array([0, 1000]), b"abcdefg ", b"\x08", text_offsets)
-    assert len(text) == 8 * 1000 - 1 and text_offsets.tolist() == [0, len(text)]
+        native.render(ids, np.array([0, len(ids)]), b"abcdefg ", b"\x08", text_offsets, text)
+    size = native.render(ids[:1000], np.array([0, 1000]), b"abcdefg ", b"\x08", text_offsets,
+                         text)
+    assert size == 8 * 1000 - 1 and text_offsets.tolist() == [0, size]
+    assert bytes(text[:size]) == b"abcdefg " * 999 + b"abcdefg"
 
 
 
@@ -341,65 +334,14 @@ def _row_words_arguments(draw) -> tuple:
 @st.composite
 def _sample_symbols_arguments(draw) -> tuple:
     rows, width = draw(st.integers(0, 40)), draw(st.integers(1, 200))
-    vocab_size = draw(st.sampled_from([68, 69, 100, 1000, 100_000, 1_000_000])
-                      | st.integers(68, 5000))
+    # Up to past the size where the kernel marks the values seen in a bit, not a byte, each.
+    vocab_size = draw(st.sampled_from([68, 69, 100, 1000, 100_000, 1_000_000, 2**22, 2**22 + 1,
+                                       2**23]) | st.integers(68, 5000))
     # Columns 3.. of a wider matrix: strided rows, as generate passes them.
     words = _words(draw(st.integers(0, 2**32 - 1)), rows, width + 3)[:, 3:]
     if draw(st.booleans()):  # as generate asks: token ids of the package's id type
         return words, vocab_size, vocab.SYMBOL_OFFSET, sequences.ID_DTYPE
     return words, vocab_size
-
-
-@st.composite
-def _symbol_ids_arguments(draw) -> tuple:
-    generator = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    rows, width = draw(st.integers(0, 30)), draw(st.integers(0, 60))
-    table = generator.integers(13, 10**6, (rows, 70)).astype(sequences.ID_DTYPE)[:, 2:]
-    # Pads (-1) and every sample index, in C order or transposed, as the generators pass them.
-    transposed = draw(st.booleans())
-    indices = generator.integers(-1, symbols.SYMBOLS_PER_EXAMPLE,
-                                 (width, rows) if transposed else (rows, width))
-    return table, indices.T if transposed else indices
-
-
-@st.composite
-def _join_prefixes_arguments(draw) -> tuple:
-    generator = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    rows = draw(st.integers(0, 30))
-    first_width, second_width = draw(st.integers(1, 12)), draw(st.integers(1, 22))
-    first = generator.integers(0, 68, (rows, first_width + 1))[:, 1:]  # strided, as generated
-    second = generator.integers(0, 68, (second_width, rows)).T
-    first_length = generator.integers(0, first_width + 1, rows)
-    second_length = generator.integers(0, second_width + 1, rows)
-    width = first_width + second_width + draw(st.integers(0, 5))
-    return first, first_length, second, second_length, width
-
-
-@st.composite
-def _shuffle_prefixes_arguments(draw) -> tuple:
-    seed = draw(st.integers(0, 2**32 - 1))
-    generator = np.random.default_rng(seed)
-    rows, width = draw(st.integers(0, 30)), draw(st.integers(1, 40))
-    transposed = draw(st.booleans())
-    # Lengths from below 0 to past the width; values strided both ways, as the generators pass.
-    lengths = generator.integers(-2, width + 3, rows)
-    values = generator.integers(-1, 68, (width, rows) if transposed else (rows, width + 2))
-    values = values.T if transposed else values[:, 2:]
-    return values, lengths, _words(seed, rows, width + 2)[:, 3:]
-
-
-@st.composite
-def _substitute_runs_arguments(draw) -> tuple:
-    generator = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    rows, width, symbols_count = draw(st.integers(0, 30)), draw(st.integers(0, 35)), draw(
-        st.integers(0, 6))
-    value_width = draw(st.integers(0, 9))
-    # Symbols, other entries and pads (-1), in a strided rule, with lengths around the width.
-    rule = generator.integers(-1, 2 * symbols_count + 3, (rows, width + 1))[:, 1:]
-    rule_length = generator.integers(-1, width + 2, rows)
-    value_lengths = generator.integers(0, value_width + 1, (rows, symbols_count))
-    return (rule, rule_length, value_lengths, value_width, draw(st.integers(0, 10**6)),
-            draw(st.integers(0, 10**6)))
 
 
 @st.composite
@@ -423,16 +365,51 @@ def _render_arguments(draw) -> tuple:
     return ids, offsets, vocab_size
 
 
+@st.composite
+def _substitution_rows_arguments(draw) -> tuple:
+    seed = draw(st.integers(0, 2**32 - 1))
+    rows, cases = draw(st.integers(0, 30)), draw(st.sampled_from([1, 2]))
+    # The words after a symbol draw: columns of a wider matrix, as generate passes them.
+    words = _words(seed, rows, 5 + substitution.slots(cases) + draw(st.integers(0, 9)))[:, 5:]
+    sample_ids = np.random.default_rng(seed).integers(13, 10**6, (rows, 68)).astype(np.int32)
+    names = ["rule", "space", *(f"{part}{c}" for part in ("case", "result") for c in range(cases))]
+    parts = st.lists(st.sampled_from(names), min_size=1, max_size=6).map(tuple)
+    layout = substitution.Layout(draw(st.lists(st.sampled_from(names), max_size=6).map(tuple)),
+                                 draw(parts))
+    return words, sample_ids, cases, layout
+
+
+@st.composite
+def _rewrite_rows_arguments(draw) -> tuple:
+    seed = draw(st.integers(0, 2**32 - 1))
+    rows = draw(st.integers(0, 30))
+    words = _words(seed, rows, 3 + rewrite.SLOTS + draw(st.integers(0, 9)))[:, 3:]
+    sample_ids = np.random.default_rng(seed).integers(13, 10**6, (rows, 68)).astype(np.int32)
+    return words, sample_ids, draw(st.booleans())
+
+
+@st.composite
+def _multistep_rows_arguments(draw) -> tuple:
+    seed = draw(st.integers(0, 2**32 - 1))
+    rows = draw(st.integers(0, 20))
+    # Up to the limit of steps, where strings grow longest.
+    max_steps = draw(st.sampled_from([1, 2, 5, 12]) | st.just(config_module.MAX_STEPS_LIMIT))
+    min_steps = draw(st.integers(1, max_steps))
+    width = rewrite.START_SLOTS + rewrite.STEP_SLOTS * max_steps + draw(st.integers(0, 9))
+    words = _words(seed, rows, 3 + width)[:, 3:]
+    sample_ids = np.random.default_rng(seed).integers(13, 10**6, (rows, 68)).astype(np.int32)
+    return words, sample_ids, min_steps, max_steps, draw(st.booleans())
+
+
 # Arguments for each kernel, in the shapes and strides its callers pass.
 ARGUMENTS = {
     "row_words": _row_words_arguments(),
     "sample_symbols": _sample_symbols_arguments(),
-    "symbol_ids": _symbol_ids_arguments(),
-    "join_prefixes": _join_prefixes_arguments(),
-    "shuffle_prefixes": _shuffle_prefixes_arguments(),
-    "substitute_runs": _substitute_runs_arguments(),
     "pack_groups": _pack_groups_arguments(),
     "render": _render_arguments(),
+    "substitution_rows": _substitution_rows_arguments(),
+    "rewrite_rows": _rewrite_rows_arguments(),
+    "multistep_rows": _multistep_rows_arguments(),
 }
 
 
@@ -525,7 +502,7 @@ def test_kernels_refuse_unaligned_buffers_and_the_callers_align_them(native) -> 
         native.row_words(1, 2, 3, _unaligned(np.zeros(8), np.uint32))
     with pytest.raises(ValueError, match="aligned"):
         native.render(np.zeros(1, dtype=np.int32), _unaligned([0, 1], np.int64), b"a " * 4,
-                           b"\x02", np.empty(2, dtype=np.int32))
+                      b"\x02", np.empty(2, dtype=np.int32), np.empty(16, dtype=np.uint8))
     table = _unaligned(np.arange(10), np.int32)
     part = (table, np.zeros((2, 1), dtype=np.int64), np.ones((2, 1), dtype=np.int64))
     with pytest.raises(ValueError, match="aligned"):

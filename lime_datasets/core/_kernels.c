@@ -2,7 +2,9 @@
  *
  * Each function computes exactly what its numpy reference of the same name computes (the
  * table kernels.KERNELS pairs them; row_words is numpy's Philox4x64-10 bit generator and its
- * random_raw, sample_symbols leaves the rows that run out of candidates to the caller).
+ * random_raw, sample_symbols leaves the rows that run out of candidates to the caller). The
+ * *_rows kernels make whole examples: a task's draws, its parts and their packing, in one pass
+ * over the rows of a batch.
  * Inputs come through the buffer protocol (no numpy headers needed); every index read from an
  * input is checked before it is used, and the loops run without the GIL.
  */
@@ -138,6 +140,29 @@ read_u32(const char *p)
     return value;
 }
 
+/* Cut the bytearray `*array` to `size` bytes and free the rest of its room. Where the rest is
+ * large, the bytes are copied to an array of their size and the room freed whole: bytearray keeps
+ * its whole room when cut to half of it or more, and cutting less in place leaves a hole in the
+ * heap that the next batch's room does not fit, so the heap would grow batch after batch. */
+static int
+cut_bytearray(PyObject **array, Py_ssize_t size)
+{
+    const Py_ssize_t room = PyByteArray_Size(*array);
+    if (room < 0) {
+        return -1;
+    }
+    if (room - size > room / 8) {
+        PyObject *exact = PyByteArray_FromStringAndSize(PyByteArray_AS_STRING(*array), size);
+        if (exact == NULL) {
+            return -1;
+        }
+        Py_DECREF(*array);
+        *array = exact;
+        return 0;
+    }
+    return PyByteArray_Resize(*array, size);
+}
+
 /* ---- row_words ---------------------------------------------------------------------------- */
 
 /* Philox4x64-10 (Salmon et al., SC 2011; Random123's philox4x64), as numpy's Philox runs it. */
@@ -242,6 +267,44 @@ row_words(PyObject *Py_UNUSED(self), PyObject *args)
 
 /* ---- sample_symbols ----------------------------------------------------------------------- */
 
+/* Vocabularies up to this size mark the values seen in a byte each (a bit each above): a repeat
+ * then depends only on an earlier equal value, not on every value sharing its 64-bit word. */
+#define BYTE_TABLE_LIMIT (1 << 22)
+
+/* The distinct values (u * n) >> 32 of the `width` words of a row (word j at row + j * stride),
+ * the first `keep` of them, in order, into `kept`; returns how many. One of `seen` (a bit per
+ * value) and `seen_bytes` (a byte per value) is given, all clear; it is left clear. */
+static inline Py_ssize_t
+keep_distinct(const char *row, Py_ssize_t stride, Py_ssize_t width, Py_ssize_t keep, uint64_t n,
+              uint32_t *kept, uint64_t *seen, uint8_t *seen_bytes)
+{
+    Py_ssize_t count = 0;
+    /* Without a branch: a repeat is written, then overwritten by the next value. */
+    if (seen_bytes != NULL) {
+        for (Py_ssize_t j = 0; j < width && count < keep; j++) {
+            const uint32_t value = (uint32_t)(((uint64_t)read_u32(row + j * stride) * n) >> 32);
+            kept[count] = value;
+            count += !seen_bytes[value];
+            seen_bytes[value] = 1;
+        }
+        for (Py_ssize_t i = 0; i < count; i++) {
+            seen_bytes[kept[i]] = 0;
+        }
+        return count;
+    }
+    for (Py_ssize_t j = 0; j < width && count < keep; j++) {
+        const uint32_t value = (uint32_t)(((uint64_t)read_u32(row + j * stride) * n) >> 32);
+        const uint64_t bit = (uint64_t)1 << (value & 63), seen_word = seen[value >> 6];
+        kept[count] = value;
+        seen[value >> 6] = seen_word | bit;
+        count += !(seen_word & bit);
+    }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        seen[kept[i] >> 6] = 0;
+    }
+    return count;
+}
+
 PyDoc_STRVAR(sample_symbols_doc,
 "sample_symbols(words, vocab_size, out, first=0) -> list\n\n"
 "For each row of the uint32 matrix `words`, map each word `u` to `(u * vocab_size) >> 32` and\n"
@@ -278,6 +341,7 @@ sample_symbols(PyObject *Py_UNUSED(self), PyObject *args)
     }
     PyObject *result = NULL;
     uint64_t *seen = NULL;
+    uint8_t *seen_bytes = NULL;
     uint32_t *kept = NULL;
     Py_ssize_t *ran_out = NULL;
     const Py_ssize_t rows = words.shape[0], width = words.shape[1], keep = out.shape[1];
@@ -290,10 +354,15 @@ sample_symbols(PyObject *Py_UNUSED(self), PyObject *args)
         PyErr_SetString(PyExc_OverflowError, "first + vocab_size - 1 does not fit an int32 out");
         goto done;
     }
-    seen = PyMem_RawCalloc(((size_t)vocab_size + 63) / 64, sizeof *seen);
+    if (vocab_size <= BYTE_TABLE_LIMIT) {
+        seen_bytes = PyMem_RawCalloc((size_t)vocab_size, 1);
+    }
+    else {
+        seen = PyMem_RawCalloc(((size_t)vocab_size + 63) / 64, sizeof *seen);
+    }
     kept = PyMem_RawMalloc((size_t)(keep ? keep : 1) * sizeof *kept);
     ran_out = PyMem_RawMalloc((size_t)(rows ? rows : 1) * sizeof *ran_out);
-    if (seen == NULL || kept == NULL || ran_out == NULL) {
+    if ((seen == NULL && seen_bytes == NULL) || kept == NULL || ran_out == NULL) {
         PyErr_NoMemory();
         goto done;
     }
@@ -302,16 +371,8 @@ sample_symbols(PyObject *Py_UNUSED(self), PyObject *args)
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t r = 0; r < rows; r++) {
         const char *row = (const char *)words.buf + r * words.strides[0];
-        Py_ssize_t count = 0;
-        for (Py_ssize_t j = 0; j < width && count < keep; j++) {
-            const uint32_t value =
-                (uint32_t)(((uint64_t)read_u32(row + j * words.strides[1]) * n) >> 32);
-            const uint64_t bit = (uint64_t)1 << (value & 63), seen_word = seen[value >> 6];
-            /* Without a branch: a repeat is written, then overwritten by the next value. */
-            kept[count] = value;
-            seen[value >> 6] = seen_word | bit;
-            count += !(seen_word & bit);
-        }
+        const Py_ssize_t count = keep_distinct(row, words.strides[1], width, keep, n, kept, seen,
+                                               seen_bytes);
         if (narrow) {
             int32_t *to = (int32_t *)out.buf + r * keep;
             for (Py_ssize_t i = 0; i < count; i++) {
@@ -323,9 +384,6 @@ sample_symbols(PyObject *Py_UNUSED(self), PyObject *args)
             for (Py_ssize_t i = 0; i < count; i++) {
                 to[i] = (int64_t)kept[i] + first;
             }
-        }
-        for (Py_ssize_t i = 0; i < count; i++) { /* leave the table empty for the next row */
-            seen[kept[i] >> 6] = 0;
         }
         if (count < keep) {
             ran_out[n_ran_out++] = r;
@@ -343,301 +401,11 @@ sample_symbols(PyObject *Py_UNUSED(self), PyObject *args)
     }
 done:
     PyMem_RawFree(seen);
+    PyMem_RawFree(seen_bytes);
     PyMem_RawFree(kept);
     PyMem_RawFree(ran_out);
     PyBuffer_Release(&words);
     PyBuffer_Release(&out);
-    return result;
-}
-
-/* ---- symbol_ids --------------------------------------------------------------------------- */
-
-PyDoc_STRVAR(symbol_ids_doc,
-"symbol_ids(table, indices, out) -> None\n\n"
-"out[r, i] = table[r, max(indices[r, i], 0)] for the int32 matrix `table` (rows, width), the\n"
-"int64 matrix `indices` (rows, n) and the C-ordered int32 matrix `out` (rows, n). ValueError\n"
-"where an index is width or more.");
-
-static PyObject *
-symbol_ids(PyObject *Py_UNUSED(self), PyObject *args)
-{
-    PyObject *table_obj, *indices_obj, *out_obj;
-    if (!PyArg_ParseTuple(args, "OOO:symbol_ids", &table_obj, &indices_obj, &out_obj)) {
-        return NULL;
-    }
-    Py_buffer views[3];
-    const BufferSpec specs[3] = {
-        {table_obj, PyBUF_STRIDES, 2, 4, "bhilqn", "table"},
-        {indices_obj, PyBUF_STRIDES, 2, 8, "bhilqn", "indices"},
-        {out_obj, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE, 2, 4, "bhilqn", "out"},
-    };
-    if (get_buffers(specs, views, 3) < 0) {
-        return NULL;
-    }
-    PyObject *result = NULL;
-    const Py_buffer *table = &views[0], *indices = &views[1];
-    const Py_ssize_t rows = table->shape[0], width = table->shape[1], n = indices->shape[1];
-    if (indices->shape[0] != rows || views[2].shape[0] != rows || views[2].shape[1] != n) {
-        PyErr_SetString(PyExc_ValueError, "table, indices and out must have the same rows, and "
-                                          "indices and out one shape");
-        goto done;
-    }
-    int bad = 0;
-    int32_t *out = views[2].buf;
-    Py_BEGIN_ALLOW_THREADS
-    for (Py_ssize_t r = 0; r < rows && !bad; r++) {
-        const char *table_row = (const char *)table->buf + r * table->strides[0];
-        const char *index_row = (const char *)indices->buf + r * indices->strides[0];
-        for (Py_ssize_t i = 0; i < n; i++) {
-            int64_t index = read_i64(index_row + i * indices->strides[1]);
-            index = index < 0 ? 0 : index;
-            if (index >= width) {
-                bad = 1;
-                break;
-            }
-            int32_t value;
-            memcpy(&value, table_row + index * table->strides[1], sizeof value);
-            out[r * n + i] = value;
-        }
-    }
-    Py_END_ALLOW_THREADS
-    if (bad) {
-        PyErr_SetString(PyExc_ValueError, "an index is outside its row of the table");
-        goto done;
-    }
-    Py_INCREF(Py_None);
-    result = Py_None;
-done:
-    release_buffers(views, 3);
-    return result;
-}
-
-/* ---- join_prefixes ------------------------------------------------------------------------ */
-
-PyDoc_STRVAR(join_prefixes_doc,
-"join_prefixes(first, first_length, second, second_length, pad, out) -> None\n\n"
-"Write to each row r of the C-ordered int64 matrix `out` (rows, width) the first\n"
-"first_length[r] entries of row r of `first`, then the first second_length[r] of `second`, then\n"
-"`pad` to the end. `first` and `second` are int64 matrices of `rows` rows, the lengths int64;\n"
-"ValueError unless 0 <= first_length[r] <= first.shape[1], the same for second, and the two\n"
-"fit the width.");
-
-static PyObject *
-join_prefixes(PyObject *Py_UNUSED(self), PyObject *args)
-{
-    PyObject *first_obj, *first_length_obj, *second_obj, *second_length_obj, *out_obj;
-    long long pad;
-    if (!PyArg_ParseTuple(args, "OOOOLO:join_prefixes", &first_obj, &first_length_obj, &second_obj,
-                          &second_length_obj, &pad, &out_obj)) {
-        return NULL;
-    }
-    Py_buffer views[5];
-    const BufferSpec specs[5] = {
-        {first_obj, PyBUF_STRIDES, 2, 8, "bhilqn", "first"},
-        {first_length_obj, PyBUF_STRIDES, 1, 8, "bhilqn", "first_length"},
-        {second_obj, PyBUF_STRIDES, 2, 8, "bhilqn", "second"},
-        {second_length_obj, PyBUF_STRIDES, 1, 8, "bhilqn", "second_length"},
-        {out_obj, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE, 2, 8, "bhilqn", "out"},
-    };
-    if (get_buffers(specs, views, 5) < 0) {
-        return NULL;
-    }
-    PyObject *result = NULL;
-    const Py_ssize_t rows = views[4].shape[0], width = views[4].shape[1];
-    for (int v = 0; v < 4; v++) {
-        if (views[v].shape[0] != rows) {
-            PyErr_SetString(PyExc_ValueError, "first, second, their lengths and out must have "
-                                              "the same number of rows");
-            goto done;
-        }
-    }
-    int bad = 0;
-    int64_t *out = views[4].buf;
-    Py_BEGIN_ALLOW_THREADS
-    for (Py_ssize_t r = 0; r < rows && !bad; r++) {
-        const Py_buffer *first = &views[0], *second = &views[2];
-        const int64_t n_first = read_i64((const char *)views[1].buf + r * views[1].strides[0]);
-        const int64_t n_second = read_i64((const char *)views[3].buf + r * views[3].strides[0]);
-        if (n_first < 0 || n_first > first->shape[1] || n_second < 0 ||
-            n_second > second->shape[1] || n_second > width - n_first) {
-            bad = 1;
-            break;
-        }
-        int64_t *row = out + r * width;
-        const char *from = (const char *)first->buf + r * first->strides[0];
-        for (int64_t i = 0; i < n_first; i++) {
-            row[i] = read_i64(from + i * first->strides[1]);
-        }
-        from = (const char *)second->buf + r * second->strides[0];
-        for (int64_t i = 0; i < n_second; i++) {
-            row[n_first + i] = read_i64(from + i * second->strides[1]);
-        }
-        for (int64_t i = n_first + n_second; i < width; i++) {
-            row[i] = (int64_t)pad;
-        }
-    }
-    Py_END_ALLOW_THREADS
-    if (bad) {
-        PyErr_SetString(PyExc_ValueError,
-                        "a length is negative, longer than its rows, or the two exceed the width");
-        goto done;
-    }
-    Py_INCREF(Py_None);
-    result = Py_None;
-done:
-    release_buffers(views, 5);
-    return result;
-}
-
-/* ---- shuffle_prefixes --------------------------------------------------------------------- */
-
-PyDoc_STRVAR(shuffle_prefixes_doc,
-"shuffle_prefixes(values, lengths, words, out) -> None\n\n"
-"Copy the int64 matrix `values` (rows, width) to the C-ordered int64 matrix `out` of the same\n"
-"shape, then Fisher-Yates shuffle the first lengths[r] entries of each row r: column c of the\n"
-"uint32 matrix `words` (rows, width - 1) drives the swap of position t = width - 1 - c with\n"
-"j = (u * (t + 1)) >> 32, skipped where t >= lengths[r] (int64, one per row).");
-
-static PyObject *
-shuffle_prefixes(PyObject *Py_UNUSED(self), PyObject *args)
-{
-    PyObject *values_obj, *lengths_obj, *words_obj, *out_obj;
-    if (!PyArg_ParseTuple(args, "OOOO:shuffle_prefixes", &values_obj, &lengths_obj, &words_obj,
-                          &out_obj)) {
-        return NULL;
-    }
-    Py_buffer views[4];
-    const BufferSpec specs[4] = {
-        {values_obj, PyBUF_STRIDES, 2, 8, "bhilqn", "values"},
-        {lengths_obj, PyBUF_STRIDES, 1, 8, "bhilqn", "lengths"},
-        {words_obj, PyBUF_STRIDES, 2, 4, "BHILQN", "words"},
-        {out_obj, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE, 2, 8, "bhilqn", "out"},
-    };
-    if (get_buffers(specs, views, 4) < 0) {
-        return NULL;
-    }
-    PyObject *result = NULL;
-    const Py_buffer *values = &views[0], *lengths = &views[1], *words = &views[2];
-    const Py_ssize_t rows = values->shape[0], width = values->shape[1];
-    if (views[3].shape[0] != rows || views[3].shape[1] != width || lengths->shape[0] != rows ||
-        words->shape[0] != rows || words->shape[1] != (width > 0 ? width - 1 : 0)) {
-        PyErr_SetString(PyExc_ValueError,
-                        "values and out must have one shape (rows, width), lengths (rows,) and "
-                        "words (rows, width - 1)");
-        goto done;
-    }
-    int64_t *out = views[3].buf;
-    Py_BEGIN_ALLOW_THREADS
-    for (Py_ssize_t r = 0; r < rows; r++) {
-        const char *from = (const char *)values->buf + r * values->strides[0];
-        const char *row_words = (const char *)words->buf + r * words->strides[0];
-        const int64_t length = read_i64((const char *)lengths->buf + r * lengths->strides[0]);
-        int64_t *row = out + r * width;
-        for (Py_ssize_t i = 0; i < width; i++) {
-            row[i] = read_i64(from + i * values->strides[1]);
-        }
-        /* Positions at or past the length stay; below it, t < width and j <= t. */
-        const Py_ssize_t top = length < width ? (Py_ssize_t)(length > 0 ? length : 0) : width;
-        for (Py_ssize_t t = top - 1; t >= 1; t--) {
-            const uint32_t u = read_u32(row_words + (width - 1 - t) * words->strides[1]);
-            const Py_ssize_t j = (Py_ssize_t)(((uint64_t)u * (uint64_t)(t + 1)) >> 32);
-            const int64_t at_t = row[t];
-            row[t] = row[j];
-            row[j] = at_t;
-        }
-    }
-    Py_END_ALLOW_THREADS
-    Py_INCREF(Py_None);
-    result = Py_None;
-done:
-    release_buffers(views, 4);
-    return result;
-}
-
-/* ---- substitute_runs ---------------------------------------------------------------------- */
-
-PyDoc_STRVAR(substitute_runs_doc,
-"substitute_runs(rule, rule_length, value_lengths, value_width, value_base, rule_base, start,\n"
-"                length) -> None\n\n"
-"The runs of a rule with each symbol replaced by its value. `rule` (rows, width) and\n"
-"`rule_length` (rows,) are int64; `value_lengths` (rows, symbols) int64. Entry s of row r of the\n"
-"rule, where 0 <= s < symbols, becomes the run of value_lengths[r, s] ids at\n"
-"value_base + (r * symbols + s) * value_width; any other entry at position p, the run of one id\n"
-"(none where p >= rule_length[r]) at rule_base + r * width + p. Writes each run's start and\n"
-"length to the C-ordered int64 matrices `start` and `length` (rows, width).");
-
-static PyObject *
-substitute_runs(PyObject *Py_UNUSED(self), PyObject *args)
-{
-    PyObject *rule_obj, *rule_length_obj, *value_lengths_obj, *start_obj, *length_obj;
-    Py_ssize_t value_width, value_base, rule_base;
-    if (!PyArg_ParseTuple(args, "OOOnnnOO:substitute_runs", &rule_obj, &rule_length_obj,
-                          &value_lengths_obj, &value_width, &value_base, &rule_base, &start_obj,
-                          &length_obj)) {
-        return NULL;
-    }
-    Py_buffer views[5];
-    const BufferSpec specs[5] = {
-        {rule_obj, PyBUF_STRIDES, 2, 8, "bhilqn", "rule"},
-        {rule_length_obj, PyBUF_STRIDES, 1, 8, "bhilqn", "rule_length"},
-        {value_lengths_obj, PyBUF_STRIDES, 2, 8, "bhilqn", "value_lengths"},
-        {start_obj, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE, 2, 8, "bhilqn", "start"},
-        {length_obj, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE, 2, 8, "bhilqn", "length"},
-    };
-    if (get_buffers(specs, views, 5) < 0) {
-        return NULL;
-    }
-    PyObject *result = NULL;
-    const Py_buffer *rule = &views[0], *rule_length = &views[1], *value_lengths = &views[2];
-    const Py_ssize_t rows = rule->shape[0], width = rule->shape[1];
-    const Py_ssize_t symbols = value_lengths->shape[1];
-    if (rule_length->shape[0] != rows || value_lengths->shape[0] != rows ||
-        views[3].shape[0] != rows || views[3].shape[1] != width || views[4].shape[0] != rows ||
-        views[4].shape[1] != width) {
-        PyErr_SetString(PyExc_ValueError,
-                        "rule, start and length must have one shape (rows, width), rule_length "
-                        "(rows,) and value_lengths (rows, symbols)");
-        goto done;
-    }
-    /* Every start computed must fit an int64: bound the largest of each kind. */
-    const int64_t big = INT64_MAX / 4;
-    if (value_width < 0 || value_base < 0 || rule_base < 0 || value_base > big ||
-        rule_base > big ||
-        (rows > 0 && symbols > 0 &&
-         (value_width >= big || rows > big / symbols / (value_width + 1))) ||
-        (rows > 0 && width > 0 && rows > big / width)) {
-        PyErr_SetString(PyExc_OverflowError, "the starts of the runs do not fit an int64");
-        goto done;
-    }
-    int64_t *start = views[3].buf, *length = views[4].buf;
-    Py_BEGIN_ALLOW_THREADS
-    for (Py_ssize_t r = 0; r < rows; r++) {
-        const char *rule_row = (const char *)rule->buf + r * rule->strides[0];
-        const char *lengths_row = (const char *)value_lengths->buf + r * value_lengths->strides[0];
-        const int64_t kept = read_i64((const char *)rule_length->buf + r * rule_length->strides[0]);
-        const int64_t value_row = value_base + (int64_t)r * symbols * value_width;
-        const int64_t rule_row_base = rule_base + (int64_t)r * width;
-        /* The entries are symbols or not at random, so this selects with masks rather than
-         * branches: every entry reads a value length (symbol 0's where it is none). */
-        for (Py_ssize_t p = 0; p < width; p++) {
-            const int64_t entry = read_i64(rule_row + p * rule->strides[1]);
-            const uint64_t mask = -(uint64_t)((uint64_t)entry < (uint64_t)symbols);
-            const int64_t symbol = (int64_t)((uint64_t)entry & mask);
-            const int64_t value_length =
-                symbols > 0 ? read_i64(lengths_row + symbol * value_lengths->strides[1]) : 0;
-            const uint64_t value_start = (uint64_t)(value_row + symbol * value_width);
-            const uint64_t rule_start = (uint64_t)(rule_row_base + p);
-            const uint64_t kept_length = (uint64_t)(p < kept);
-            const Py_ssize_t at = r * width + p;
-            start[at] = (int64_t)((value_start & mask) | (rule_start & ~mask));
-            length[at] = (int64_t)(((uint64_t)value_length & mask) | (kept_length & ~mask));
-        }
-    }
-    Py_END_ALLOW_THREADS
-    Py_INCREF(Py_None);
-    result = Py_None;
-done:
-    release_buffers(views, 5);
     return result;
 }
 
@@ -966,30 +734,73 @@ done:
 /* ---- render ------------------------------------------------------------------------------- */
 
 PyDoc_STRVAR(render_doc,
-"render(ids, offsets, entries, widths, text_offsets) -> bytearray\n\n"
+"render(ids, offsets, entries, widths, text_offsets, text) -> int\n\n"
 "The UTF-8 texts of the rows of `ids` (int32) bounded by `offsets` (int64, rows + 1): each\n"
 "token's text, tokens separated by one space. `entries` holds 8 bytes per token id: its text, a\n"
 "space, then any padding; `widths` (one byte per id, 1..8) counts its text and the space.\n"
-"Writes each text's end to text_offsets[1:] (int32, rows + 1, with text_offsets[0] = 0).\n"
-"OverflowError where the texts would exceed 2**31 - 1 bytes.");
+"Writes the texts to the start of `text` (bytes; room for 8 more than the texts, which\n"
+"8 * len(ids) + 8 always is) and each text's end to text_offsets[1:] (int32, rows + 1, with\n"
+"text_offsets[0] = 0); returns the bytes of the texts. OverflowError where the texts would\n"
+"exceed 2**31 - 1 bytes.");
+
+/* Write the texts of rows [0, rows) at `text`, `capacity` bytes, checking every id, width and
+ * position as it goes (without the GIL: the inputs may change meanwhile); returns the bytes
+ * written, or -1 (an id outside the tokens), -2 (a width outside 1..8), -3 (offsets or room
+ * changed: a row outside ids, or past the room or int32 offsets). */
+static int64_t
+write_texts(const int32_t *ids, const int64_t *offsets, Py_ssize_t rows, Py_ssize_t n_ids,
+            const char *entries, const uint8_t *widths, Py_ssize_t n_tokens,
+            int32_t *text_offsets, char *text, int64_t capacity)
+{
+    int64_t at = 0;
+    text_offsets[0] = 0;
+    for (Py_ssize_t r = 0; r < rows; r++) {
+        const int64_t begin = offsets[r], end = offsets[r + 1];
+        if (begin < 0 || end < begin || end > n_ids) {
+            return -3;
+        }
+        for (int64_t i = begin; i < end; i++) {
+            const int32_t id = ids[i];
+            if (id < 0 || id >= n_tokens) {
+                return -1;
+            }
+            const uint8_t width = widths[id];
+            if (width < 1 || width > ENTRY_BYTES) {
+                return -2;
+            }
+            if (at > capacity - ENTRY_BYTES) {
+                return -3;
+            }
+            memcpy(text + at, entries + (Py_ssize_t)id * ENTRY_BYTES, ENTRY_BYTES);
+            at += width;
+        }
+        at -= end > begin;
+        if (at > INT32_MAX) {
+            return -3;
+        }
+        text_offsets[r + 1] = (int32_t)at;
+    }
+    return at;
+}
 
 static PyObject *
 render(PyObject *Py_UNUSED(self), PyObject *args)
 {
-    PyObject *ids_obj, *offsets_obj, *entries_obj, *widths_obj, *text_offsets_obj;
-    if (!PyArg_ParseTuple(args, "OOOOO:render", &ids_obj, &offsets_obj, &entries_obj,
-                          &widths_obj, &text_offsets_obj)) {
+    PyObject *ids_obj, *offsets_obj, *entries_obj, *widths_obj, *text_offsets_obj, *text_obj;
+    if (!PyArg_ParseTuple(args, "OOOOOO:render", &ids_obj, &offsets_obj, &entries_obj,
+                          &widths_obj, &text_offsets_obj, &text_obj)) {
         return NULL;
     }
-    Py_buffer views[5];
-    const BufferSpec specs[5] = {
+    Py_buffer views[6];
+    const BufferSpec specs[6] = {
         {ids_obj, PyBUF_C_CONTIGUOUS, 1, 4, "bhilqn", "ids"},
         {offsets_obj, PyBUF_C_CONTIGUOUS, 1, 8, "bhilqn", "offsets"},
         {entries_obj, PyBUF_C_CONTIGUOUS, 1, 1, "bBc", "entries"},
         {widths_obj, PyBUF_C_CONTIGUOUS, 1, 1, "bBc", "widths"},
         {text_offsets_obj, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE, 1, 4, "bhilqn", "text_offsets"},
+        {text_obj, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE, 1, 1, "bBc", "text"},
     };
-    if (get_buffers(specs, views, 5) < 0) {
+    if (get_buffers(specs, views, 6) < 0) {
         return NULL;
     }
     PyObject *result = NULL;
@@ -998,6 +809,8 @@ render(PyObject *Py_UNUSED(self), PyObject *args)
     const char *entries = views[2].buf;
     const uint8_t *widths = views[3].buf;
     int32_t *text_offsets = views[4].buf;
+    char *text = views[5].buf;
+    const int64_t capacity = views[5].shape[0];
     const Py_ssize_t n_ids = views[0].shape[0], rows = views[1].shape[0] - 1;
     const Py_ssize_t n_tokens = views[3].shape[0];
     if (rows < 0 || views[4].shape[0] != rows + 1) {
@@ -1019,107 +832,796 @@ render(PyObject *Py_UNUSED(self), PyObject *args)
             goto done;
         }
     }
-    /* Pass 1: the size of the texts, every id and the width of every token used checked. The
-     * passes read the inputs again without the GIL, where other threads may change them: each
-     * row's offsets and each text position are checked again. */
-    int bad = 0; /* 1: an id outside the tokens; 2: a width outside 1..8; 3: offsets changed */
-    int64_t total = 0;
-    Py_BEGIN_ALLOW_THREADS
-    for (Py_ssize_t r = 0; r < rows && !bad; r++) {
-        const int64_t begin = offsets[r], end = offsets[r + 1];
-        if (begin < 0 || end < begin || end > n_ids) {
-            bad = 3;
-            break;
-        }
-        for (int64_t i = begin; i < end; i++) {
+    /* The size of the texts: at most 8 bytes a token, or counted where that would not fit the
+     * int32 offsets (the writing checks every id and width; here only those of the tokens). */
+    int64_t total = (int64_t)n_ids * ENTRY_BYTES;
+    int bad = 0; /* 1: an id outside the tokens; 2: a width outside 1..8 */
+    if (total > INT32_MAX) {
+        const int64_t first = offsets[0], last = offsets[rows]; /* checked above */
+        total = 0;
+        Py_BEGIN_ALLOW_THREADS
+        /* Past INT32_MAX + rows, the rows' last tokens (no space after them) cannot bring it
+         * back: stop counting there. */
+        for (int64_t i = first; i < last && total <= INT32_MAX + (int64_t)rows; i++) {
             const int32_t id = ids[i];
             if (id < 0 || id >= n_tokens) {
                 bad = 1;
                 break;
             }
-            const uint8_t width = widths[id];
-            if (width < 1 || width > ENTRY_BYTES) {
-                bad = 2;
-                break;
+            total += widths[id];
+        }
+        for (Py_ssize_t r = 0; r < rows; r++) { /* no space after the last token of a row */
+            total -= offsets[r + 1] > offsets[r];
+        }
+        Py_END_ALLOW_THREADS
+        if (!bad && total > INT32_MAX) {
+            PyErr_SetString(PyExc_OverflowError,
+                            "the texts of one batch exceed 2**31 - 1 bytes (int32 offsets)");
+            goto done;
+        }
+    }
+    if (!bad && capacity < total + ENTRY_BYTES) {
+        PyErr_Format(PyExc_ValueError, "text must hold at least %lld bytes; got %lld",
+                     (long long)(total + ENTRY_BYTES), (long long)capacity);
+        goto done;
+    }
+    int64_t written = bad ? -bad : 0;
+    if (!bad) {
+        Py_BEGIN_ALLOW_THREADS
+        written = write_texts(ids, offsets, rows, n_ids, entries, widths, n_tokens, text_offsets,
+                              text, capacity);
+        Py_END_ALLOW_THREADS
+    }
+    if (written == -1) {
+        PyErr_Format(PyExc_ValueError, "a token id is outside [0, %zd)", n_tokens);
+    }
+    else if (written == -2) {
+        PyErr_SetString(PyExc_ValueError, "every width must be in 1..8");
+    }
+    else if (written < 0) {
+        PyErr_SetString(PyExc_RuntimeError, "the inputs changed while they were rendered");
+    }
+    else {
+        result = PyLong_FromLongLong((long long)written);
+    }
+done:
+    release_buffers(views, 6);
+    return result;
+}
+
+/* ---- substitution_rows -------------------------------------------------------------------- */
+
+/* The structural token ids (vocab.py) and the layout of an example's 68-symbol sample
+ * (symbols.py): rule symbols 0..23, string symbols 24..47, math symbols 48..67. */
+enum { TOKEN_UPPER = 4, TOKEN_LOWER, TOKEN_MATH, TOKEN_SPACE, TOKEN_COLON, TOKEN_OPEN, TOKEN_CLOSE,
+       TOKEN_COMMA, TOKEN_ARROW };
+#define SAMPLE_SYMBOLS 68
+#define STRING_START 24
+#define MATH_START 48
+#define MATH_COUNT 20
+#define STRING_COUNT 24
+#define RULE_SYMBOLS_COUNT 24
+
+/* The draw of substitution.py: its constants and where each draw reads its word. */
+#define SUB_MAX_K 5
+#define SUB_MAX_CHARS (2 * SUB_MAX_K)
+#define SUB_MAX_MATH 19
+#define SUB_MAX_RULE (SUB_MAX_CHARS + SUB_MAX_MATH)
+#define SUB_MAX_VALUE 8
+#define SUB_CHARS_WORD 2
+#define SUB_MATH_WORD (SUB_CHARS_WORD + SUB_MAX_CHARS)
+#define SUB_SHUFFLE_WORD (SUB_MATH_WORD + SUB_MAX_MATH)
+#define SUB_RULE_SLOTS (SUB_SHUFFLE_WORD + SUB_MAX_RULE - 1)
+#define SUB_CASE_SLOTS (SUB_MAX_K * (1 + SUB_MAX_VALUE))
+#define SUB_MAX_CASES 2
+
+/* Where the layout codes point (substitution.LAYOUT_CODES): the parts of a source or target. */
+enum { PART_HEADER, PART_RULE, PART_SPACE, PART_CASE0, PART_CASE1, PART_RESULT0, PART_RESULT1,
+       PART_KINDS };
+/* The most ids each part writes (a value is copied as SUB_MAX_VALUE ids: the room it needs). */
+static const int part_room[PART_KINDS] = {
+    3 + SUB_MAX_K + STRING_COUNT + 1 + MATH_COUNT + 1, SUB_MAX_RULE, 1,
+    SUB_MAX_K * (5 + SUB_MAX_VALUE), SUB_MAX_K * (5 + SUB_MAX_VALUE),
+    SUB_MAX_RULE * SUB_MAX_VALUE, SUB_MAX_RULE * SUB_MAX_VALUE,
+};
+
+/* (u * n) >> 32: a uniform integer in [0, n) from the word u (rng.uniform_below). */
+static inline uint32_t
+below(uint32_t u, uint32_t n)
+{
+    return (uint32_t)(((uint64_t)u * n) >> 32);
+}
+
+/* rng.shuffle_prefixes of one row: Fisher-Yates on values[0 .. length), the swap of position t
+ * driven by word first_word + width - 1 - t of the row (word i at row + i * stride). */
+static inline void
+shuffle_prefix(uint8_t *values, int length, int width, const char *row, Py_ssize_t stride,
+               int first_word)
+{
+    for (int t = length - 1; t >= 1; t--) {
+        const uint32_t u = read_u32(row + (Py_ssize_t)(first_word + width - 1 - t) * stride);
+        const int j = (int)below(u, (uint32_t)t + 1);
+        const uint8_t at_t = values[t];
+        values[t] = values[j];
+        values[j] = at_t;
+    }
+}
+
+typedef struct {
+    const int32_t *ids;                 /* the row's 68 sample token ids */
+    int length;                         /* of the rule */
+    unsigned used;                      /* bit s: rule symbol s occurs in the rule */
+    int last_used;                      /* the highest such s */
+    uint8_t rule[SUB_MAX_RULE];         /* sample indices: rule symbols < 5, math symbols >= 48 */
+    int value_length[SUB_MAX_CASES][SUB_MAX_K];
+    int32_t value[SUB_MAX_CASES][SUB_MAX_K][SUB_MAX_VALUE];
+} SubstitutionRow;
+
+/* The draw of one row from its words (word i at row + i * stride): SubstitutionDraw's. Every
+ * index it makes is below its bound by construction (k <= 5, u * n >> 32 < n). */
+static void
+draw_substitution(const char *row, Py_ssize_t stride, int cases, SubstitutionRow *draw)
+{
+#define WORD(i) read_u32(row + (Py_ssize_t)(i) * stride)
+    const int k = 3 + (int)below(WORD(0), 3);
+    const int n_math = 5 + (int)below(WORD(1), 15);
+    const int n_chars = 2 * k, length = n_chars + n_math;
+    unsigned used = 0;
+    for (int i = 0; i < n_chars; i++) {
+        const uint8_t symbol = (uint8_t)below(WORD(SUB_CHARS_WORD + i), (uint32_t)k);
+        draw->rule[i] = symbol;
+        used |= 1u << symbol;
+    }
+    for (int i = 0; i < n_math; i++) {
+        draw->rule[n_chars + i] = (uint8_t)(MATH_START + below(WORD(SUB_MATH_WORD + i), MATH_COUNT));
+    }
+    shuffle_prefix(draw->rule, length, SUB_MAX_RULE, row, stride, SUB_SHUFFLE_WORD);
+    draw->length = length;
+    draw->used = used;
+    draw->last_used = 0;
+    for (int s = 0; s < SUB_MAX_K; s++) {
+        draw->last_used = (used >> s) & 1 ? s : draw->last_used;
+    }
+    for (int c = 0; c < cases; c++) {
+        const int base = SUB_RULE_SLOTS + c * SUB_CASE_SLOTS;
+        for (int s = 0; s < SUB_MAX_K; s++) {
+            if (!((used >> s) & 1)) {
+                continue; /* never written */
             }
-            total += width;
+            draw->value_length[c][s] = 2 + (int)below(WORD(base + s), 7);
+            const int first = base + SUB_MAX_K + s * SUB_MAX_VALUE;
+            for (int v = 0; v < SUB_MAX_VALUE; v++) {
+                draw->value[c][s][v] =
+                    draw->ids[STRING_START + below(WORD(first + v), MATH_COUNT + STRING_COUNT)];
+            }
         }
-        total -= end > begin; /* no space after the last token */
-        if (total > INT32_MAX) {
-            break; /* too long: the check below says so */
+    }
+#undef WORD
+}
+
+/* The header after its rule symbols: <LOWER> the 24 string symbols <MATH> the 20 math symbols
+ * <space>; returns the ids written. */
+static int
+write_header_end(const int32_t *ids, int32_t *out)
+{
+    int n = 0;
+    out[n++] = TOKEN_LOWER;
+    memcpy(out + n, ids + STRING_START, STRING_COUNT * sizeof *out);
+    n += STRING_COUNT;
+    out[n++] = TOKEN_MATH;
+    memcpy(out + n, ids + MATH_START, MATH_COUNT * sizeof *out);
+    n += MATH_COUNT;
+    out[n++] = TOKEN_SPACE;
+    return n;
+}
+
+/* Write part `kind` of a drawn row at `out`; returns the ids written. `out` has part_room[kind]
+ * ids of room. */
+static int
+write_substitution_part(const SubstitutionRow *draw, int kind, int32_t *out)
+{
+    const int32_t *ids = draw->ids;
+    int n = 0;
+    switch (kind) {
+    case PART_HEADER:
+        out[n++] = TOKEN_UPPER;
+        for (int s = 0; s < SUB_MAX_K; s++) {
+            out[n] = ids[s];
+            n += (draw->used >> s) & 1;
         }
+        return n + write_header_end(ids, out + n);
+    case PART_RULE:
+        for (int p = 0; p < draw->length; p++) {
+            out[p] = ids[draw->rule[p]];
+        }
+        return draw->length;
+    case PART_SPACE:
+        out[0] = TOKEN_SPACE;
+        return 1;
+    case PART_CASE0:
+    case PART_CASE1: {
+        const int c = kind - PART_CASE0;
+        for (int s = 0; s < SUB_MAX_K; s++) {
+            if (!((draw->used >> s) & 1)) {
+                continue;
+            }
+            out[n] = ids[s];
+            out[n + 1] = TOKEN_COLON;
+            out[n + 2] = TOKEN_OPEN;
+            memcpy(out + n + 3, draw->value[c][s], SUB_MAX_VALUE * sizeof *out);
+            n += 3 + draw->value_length[c][s];
+            out[n++] = TOKEN_CLOSE;
+            out[n] = TOKEN_COMMA;
+            n += s < draw->last_used;
+        }
+        return n;
+    }
+    default: { /* PART_RESULT0, PART_RESULT1 */
+        const int c = kind - PART_RESULT0;
+        for (int p = 0; p < draw->length; p++) {
+            const int symbol = draw->rule[p];
+            if (symbol < SUB_MAX_K) {
+                memcpy(out + n, draw->value[c][symbol], SUB_MAX_VALUE * sizeof *out);
+                n += draw->value_length[c][symbol];
+            }
+            else {
+                out[n++] = ids[symbol];
+            }
+        }
+        return n;
+    }
+    }
+}
+
+#define MAX_LAYOUT_CODES 16
+
+/* The room of a layout's rows in ids, or -1 where a code is not a part of `cases` cases or
+ * there are more than MAX_LAYOUT_CODES codes. */
+static Py_ssize_t
+layout_room(const Py_buffer *layout, int cases)
+{
+    Py_ssize_t room = 0;
+    if (layout->shape[0] > MAX_LAYOUT_CODES) {
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < layout->shape[0]; i++) {
+        const int kind = ((const uint8_t *)layout->buf)[i];
+        const int needs_case = kind == PART_CASE1 || kind == PART_RESULT1 ? 2
+                               : kind == PART_CASE0 || kind == PART_RESULT0 ? 1 : 0;
+        if (kind >= PART_KINDS || needs_case > cases) {
+            return -1;
+        }
+        room += part_room[kind];
+    }
+    return room;
+}
+
+PyDoc_STRVAR(substitution_rows_doc,
+"substitution_rows(words, sample_ids, cases, source_layout, target_layout, source_offsets,\n"
+"                  target_offsets) -> (bytearray, bytearray)\n\n"
+"The token ids of the sources and targets of substitution examples: for each row of the uint32\n"
+"matrix `words` (rows, at least 59 + 45 * cases words after the symbol draw), the draw of\n"
+"substitution.SubstitutionDraw with `cases` (1 or 2) cases over the row's 68 sample token ids\n"
+"(the C-ordered int32 matrix `sample_ids`), laid out as the part codes of `source_layout` and\n"
+"`target_layout` (bytes: substitution.LAYOUT_CODES). Writes each row's end to the int64\n"
+"offsets (rows + 1 entries, offsets[0] = 0) and returns the int32 ids, rows end to end.");
+
+static PyObject *
+substitution_rows(PyObject *Py_UNUSED(self), PyObject *args)
+{
+    PyObject *words_obj, *ids_obj, *layout_objs[2], *offsets_objs[2];
+    int cases;
+    if (!PyArg_ParseTuple(args, "OOiOOOO:substitution_rows", &words_obj, &ids_obj, &cases,
+                          &layout_objs[0], &layout_objs[1], &offsets_objs[0], &offsets_objs[1])) {
+        return NULL;
+    }
+    if (cases < 1 || cases > SUB_MAX_CASES) {
+        PyErr_Format(PyExc_ValueError, "cases must be 1 or 2; got %d", cases);
+        return NULL;
+    }
+    Py_buffer views[6];
+    const BufferSpec specs[6] = {
+        {words_obj, PyBUF_STRIDES, 2, 4, "BHILQN", "words"},
+        {ids_obj, PyBUF_C_CONTIGUOUS, 2, 4, "bhilqn", "sample_ids"},
+        {layout_objs[0], PyBUF_C_CONTIGUOUS, 1, 1, "bBc", "source_layout"},
+        {layout_objs[1], PyBUF_C_CONTIGUOUS, 1, 1, "bBc", "target_layout"},
+        {offsets_objs[0], PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE, 1, 8, "bhilqn", "source_offsets"},
+        {offsets_objs[1], PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE, 1, 8, "bhilqn", "target_offsets"},
+    };
+    if (get_buffers(specs, views, 6) < 0) {
+        return NULL;
+    }
+    PyObject *texts[2] = {NULL, NULL}, *result = NULL;
+    const Py_buffer *words = &views[0], *sample = &views[1];
+    const Py_ssize_t rows = words->shape[0];
+    if (words->shape[1] < SUB_RULE_SLOTS + cases * SUB_CASE_SLOTS) {
+        PyErr_Format(PyExc_ValueError, "words must have at least %d columns for %d cases; got %zd",
+                     SUB_RULE_SLOTS + cases * SUB_CASE_SLOTS, cases, words->shape[1]);
+        goto done;
+    }
+    if (sample->shape[0] != rows || sample->shape[1] != SAMPLE_SYMBOLS ||
+        views[4].shape[0] != rows + 1 || views[5].shape[0] != rows + 1) {
+        PyErr_SetString(PyExc_ValueError, "sample_ids must be (rows, 68) and the offsets have "
+                                          "rows + 1 entries, for the rows of words");
+        goto done;
+    }
+    Py_ssize_t room[2];
+    for (int side = 0; side < 2; side++) {
+        room[side] = layout_room(&views[2 + side], cases);
+        if (room[side] < 0) {
+            PyErr_Format(PyExc_ValueError, "a layout holds at most %d codes, each below %d and "
+                                           "naming a part of the %d drawn cases",
+                         MAX_LAYOUT_CODES, PART_KINDS, cases);
+            goto done;
+        }
+        /* The room of every row, and the ids a last value may copy past the end. */
+        if (rows > 0 && room[side] > (PY_SSIZE_T_MAX / 4 - SUB_MAX_VALUE) / rows) {
+            PyErr_SetString(PyExc_OverflowError, "too many rows");
+            goto done;
+        }
+        texts[side] = PyByteArray_FromStringAndSize(
+            NULL, (rows * room[side] + SUB_MAX_VALUE) * (Py_ssize_t)sizeof(int32_t));
+        if (texts[side] == NULL) {
+            goto done;
+        }
+    }
+    int32_t *out[2] = {(int32_t *)PyByteArray_AS_STRING(texts[0]),
+                       (int32_t *)PyByteArray_AS_STRING(texts[1])};
+    int64_t *offsets[2] = {views[4].buf, views[5].buf};
+    /* The codes checked by layout_room, copied: the loop must not read them again. */
+    uint8_t layout[2][MAX_LAYOUT_CODES];
+    const Py_ssize_t n_codes[2] = {views[2].shape[0], views[3].shape[0]};
+    memcpy(layout[0], views[2].buf, (size_t)n_codes[0]);
+    memcpy(layout[1], views[3].buf, (size_t)n_codes[1]);
+    Py_ssize_t at[2] = {0, 0};
+    Py_BEGIN_ALLOW_THREADS
+    SubstitutionRow draw;
+    offsets[0][0] = offsets[1][0] = 0;
+    for (Py_ssize_t r = 0; r < rows; r++) {
+        draw.ids = (const int32_t *)sample->buf + r * SAMPLE_SYMBOLS;
+        draw_substitution((const char *)words->buf + r * words->strides[0], words->strides[1],
+                          cases, &draw);
+        for (int side = 0; side < 2; side++) {
+            for (Py_ssize_t i = 0; i < n_codes[side]; i++) {
+                at[side] += write_substitution_part(&draw, layout[side][i], out[side] + at[side]);
+            }
+            offsets[side][r + 1] = at[side];
+        }
+    }
+    Py_END_ALLOW_THREADS
+    for (int side = 0; side < 2; side++) {
+        if (cut_bytearray(&texts[side], at[side] * (Py_ssize_t)sizeof(int32_t)) < 0) {
+            goto done;
+        }
+    }
+    result = PyTuple_Pack(2, texts[0], texts[1]);
+done:
+    Py_XDECREF(texts[0]);
+    Py_XDECREF(texts[1]);
+    release_buffers(views, 6);
+    return result;
+}
+
+/* ---- rewrite_rows, multistep_rows --------------------------------------------------------- */
+
+/* The draws of rewrite.py: their constants and where each draw reads its word. */
+#define RW_MAX_LENGTH 50 /* family 2 */
+#define RW_MAX_SPAN 20
+#define RW_MAX_RIGHT 40
+#define RW_STRING_WORD 1
+#define RW_SHUFFLE_WORD (RW_STRING_WORD + RW_MAX_LENGTH)
+#define RW_SPAN_WORD (RW_SHUFFLE_WORD + RW_MAX_LENGTH - 1)
+#define RW_START_WORD (RW_SPAN_WORD + 1)
+#define RW_COUNT_WORD (RW_START_WORD + 1)
+#define RW_MATH_WORD (RW_COUNT_WORD + 1)
+#define RW_RIGHT_SHUFFLE_WORD (RW_MATH_WORD + 20)
+#define RW_SLOTS (RW_RIGHT_SHUFFLE_WORD + RW_MAX_RIGHT - 1)
+#define MS_MAX_START 25 /* family 3 */
+#define MS_MAX_SPAN 7
+#define MS_MAX_MATH 7
+#define MS_RIGHT_WIDTH (MS_MAX_MATH + MS_MAX_SPAN)
+#define MS_STRING_WORD 1
+#define MS_SHUFFLE_WORD (MS_STRING_WORD + MS_MAX_START)
+#define MS_STEPS_WORD (MS_SHUFFLE_WORD + MS_MAX_START - 1)
+#define MS_START_SLOTS (MS_STEPS_WORD + 1)
+#define MS_STEP_SLOTS (3 + MS_MAX_MATH + MS_RIGHT_WIDTH - 1)
+#define MS_MAX_STEPS 100 /* config.MAX_STEPS_LIMIT */
+#define MS_MAX_STRING (MS_MAX_START + MS_MAX_MATH * MS_MAX_STEPS)
+#define HEADER_ROOM (3 + 24 + STRING_COUNT + 1 + MATH_COUNT + 1)
+
+/* Python's round(1.5 * n), half to even (rewrite.ROUND_1_5). */
+static const uint8_t round_1_5[21] = {0,  2,  3,  4,  6,  8,  9,  10, 12, 14, 15,
+                                      16, 18, 20, 21, 22, 24, 26, 27, 28, 30};
+
+#define ROW_WORD(i) read_u32(row + (Py_ssize_t)(i) * stride)
+
+/* rewrite.draw_string: n_math math then n_string string draws, shuffled; returns the length. */
+static int
+draw_rewrite_string(const char *row, Py_ssize_t stride, int n_math, int n_string, int width,
+                    int string_word, int shuffle_word, uint8_t *out)
+{
+    const int length = n_math + n_string;
+    for (int p = 0; p < length; p++) {
+        const uint32_t u = ROW_WORD(string_word + p);
+        out[p] = (uint8_t)(p < n_math ? MATH_START + below(u, MATH_COUNT)
+                                      : STRING_START + below(u, STRING_COUNT));
+    }
+    shuffle_prefix(out, length, width, row, stride, shuffle_word);
+    return length;
+}
+
+typedef struct {
+    int m, k, right_length;
+    uint8_t left[RW_MAX_SPAN];    /* rule symbols 0..k-1 for letters, math symbols as they are */
+    uint8_t right[RW_MAX_RIGHT];  /* the same, shuffled */
+    uint8_t letters[RW_MAX_SPAN]; /* the string symbol of each rule symbol */
+} RewriteRule;
+
+/* rewrite.abstract and rewrite.compose_right: the rule of the span `span[0 .. m)` with `count`
+ * math symbols `maths`, its right side (`right_width` wide) shuffled by the words from
+ * `shuffle_word`. Spans hold string and math symbols only, m <= RW_MAX_SPAN and
+ * count + m <= right_width <= RW_MAX_RIGHT. */
+static void
+make_rewrite_rule(const char *row, Py_ssize_t stride, const uint8_t *span, int m, int count,
+                  const uint8_t *maths, int shuffle_word, int right_width, RewriteRule *rule)
+{
+    int8_t rank[STRING_COUNT];
+    memset(rank, -1, sizeof rank);
+    int k = 0;
+    for (int p = 0; p < m; p++) {
+        const int symbol = span[p];
+        if (symbol >= STRING_START && symbol < MATH_START) {
+            if (rank[symbol - STRING_START] < 0) {
+                rank[symbol - STRING_START] = (int8_t)k;
+                rule->letters[k++] = (uint8_t)symbol;
+            }
+            rule->left[p] = (uint8_t)rank[symbol - STRING_START];
+        }
+        else {
+            rule->left[p] = (uint8_t)symbol;
+        }
+    }
+    const int length = count + k;
+    memcpy(rule->right, maths, (size_t)count);
+    for (int c = 0; c < k; c++) {
+        rule->right[count + c] = (uint8_t)c;
+    }
+    shuffle_prefix(rule->right, length, right_width, row, stride, shuffle_word);
+    rule->m = m;
+    rule->k = k;
+    rule->right_length = length;
+}
+
+/* Writers: each returns the ids written at `out`. */
+static int
+write_header(const int32_t *ids, int rule_symbols, int32_t *out)
+{
+    out[0] = TOKEN_UPPER;
+    memcpy(out + 1, ids, (size_t)rule_symbols * sizeof *out);
+    return 1 + rule_symbols + write_header_end(ids, out + 1 + rule_symbols);
+}
+
+static int
+write_symbols(const int32_t *ids, const uint8_t *symbols, int count, int32_t *out)
+{
+    for (int p = 0; p < count; p++) {
+        out[p] = ids[symbols[p]];
+    }
+    return count;
+}
+
+/* left -> right */
+static int
+write_rule(const int32_t *ids, const RewriteRule *rule, int32_t *out)
+{
+    int n = write_symbols(ids, rule->left, rule->m, out);
+    out[n++] = TOKEN_ARROW;
+    return n + write_symbols(ids, rule->right, rule->right_length, out + n);
+}
+
+/* The string with string[start .. start + m) replaced by the right side, each rule symbol
+ * turned back into its letter, as sample indices. */
+static int
+rewrite_string(const uint8_t *string, int length, int start, const RewriteRule *rule,
+               uint8_t *out)
+{
+    memcpy(out, string, (size_t)start);
+    int n = start;
+    for (int p = 0; p < rule->right_length; p++) {
+        const int symbol = rule->right[p];
+        out[n++] = symbol < RULE_SYMBOLS_COUNT ? rule->letters[symbol] : (uint8_t)symbol;
+    }
+    memcpy(out + n, string + start + rule->m, (size_t)(length - start - rule->m));
+    return n + length - start - rule->m;
+}
+
+/* Get the buffers of a rewrite kernel: words, sample_ids and the two offsets. */
+static int
+get_rewrite_buffers(PyObject *const *objs, Py_buffer *views, Py_ssize_t min_words,
+                    Py_ssize_t *rows)
+{
+    const BufferSpec specs[4] = {
+        {objs[0], PyBUF_STRIDES, 2, 4, "BHILQN", "words"},
+        {objs[1], PyBUF_C_CONTIGUOUS, 2, 4, "bhilqn", "sample_ids"},
+        {objs[2], PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE, 1, 8, "bhilqn", "source_offsets"},
+        {objs[3], PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE, 1, 8, "bhilqn", "target_offsets"},
+    };
+    if (get_buffers(specs, views, 4) < 0) {
+        return -1;
+    }
+    *rows = views[0].shape[0];
+    if (views[0].shape[1] < min_words) {
+        PyErr_Format(PyExc_ValueError, "words must have at least %zd columns; got %zd",
+                     min_words, views[0].shape[1]);
+    }
+    else if (views[1].shape[0] != *rows || views[1].shape[1] != SAMPLE_SYMBOLS ||
+             views[2].shape[0] != *rows + 1 || views[3].shape[0] != *rows + 1) {
+        PyErr_SetString(PyExc_ValueError, "sample_ids must be (rows, 68) and the offsets have "
+                                          "rows + 1 entries, for the rows of words");
+    }
+    else {
+        return 0;
+    }
+    release_buffers(views, 4);
+    return -1;
+}
+
+/* Two bytearrays of `room` int32 ids each, or -1 with an exception set. */
+static int
+new_id_buffers(const int64_t room[2], PyObject *buffers[2])
+{
+    for (int side = 0; side < 2; side++) {
+        if (room[side] < 0 || room[side] > PY_SSIZE_T_MAX / 4) {
+            PyErr_SetString(PyExc_OverflowError, "too many rows");
+            return -1;
+        }
+        buffers[side] = PyByteArray_FromStringAndSize(NULL, (Py_ssize_t)room[side] * 4);
+        if (buffers[side] == NULL) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Cut the two bytearrays to the ids written and return them as a tuple (NULL on error). */
+static PyObject *
+finish_id_buffers(PyObject *buffers[2], const int64_t written[2])
+{
+    for (int side = 0; side < 2; side++) {
+        if (cut_bytearray(&buffers[side], (Py_ssize_t)written[side] * 4) < 0) {
+            return NULL;
+        }
+    }
+    return PyTuple_Pack(2, buffers[0], buffers[1]);
+}
+
+#define RW_ROOM (HEADER_ROOM + RW_MAX_LENGTH + 1 + 2 * (RW_MAX_LENGTH + RW_MAX_RIGHT) + 1)
+
+PyDoc_STRVAR(rewrite_rows_doc,
+"rewrite_rows(words, sample_ids, induct, source_offsets, target_offsets)\n"
+"    -> (bytearray, bytearray)\n\n"
+"The token ids of single-step rewrite examples: for each row of the uint32 matrix `words`\n"
+"(rows, at least 162 words after the symbol draw), the draw of rewrite.RewriteDraw over the row's\n"
+"68 sample token ids (the C-ordered int32 matrix `sample_ids`), laid out as rewrite.rewrite, or\n"
+"rewrite.induct_rewrite where `induct` is true. Writes each row's end to the int64 offsets\n"
+"(rows + 1 entries, offsets[0] = 0) and returns the int32 ids, rows end to end.");
+
+static PyObject *
+rewrite_rows(PyObject *Py_UNUSED(self), PyObject *args)
+{
+    PyObject *objs[4];
+    int induct;
+    if (!PyArg_ParseTuple(args, "OOpOO:rewrite_rows", &objs[0], &objs[1], &induct, &objs[2],
+                          &objs[3])) {
+        return NULL;
+    }
+    Py_buffer views[4];
+    Py_ssize_t rows;
+    if (get_rewrite_buffers(objs, views, RW_SLOTS, &rows) < 0) {
+        return NULL;
+    }
+    PyObject *buffers[2] = {NULL, NULL}, *result = NULL;
+    const int64_t room[2] = {(int64_t)rows * RW_ROOM, (int64_t)rows * RW_ROOM};
+    if ((rows > 0 && rows > INT64_MAX / RW_ROOM) || new_id_buffers(room, buffers) < 0) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_OverflowError, "too many rows");
+        }
+        goto done;
+    }
+    int32_t *out[2] = {(int32_t *)PyByteArray_AS_STRING(buffers[0]),
+                       (int32_t *)PyByteArray_AS_STRING(buffers[1])};
+    int64_t *offsets[2] = {views[2].buf, views[3].buf};
+    int64_t at[2] = {0, 0};
+    const Py_ssize_t stride = views[0].strides[1];
+    Py_BEGIN_ALLOW_THREADS
+    offsets[0][0] = offsets[1][0] = 0;
+    for (Py_ssize_t r = 0; r < rows; r++) {
+        const char *row = (const char *)views[0].buf + r * views[0].strides[0];
+        const int32_t *ids = (const int32_t *)views[1].buf + r * SAMPLE_SYMBOLS;
+        uint8_t string[RW_MAX_LENGTH], maths[20], rewritten[RW_MAX_LENGTH + RW_MAX_RIGHT];
+        const int n = 10 + (int)below(ROW_WORD(0), 11);
+        const int length = draw_rewrite_string(row, stride, round_1_5[n], n, RW_MAX_LENGTH,
+                                               RW_STRING_WORD, RW_SHUFFLE_WORD, string);
+        const int m = 5 + (int)below(ROW_WORD(RW_SPAN_WORD), 16);
+        const int start = (int)below(ROW_WORD(RW_START_WORD), (uint32_t)(length - m + 1));
+        const int count = 5 + (int)below(ROW_WORD(RW_COUNT_WORD), 16);
+        for (int p = 0; p < count; p++) {
+            maths[p] = (uint8_t)(MATH_START + below(ROW_WORD(RW_MATH_WORD + p), MATH_COUNT));
+        }
+        RewriteRule rule;
+        make_rewrite_rule(row, stride, string + start, m, count, maths, RW_RIGHT_SHUFFLE_WORD,
+                          RW_MAX_RIGHT, &rule);
+        const int new_length = rewrite_string(string, length, start, &rule, rewritten);
+        int32_t *source = out[0] + at[0], *target = out[1] + at[1];
+        int s = write_header(ids, rule.k, source), t = 0;
+        if (induct) {
+            s += write_symbols(ids, string, length, source + s);
+            source[s++] = TOKEN_SPACE;
+            s += write_symbols(ids, rewritten, new_length, source + s);
+            t += write_rule(ids, &rule, target);
+        }
+        else {
+            s += write_rule(ids, &rule, source + s);
+            source[s++] = TOKEN_SPACE;
+            s += write_symbols(ids, string, length, source + s);
+            t += write_symbols(ids, rewritten, new_length, target);
+        }
+        at[0] += s;
+        at[1] += t;
+        offsets[0][r + 1] = at[0];
+        offsets[1][r + 1] = at[1];
+    }
+    Py_END_ALLOW_THREADS
+    result = finish_id_buffers(buffers, at);
+done:
+    Py_XDECREF(buffers[0]);
+    Py_XDECREF(buffers[1]);
+    release_buffers(views, 4);
+    return result;
+}
+
+/* The room of one multi-step row of `steps` steps: its source, and its target (`easy`: every
+ * string after a step, each followed by a space). */
+static int64_t
+multistep_room(int steps, int side, int easy)
+{
+    if (side == 0) {
+        return HEADER_ROOM + (int64_t)steps * (MS_MAX_SPAN + 1 + MS_RIGHT_WIDTH + 1) + MS_MAX_START;
+    }
+    if (!easy) {
+        return MS_MAX_START + (int64_t)MS_MAX_MATH * steps;
+    }
+    return (int64_t)steps * (MS_MAX_START + 1) + (int64_t)MS_MAX_MATH * steps * (steps + 1) / 2;
+}
+
+PyDoc_STRVAR(multistep_rows_doc,
+"multistep_rows(words, sample_ids, min_steps, max_steps, easy, source_offsets, target_offsets)\n"
+"    -> (bytearray, bytearray)\n\n"
+"The token ids of multi-step rewrite examples: for each row of the uint32 matrix `words` (rows,\n"
+"at least 51 + 23 * max_steps words after the symbol draw), the draw of rewrite.MultistepDraw\n"
+"over the row's 68 sample token ids (the C-ordered int32 matrix `sample_ids`), laid out as\n"
+"rewrite.rewrite_multistep, or rewrite.rewrite_multistep_easy where `easy` is true;\n"
+"1 <= min_steps <= max_steps <= 100. Writes each row's end to the int64 offsets (rows + 1\n"
+"entries, offsets[0] = 0) and returns the int32 ids, rows end to end.");
+
+static PyObject *
+multistep_rows(PyObject *Py_UNUSED(self), PyObject *args)
+{
+    PyObject *objs[4];
+    int min_steps, max_steps, easy;
+    if (!PyArg_ParseTuple(args, "OOiipOO:multistep_rows", &objs[0], &objs[1], &min_steps,
+                          &max_steps, &easy, &objs[2], &objs[3])) {
+        return NULL;
+    }
+    if (min_steps < 1 || max_steps < min_steps || max_steps > MS_MAX_STEPS) {
+        PyErr_Format(PyExc_ValueError,
+                     "steps must satisfy 1 <= min_steps <= max_steps <= %d; got %d and %d",
+                     MS_MAX_STEPS, min_steps, max_steps);
+        return NULL;
+    }
+    Py_buffer views[4];
+    Py_ssize_t rows;
+    if (get_rewrite_buffers(objs, views, MS_START_SLOTS + (Py_ssize_t)MS_STEP_SLOTS * max_steps,
+                            &rows) < 0) {
+        return NULL;
+    }
+    PyObject *buffers[2] = {NULL, NULL}, *result = NULL;
+    const Py_ssize_t stride = views[0].strides[1];
+    const uint32_t step_choices = (uint32_t)(max_steps - min_steps + 1);
+    /* Pass 1: the room of every row from its step count (pass 2 checks it again). */
+    int64_t room[2] = {0, 0};
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t r = 0; r < rows; r++) {
+        const char *row = (const char *)views[0].buf + r * views[0].strides[0];
+        const int steps = min_steps + (int)below(ROW_WORD(MS_STEPS_WORD), step_choices);
+        room[0] += multistep_room(steps, 0, easy);
+        room[1] += multistep_room(steps, 1, easy);
+    }
+    Py_END_ALLOW_THREADS
+    if (new_id_buffers(room, buffers) < 0) {
+        goto done;
+    }
+    int32_t *out[2] = {(int32_t *)PyByteArray_AS_STRING(buffers[0]),
+                       (int32_t *)PyByteArray_AS_STRING(buffers[1])};
+    int64_t *offsets[2] = {views[2].buf, views[3].buf};
+    int64_t at[2] = {0, 0};
+    int bad = 0;
+    Py_BEGIN_ALLOW_THREADS
+    uint8_t start_string[MS_MAX_START], strings[2][MS_MAX_STRING], maths[MS_MAX_MATH];
+    offsets[0][0] = offsets[1][0] = 0;
+    for (Py_ssize_t r = 0; r < rows; r++) {
+        const char *row = (const char *)views[0].buf + r * views[0].strides[0];
+        const int32_t *ids = (const int32_t *)views[1].buf + r * SAMPLE_SYMBOLS;
+        const int n = 5 + (int)below(ROW_WORD(0), 6);
+        const int start_length = draw_rewrite_string(
+            row, stride, n, round_1_5[n], MS_MAX_START, MS_STRING_WORD, MS_SHUFFLE_WORD,
+            start_string);
+        const int steps = min_steps + (int)below(ROW_WORD(MS_STEPS_WORD), step_choices);
+        if (multistep_room(steps, 0, easy) > room[0] - at[0] ||
+            multistep_room(steps, 1, easy) > room[1] - at[1]) {
+            bad = 1; /* the words changed since pass 1 */
+            break;
+        }
+        int32_t *source = out[0] + at[0], *target = out[1] + at[1];
+        int s = write_header(ids, RULE_SYMBOLS_COUNT, source), t = 0;
+        memcpy(strings[0], start_string, (size_t)start_length);
+        int length = start_length, current = 0;
+        for (int step = 0; step < steps; step++) {
+            const int base = MS_START_SLOTS + step * MS_STEP_SLOTS;
+            const int drawn = 3 + (int)below(ROW_WORD(base), 5);
+            const int m = drawn < length ? drawn : length; /* never longer than the string */
+            const int start = (int)below(ROW_WORD(base + 1), (uint32_t)(length - m + 1));
+            const int count = 3 + (int)below(ROW_WORD(base + 2), 5);
+            for (int p = 0; p < count; p++) {
+                maths[p] = (uint8_t)(MATH_START + below(ROW_WORD(base + 3 + p), MATH_COUNT));
+            }
+            RewriteRule rule;
+            make_rewrite_rule(row, stride, strings[current] + start, m, count, maths,
+                              base + 3 + MS_MAX_MATH, MS_RIGHT_WIDTH, &rule);
+            s += write_rule(ids, &rule, source + s);
+            source[s++] = TOKEN_SPACE;
+            length = rewrite_string(strings[current], length, start, &rule, strings[!current]);
+            current = !current;
+            if (easy) {
+                t += write_symbols(ids, strings[current], length, target + t);
+                target[t] = TOKEN_SPACE;
+                t += step + 1 < steps;
+            }
+        }
+        s += write_symbols(ids, start_string, start_length, source + s);
+        if (!easy) {
+            t += write_symbols(ids, strings[current], length, target);
+        }
+        at[0] += s;
+        at[1] += t;
+        offsets[0][r + 1] = at[0];
+        offsets[1][r + 1] = at[1];
     }
     Py_END_ALLOW_THREADS
     if (bad) {
-        if (bad == 1) {
-            PyErr_Format(PyExc_ValueError, "a token id is outside [0, %zd)", n_tokens);
-        }
-        else if (bad == 3) {
-            PyErr_SetString(PyExc_RuntimeError, "the offsets changed while they were rendered");
-        }
-        else {
-            PyErr_SetString(PyExc_ValueError, "every width must be in 1..8");
-        }
+        PyErr_SetString(PyExc_RuntimeError, "the words changed while they were read");
         goto done;
     }
-    if (total > INT32_MAX) {
-        PyErr_SetString(PyExc_OverflowError,
-                        "the texts of one batch exceed 2**31 - 1 bytes (int32 offsets)");
-        goto done;
-    }
-    /* Pass 2: every token's 8 bytes are stored whole, so the buffer has 8 bytes to spare. */
-    const int64_t capacity = total + ENTRY_BYTES;
-    result = PyByteArray_FromStringAndSize(NULL, (Py_ssize_t)capacity);
-    if (result == NULL) {
-        goto done;
-    }
-    char *text = PyByteArray_AS_STRING(result);
-    int64_t at = 0;
-    Py_BEGIN_ALLOW_THREADS
-    text_offsets[0] = 0;
-    for (Py_ssize_t r = 0; r < rows && !bad; r++) {
-        const int64_t begin = offsets[r], end = offsets[r + 1];
-        if (begin < 0 || end < begin || end > n_ids) {
-            bad = 1;
-            break;
-        }
-        for (int64_t i = begin; i < end; i++) {
-            const int32_t id = ids[i];
-            if (id < 0 || id >= n_tokens || at < 0 || at > capacity - ENTRY_BYTES) {
-                bad = 1;
-                break;
-            }
-            memcpy(text + at, entries + (Py_ssize_t)id * ENTRY_BYTES, ENTRY_BYTES);
-            at += widths[id];
-        }
-        at -= end > begin;
-        text_offsets[r + 1] = (int32_t)(at < 0 ? 0 : at > total ? total : at);
-    }
-    Py_END_ALLOW_THREADS
-    if (bad || at != total) {
-        PyErr_SetString(PyExc_RuntimeError, "the inputs changed while they were rendered");
-        Py_CLEAR(result);
-        goto done;
-    }
-    if (PyByteArray_Resize(result, (Py_ssize_t)total) < 0) {
-        Py_CLEAR(result);
-    }
+    result = finish_id_buffers(buffers, at);
 done:
-    release_buffers(views, 5);
+    Py_XDECREF(buffers[0]);
+    Py_XDECREF(buffers[1]);
+    release_buffers(views, 4);
     return result;
 }
+
+#undef ROW_WORD
 
 /* ---- module ------------------------------------------------------------------------------- */
 
 static PyMethodDef methods[] = {
     {"row_words", row_words, METH_VARARGS, row_words_doc},
     {"sample_symbols", sample_symbols, METH_VARARGS, sample_symbols_doc},
-    {"symbol_ids", symbol_ids, METH_VARARGS, symbol_ids_doc},
-    {"join_prefixes", join_prefixes, METH_VARARGS, join_prefixes_doc},
-    {"shuffle_prefixes", shuffle_prefixes, METH_VARARGS, shuffle_prefixes_doc},
-    {"substitute_runs", substitute_runs, METH_VARARGS, substitute_runs_doc},
     {"pack_groups", pack_groups, METH_VARARGS, pack_groups_doc},
     {"render", render, METH_VARARGS, render_doc},
+    {"substitution_rows", substitution_rows, METH_VARARGS, substitution_rows_doc},
+    {"rewrite_rows", rewrite_rows, METH_VARARGS, rewrite_rows_doc},
+    {"multistep_rows", multistep_rows, METH_VARARGS, multistep_rows_doc},
     {NULL, NULL, 0, NULL},
 };
 

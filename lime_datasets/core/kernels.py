@@ -32,12 +32,11 @@ class Kernel:
 KERNELS = (
     Kernel("row_words", "rng"),
     Kernel("sample_symbols", "symbols"),
-    Kernel("symbol_ids", "sequences"),
-    Kernel("join_prefixes", "substitution"),
-    Kernel("shuffle_prefixes", "rng"),
-    Kernel("substitute_runs", "substitution"),
     Kernel("pack_groups", "sequences"),
     Kernel("render", "vocab"),
+    Kernel("substitution_rows", "substitution"),
+    Kernel("rewrite_rows", "rewrite"),
+    Kernel("multistep_rows", "rewrite"),
 )
 
 # The functions the package calls; an extension built from an older source lacks some.

@@ -28,13 +28,15 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from . import vocab
+from . import kernels, vocab
 from .rng import SlotReader, shuffle_prefixes, uniform_below, uniform_between
 from .sequences import (
     ID_DTYPE,
+    PackedRows,
     Part,
     in_rows,
     pack,
+    packed_rows,
     prefix,
     reorder_rows,
     runs,
@@ -416,7 +418,8 @@ class MultistepDraw:
         begin = (np.arange(steps)[:, None] * piece + [0, arrow, arrow + 1, right_end]).reshape(-1)
         return [
             *header(self.sample_ids, RULE_SYMBOLS),
-            *self._restore([runs(ids.reshape(rows, -1), begin, length.reshape(rows, -1))]),
+            *self._restore([runs(ids.reshape(rows, steps * piece), begin,
+                                 length.reshape(rows, steps * 4))]),
             prefix(symbol_ids(self.sample_ids, self.start_string), self.start_length),
         ]
 
@@ -448,3 +451,77 @@ def rewrite_multistep(draw: MultistepDraw) -> tuple[list[Part], list[Part]]:
 
 def rewrite_multistep_easy(draw: MultistepDraw) -> tuple[list[Part], list[Part]]:
     return draw.source(), draw.intermediates()
+
+
+def rewrite_rows(
+    words: np.ndarray, sample_ids: np.ndarray, induct: bool
+) -> tuple[PackedRows, PackedRows]:
+    """The source and target token rows of single-step rewrite examples, as packed parts.
+
+    ``words`` ``(rows, >= SLOTS)`` uint32 are each row's words after the symbol draw,
+    ``sample_ids`` ``(rows, 68)`` its sample's token ids; each row is the ``RewriteDraw`` laid out
+    as ``rewrite``, or as ``induct_rewrite`` where ``induct``. Runs the compiled kernel where there
+    is one (``kernels``), ``rewrite_rows_numpy`` otherwise.
+    """
+    return kernels.choose("rewrite_rows")(words, sample_ids, induct)
+
+
+def rewrite_rows_native(
+    words: np.ndarray, sample_ids: np.ndarray, induct: bool
+) -> tuple[PackedRows, PackedRows]:
+    """``rewrite_rows`` by the compiled kernel: draws, parts and packing in one pass."""
+    return _native_rows(kernels.native.rewrite_rows, words, sample_ids, induct)
+
+
+def rewrite_rows_numpy(
+    words: np.ndarray, sample_ids: np.ndarray, induct: bool
+) -> tuple[PackedRows, PackedRows]:
+    """``rewrite_rows`` in numpy: the parts of a ``RewriteDraw``, packed."""
+    layout = induct_rewrite if induct else rewrite
+    return _packed(layout(RewriteDraw(SlotReader(words), sample_ids)))
+
+
+def multistep_rows(
+    words: np.ndarray, sample_ids: np.ndarray, min_steps: int, max_steps: int, easy: bool
+) -> tuple[PackedRows, PackedRows]:
+    """The source and target token rows of multi-step rewrite examples, as packed parts.
+
+    ``words`` ``(rows, >= START_SLOTS + STEP_SLOTS * max_steps)`` uint32 are each row's words
+    after the symbol draw, ``sample_ids`` ``(rows, 68)`` its sample's token ids; each row is the
+    ``MultistepDraw`` of ``min_steps .. max_steps`` steps (at most ``MAX_STEPS_LIMIT``) laid out
+    as ``rewrite_multistep``, or as ``rewrite_multistep_easy`` where ``easy``. Runs the compiled
+    kernel where there is one (``kernels``), ``multistep_rows_numpy`` otherwise.
+    """
+    return kernels.choose("multistep_rows")(words, sample_ids, min_steps, max_steps, easy)
+
+
+def multistep_rows_native(
+    words: np.ndarray, sample_ids: np.ndarray, min_steps: int, max_steps: int, easy: bool
+) -> tuple[PackedRows, PackedRows]:
+    """``multistep_rows`` by the compiled kernel: draws, steps, parts and packing in one pass."""
+    return _native_rows(kernels.native.multistep_rows, words, sample_ids, min_steps, max_steps,
+                        easy)
+
+
+def multistep_rows_numpy(
+    words: np.ndarray, sample_ids: np.ndarray, min_steps: int, max_steps: int, easy: bool
+) -> tuple[PackedRows, PackedRows]:
+    """``multistep_rows`` in numpy: the parts of a ``MultistepDraw``, packed."""
+    layout = rewrite_multistep_easy if easy else rewrite_multistep
+    return _packed(layout(MultistepDraw(SlotReader(words), sample_ids, min_steps, max_steps)))
+
+
+def _native_rows(kernel, words: np.ndarray, sample_ids: np.ndarray, *options) -> tuple:
+    """Call a compiled rows kernel and wrap its source and target ids as packed parts."""
+    rows = words.shape[0]
+    offsets = np.empty(rows + 1, dtype=np.int64), np.empty(rows + 1, dtype=np.int64)
+    source, target = kernel(words, np.require(sample_ids, ID_DTYPE, "CA"), *options, *offsets)
+    return (
+        packed_rows(np.frombuffer(source, dtype=ID_DTYPE), offsets[0]),
+        packed_rows(np.frombuffer(target, dtype=ID_DTYPE), offsets[1]),
+    )
+
+
+def _packed(parts: tuple[list[Part], list[Part]]) -> tuple[PackedRows, PackedRows]:
+    source, target = parts
+    return packed_rows(*pack(source)), packed_rows(*pack(target))

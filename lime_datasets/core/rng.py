@@ -128,29 +128,9 @@ def shuffle_prefixes(values: np.ndarray, lengths: np.ndarray, words: np.ndarray)
     ``words`` has ``values.shape[1] - 1`` columns; column ``c`` drives the swap at position
     ``t = width - 1 - c`` (from the end down to 1), ``j = U[0, t]``. Rows shorter than ``t + 1``
     skip that step (``j = t``), so each row is an exact uniform permutation of its prefix and the
-    padding stays in place. Returns a new C-ordered array. Runs the compiled kernel for int64
-    ``values`` where there is one (``kernels``), ``shuffle_prefixes_numpy`` otherwise.
+    padding stays in place. Returns a new C-ordered array. It runs on the transpose, so a
+    ``values`` that is the transpose of a C-ordered array is the cheapest to pass.
     """
-    usable = values.dtype == np.int64 and values.shape[1] > 0
-    return kernels.choose("shuffle_prefixes", usable)(values, lengths, words)
-
-
-def shuffle_prefixes_native(
-    values: np.ndarray, lengths: np.ndarray, words: np.ndarray
-) -> np.ndarray:
-    """``shuffle_prefixes`` of int64 ``values`` by the compiled kernel."""
-    out = np.empty(values.shape, dtype=np.int64)
-    kernels.native.shuffle_prefixes(
-        values, np.asarray(lengths, dtype=np.int64), np.asarray(words, dtype=np.uint32), out
-    )
-    return out
-
-
-def shuffle_prefixes_numpy(
-    values: np.ndarray, lengths: np.ndarray, words: np.ndarray
-) -> np.ndarray:
-    """``shuffle_prefixes`` in numpy. It runs on the transpose, so a ``values`` that is the
-    transpose of a C-ordered array is the cheapest to pass."""
     rows, width = values.shape
     # Work on transposes, where a position of every row is one contiguous line, and address
     # ``out[j, r]`` as ``j * rows + r``.

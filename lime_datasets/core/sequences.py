@@ -29,6 +29,17 @@ class Part(NamedTuple):
     length: np.ndarray  # (rows, runs) tokens in each run; 0 = absent
 
 
+class PackedRows(Part):
+    """A part that is whole rows already packed: one run per row, the runs end to end over the
+    whole table (made by ``packed_rows``). ``pack`` of it alone returns its table as it is."""
+
+
+def packed_rows(ids: np.ndarray, offsets: np.ndarray) -> PackedRows:
+    """Rows ``ids[offsets[r] : offsets[r + 1]]`` (``offsets[0] == 0``, ``offsets[-1] ==
+    len(ids)``), as one part."""
+    return PackedRows(ids, offsets[:-1, None], np.diff(offsets)[:, None])
+
+
 def token(rows: int, token_id: int, present: np.ndarray | None = None) -> Part:
     """The structural token ``token_id`` in every row (or in the rows where ``present``)."""
     length = np.ones((rows, 1), dtype=np.intp)
@@ -79,6 +90,12 @@ def reorder_rows(part: Part, order: np.ndarray) -> Part:
 def pack(parts: list[Part]) -> tuple[np.ndarray, np.ndarray]:
     """Concatenate parts row by row: ``(flat_ids, offsets)`` with ``rows + 1`` offsets (the
     ``pack_groups`` of one group that makes every row, in order)."""
+    if len(parts) == 1 and isinstance(parts[0], PackedRows):
+        rows = parts[0].start.shape[0]
+        offsets = np.empty(rows + 1, dtype=np.int64)
+        offsets[:-1] = parts[0].start[:, 0]
+        offsets[-1] = parts[0].table.size
+        return parts[0].table, offsets
     return kernels.choose("pack_groups")([(parts, None)], parts[0].start.shape[0])
 
 
@@ -182,22 +199,8 @@ def symbol_ids(symbol_ids_row: np.ndarray, indices: np.ndarray) -> np.ndarray:
     """Token ids of sample indices: ``symbol_ids_row`` ``(rows, 68)``, ``indices`` ``(rows, ...)``.
 
     Negative indices (padding) map to the first symbol; callers leave them out of their runs.
-    Indices are below 68. Runs the compiled kernel for ``(rows, n)`` indices where there is one
-    (``kernels``), ``symbol_ids_numpy`` otherwise.
+    Indices are below 68.
     """
-    usable = indices.ndim == 2 and symbol_ids_row.dtype == ID_DTYPE
-    return kernels.choose("symbol_ids", usable)(symbol_ids_row, indices)
-
-
-def symbol_ids_native(symbol_ids_row: np.ndarray, indices: np.ndarray) -> np.ndarray:
-    """``symbol_ids`` of ``(rows, n)`` indices by the compiled kernel."""
-    out = np.empty(indices.shape, dtype=ID_DTYPE)
-    kernels.native.symbol_ids(symbol_ids_row, np.asarray(indices, dtype=np.int64), out)
-    return out
-
-
-def symbol_ids_numpy(symbol_ids_row: np.ndarray, indices: np.ndarray) -> np.ndarray:
-    """``symbol_ids`` in numpy."""
     rows, width = symbol_ids_row.shape
     base = (np.arange(rows, dtype=np.int64) * width).reshape((rows,) + (1,) * (indices.ndim - 1))
     return symbol_ids_row.ravel().take(base + np.maximum(indices, 0))

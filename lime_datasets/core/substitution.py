@@ -16,13 +16,25 @@ Entries of a rule are indices into the example's 68-symbol sample (``0..23`` rul
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 import numpy as np
 
 from . import kernels, vocab
 from .rng import SlotReader, shuffle_prefixes, uniform_below, uniform_between
-from .sequences import ID_DTYPE, Part, prefix, runs, span, symbol_ids, token
+from .sequences import (
+    ID_DTYPE,
+    PackedRows,
+    Part,
+    pack,
+    packed_rows,
+    prefix,
+    runs,
+    span,
+    symbol_ids,
+    token,
+)
 from .symbols import MATH_START, MATH_SYMBOLS, STRING_START, SYMBOLS_PER_EXAMPLE
 
 MIN_RULE_SYMBOLS, MAX_RULE_SYMBOLS = 3, 5  # k
@@ -121,7 +133,7 @@ class SubstitutionDraw:
         length = np.zeros((rows, MAX_RULE_SYMBOLS, 3), dtype=np.intp)
         length[:, :, 0] = 3 * used
         length[:, :, 2] = used * (1 + (np.arange(MAX_RULE_SYMBOLS) < last_used[:, None]))
-        return entry_ids.reshape(rows, -1), length
+        return entry_ids.reshape(rows, len(self.cases) * MAX_RULE_SYMBOLS * _ENTRY_WIDTH), length
 
     def case_part(self, which: int) -> Part:
         """``A : [ v v ] , B : [ v v v ]`` over the used rule symbols, in header order."""
@@ -129,7 +141,7 @@ class SubstitutionDraw:
         length = shared_length.copy()
         length[:, :, 1] = self.used * self.cases[which][0]
         begin = which * MAX_RULE_SYMBOLS * _ENTRY_WIDTH + _ENTRY_RUN_BEGINS
-        return runs(table, begin, length.reshape(self.rows, -1))
+        return runs(table, begin, length.reshape(self.rows, 3 * MAX_RULE_SYMBOLS))
 
     @functools.cached_property
     def _result_table(self) -> np.ndarray:
@@ -162,38 +174,9 @@ def join_prefixes(
     the first ``second_length[r]`` of ``second``, then ``-1``, as int64.
 
     ``first`` and ``second`` have at least one column; the lengths must lie in
-    ``[0, first.shape[1]]`` and ``[0, second.shape[1]]`` and fit the width together. Runs the
-    compiled kernel where there is one (``kernels``), ``join_prefixes_numpy`` otherwise.
+    ``[0, first.shape[1]]`` and ``[0, second.shape[1]]`` and fit the width together. Returns the
+    transpose of a C-ordered array, the layout ``shuffle_prefixes`` works on.
     """
-    return kernels.choose("join_prefixes")(first, first_length, second, second_length, width)
-
-
-def join_prefixes_native(
-    first: np.ndarray,
-    first_length: np.ndarray,
-    second: np.ndarray,
-    second_length: np.ndarray,
-    width: int,
-) -> np.ndarray:
-    """``join_prefixes`` by the compiled kernel (C-ordered)."""
-    out = np.empty((first.shape[0], width), dtype=np.int64)
-    as_int64 = functools.partial(np.asarray, dtype=np.int64)
-    kernels.native.join_prefixes(
-        as_int64(first), as_int64(first_length), as_int64(second), as_int64(second_length), -1,
-        out,
-    )
-    return out
-
-
-def join_prefixes_numpy(
-    first: np.ndarray,
-    first_length: np.ndarray,
-    second: np.ndarray,
-    second_length: np.ndarray,
-    width: int,
-) -> np.ndarray:
-    """``join_prefixes`` in numpy. Returns the transpose of a C-ordered array, the layout
-    ``shuffle_prefixes_numpy`` works on."""
     rows = first.shape[0]
     # Built transposed, a position of every row per line: long, cheap broadcasts.
     position = np.arange(width)[:, None]
@@ -220,47 +203,8 @@ def substitute_runs(
     Entry ``s`` of row ``r`` of ``rule`` ``(rows, width)``, where ``0 <= s < symbols``
     (``value_lengths`` is ``(rows, symbols)``), becomes the run of ``value_lengths[r, s]`` ids at
     ``value_base + (r * symbols + s) * value_width``; any other entry at position ``p``, the run
-    of one id (none where ``p >= rule_length[r]``) at ``rule_base + r * width + p``. Runs the
-    compiled kernel where there is one (``kernels``), ``substitute_runs_numpy`` otherwise.
+    of one id (none where ``p >= rule_length[r]``) at ``rule_base + r * width + p``.
     """
-    return kernels.choose("substitute_runs")(
-        rule, rule_length, value_lengths, value_width, value_base, rule_base
-    )
-
-
-def substitute_runs_native(
-    rule: np.ndarray,
-    rule_length: np.ndarray,
-    value_lengths: np.ndarray,
-    value_width: int,
-    value_base: int,
-    rule_base: int,
-) -> tuple[np.ndarray, np.ndarray]:
-    """``substitute_runs`` by the compiled kernel."""
-    start = np.empty(rule.shape, dtype=np.int64)
-    length = np.empty(rule.shape, dtype=np.int64)
-    kernels.native.substitute_runs(
-        np.asarray(rule, dtype=np.int64),
-        np.asarray(rule_length, dtype=np.int64),
-        np.asarray(value_lengths, dtype=np.int64),
-        value_width,
-        value_base,
-        rule_base,
-        start,
-        length,
-    )
-    return start, length
-
-
-def substitute_runs_numpy(
-    rule: np.ndarray,
-    rule_length: np.ndarray,
-    value_lengths: np.ndarray,
-    value_width: int,
-    value_base: int,
-    rule_base: int,
-) -> tuple[np.ndarray, np.ndarray]:
-    """``substitute_runs`` in numpy."""
     rows, width = rule.shape
     symbols = value_lengths.shape[1]
     is_value = (rule >= 0) & (rule < symbols)
@@ -275,52 +219,87 @@ def substitute_runs_numpy(
     return start, run_lengths.astype(np.int64, copy=False)
 
 
-def _space(draw: SubstitutionDraw) -> Part:
-    return token(draw.rows, vocab.SPACE)
+@dataclasses.dataclass(frozen=True)
+class Layout:
+    """Which parts a task's source (after the header) and target hold, in order: ``"rule"``,
+    ``"space"``, ``"case0"``, ``"case1"``, ``"result0"``, ``"result1"`` (the digit: which case)."""
+
+    source: tuple[str, ...]
+    target: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        allowed = [name for name in LAYOUT_CODES if name != "header"]
+        for side in ("source", "target"):
+            for name in getattr(self, side):
+                if name not in allowed:
+                    raise ValueError(
+                        f"Layout.{side} parts must be among {', '.join(allowed)}; got {name!r}"
+                    )
+
+    def codes(self) -> tuple[bytes, bytes]:
+        """The source (header first) and target as the compiled kernel's part codes."""
+        return (
+            bytes(LAYOUT_CODES[part] for part in ("header", *self.source)),
+            bytes(LAYOUT_CODES[part] for part in self.target),
+        )
 
 
-def deduct(draw: SubstitutionDraw) -> tuple[list[Part], list[Part]]:
-    return [*draw.header(), draw.rule_part(), _space(draw), draw.case_part(0)], [
-        draw.result_part(0)
-    ]
+# The parts of a layout, as the compiled kernel numbers them.
+LAYOUT_CODES = {"header": 0, "rule": 1, "space": 2, "case0": 3, "case1": 4, "result0": 5,
+                "result1": 6}
+
+DEDUCT = Layout(("rule", "space", "case0"), ("result0",))
+ABDUCT = Layout(("rule", "space", "result0"), ("case0",))
+INDUCT = Layout(("result0", "space", "case0"), ("rule",))
+INDUCT_V2 = Layout(("result0",), ("case0", "space", "rule"))
+INDUCT_V3 = Layout(("result0", "space", "result1"), ("rule",))
+INDUCT_HARD = Layout(("result0",), ("rule",))
+INDUCT_V2_DOUBLE = Layout(
+    ("result0", "space", "result1"), ("case0", "space", "case1", "space", "rule")
+)
 
 
-def abduct(draw: SubstitutionDraw) -> tuple[list[Part], list[Part]]:
-    return [*draw.header(), draw.rule_part(), _space(draw), draw.result_part(0)], [
-        draw.case_part(0)
-    ]
+def substitution_rows(
+    words: np.ndarray, sample_ids: np.ndarray, cases: int, layout: Layout
+) -> tuple[PackedRows, PackedRows]:
+    """The source and target token rows of substitution examples, as packed parts.
+
+    ``words`` ``(rows, >= slots(cases))`` uint32 are each row's words after the symbol draw,
+    ``sample_ids`` ``(rows, 68)`` its sample's token ids; each row is the ``SubstitutionDraw``
+    of ``cases`` cases (1 or 2) laid out as ``layout`` (the source after the header). Runs the
+    compiled kernel where there is one (``kernels``), ``substitution_rows_numpy`` otherwise.
+    """
+    return kernels.choose("substitution_rows")(words, sample_ids, cases, layout)
 
 
-def induct(draw: SubstitutionDraw) -> tuple[list[Part], list[Part]]:
-    return [*draw.header(), draw.result_part(0), _space(draw), draw.case_part(0)], [
-        draw.rule_part()
-    ]
+def substitution_rows_native(
+    words: np.ndarray, sample_ids: np.ndarray, cases: int, layout: Layout
+) -> tuple[PackedRows, PackedRows]:
+    """``substitution_rows`` by the compiled kernel: draws, parts and packing in one pass."""
+    rows = words.shape[0]
+    source_offsets = np.empty(rows + 1, dtype=np.int64)
+    target_offsets = np.empty(rows + 1, dtype=np.int64)
+    source, target = kernels.native.substitution_rows(
+        words, np.require(sample_ids, ID_DTYPE, "CA"), cases, *layout.codes(), source_offsets,
+        target_offsets,
+    )
+    return (
+        packed_rows(np.frombuffer(source, dtype=ID_DTYPE), source_offsets),
+        packed_rows(np.frombuffer(target, dtype=ID_DTYPE), target_offsets),
+    )
 
 
-def induct_v2(draw: SubstitutionDraw) -> tuple[list[Part], list[Part]]:
-    return [*draw.header(), draw.result_part(0)], [
-        draw.case_part(0),
-        _space(draw),
-        draw.rule_part(),
-    ]
-
-
-def induct_v3(draw: SubstitutionDraw) -> tuple[list[Part], list[Part]]:
-    source = [*draw.header(), draw.result_part(0), _space(draw), draw.result_part(1)]
-    return source, [draw.rule_part()]
-
-
-def induct_hard(draw: SubstitutionDraw) -> tuple[list[Part], list[Part]]:
-    return [*draw.header(), draw.result_part(0)], [draw.rule_part()]
-
-
-def induct_v2_double(draw: SubstitutionDraw) -> tuple[list[Part], list[Part]]:
-    source = [*draw.header(), draw.result_part(0), _space(draw), draw.result_part(1)]
-    target = [
-        draw.case_part(0),
-        _space(draw),
-        draw.case_part(1),
-        _space(draw),
-        draw.rule_part(),
-    ]
-    return source, target
+def substitution_rows_numpy(
+    words: np.ndarray, sample_ids: np.ndarray, cases: int, layout: Layout
+) -> tuple[PackedRows, PackedRows]:
+    """``substitution_rows`` in numpy: the parts of a ``SubstitutionDraw``, packed."""
+    draw = SubstitutionDraw(SlotReader(words), sample_ids, cases)
+    parts = {
+        "rule": draw.rule_part,
+        "space": lambda: token(draw.rows, vocab.SPACE),
+        **{f"case{which}": functools.partial(draw.case_part, which) for which in range(cases)},
+        **{f"result{which}": functools.partial(draw.result_part, which) for which in range(cases)},
+    }
+    source = pack([*draw.header(), *(parts[name]() for name in layout.source)])
+    target = pack([parts[name]() for name in layout.target])
+    return packed_rows(*source), packed_rows(*target)

@@ -142,13 +142,12 @@ def render_native(ids: np.ndarray, offsets: np.ndarray, vocab_size: int) -> pa.S
     entries, widths = _token_entries(vocab_size)
     rows = len(offsets) - 1
     text_offsets = np.empty(rows + 1, dtype=np.int32)
-    text = kernels.native.render(
-        np.require(ids, np.int32, "CA"),  # C-ordered and aligned, as the kernel reads them
-        np.require(offsets, np.int64, "CA"),
-        entries,
-        widths,
-        text_offsets,
+    ids = np.require(ids, np.int32, "CA")  # C-ordered and aligned, as the kernel reads them
+    text = np.empty(_ENTRY_BYTES * (len(ids) + 1), dtype=np.uint8)  # room for 8 bytes a token
+    size = kernels.native.render(
+        ids, np.require(offsets, np.int64, "CA"), entries, widths, text_offsets, text
     )
+    text.resize(size, refcheck=False)  # in place: nothing else refers to it yet
     return pa.StringArray.from_buffers(rows, pa.py_buffer(text_offsets), pa.py_buffer(text))
 
 

@@ -72,17 +72,21 @@ MULTISTEP_LIMITATIONS = (
 )
 
 
-def _build_rewrite(layout):
+def _build_rewrite(induct: bool):
     def build(reader: SlotReader, sample_ids: np.ndarray, config: Any):
-        return layout(generator.RewriteDraw(reader, sample_ids))
+        source, target = generator.rewrite_rows(reader.take(generator.SLOTS), sample_ids, induct)
+        return [source], [target]
 
     return build
 
 
-def _build_multistep(layout):
+def _build_multistep(easy: bool):
     def build(reader: SlotReader, sample_ids: np.ndarray, config: Any):
-        draw = generator.MultistepDraw(reader, sample_ids, config.min_steps, config.max_steps)
-        return layout(draw)
+        source, target = generator.multistep_rows(
+            reader.take(generator.multistep_slots(config)), sample_ids, config.min_steps,
+            config.max_steps, easy,
+        )
+        return [source], [target]
 
     return build
 
@@ -99,7 +103,7 @@ _MULTISTEP_SOURCE = "rule1 <space> rule2 ... <space> string"
 
 TASKS = [
     Task(
-        name="rewrite", **_REWRITE, build=_build_rewrite(generator.rewrite),
+        name="rewrite", **_REWRITE, build=_build_rewrite(induct=False),
         summary="Rewrite: apply a rewrite rule once to a string and write the new string.",
         source_layout="rule <space> string", target_layout="rewritten string",
         body_parts=exactly(2), check=rewrite_checker.check_rewrite,
@@ -109,7 +113,7 @@ TASKS = [
         alternatives="another string: the rule may match at more than one position.",
     ),
     Task(
-        name="induct_rewrite", **_REWRITE, build=_build_rewrite(generator.induct_rewrite),
+        name="induct_rewrite", **_REWRITE, build=_build_rewrite(induct=True),
         summary="Rewrite induction: find the rule that rewrote one string into another.",
         source_layout="string <space> rewritten string", target_layout="rule",
         body_parts=exactly(2), check=rewrite_checker.check_induct_rewrite,
@@ -120,7 +124,7 @@ TASKS = [
         "also any renaming of the rule symbols.",
     ),
     Task(
-        name="rewrite_multistep", **_MULTISTEP, build=_build_multistep(generator.rewrite_multistep),
+        name="rewrite_multistep", **_MULTISTEP, build=_build_multistep(easy=False),
         summary="Multi-step rewrite (the paper's task): apply the rules in turn, write the final "
         "string.",
         source_layout=_MULTISTEP_SOURCE, target_layout="final string",
@@ -133,7 +137,7 @@ TASKS = [
     ),
     Task(
         name="rewrite_multistep_easy", **_MULTISTEP,
-        build=_build_multistep(generator.rewrite_multistep_easy),
+        build=_build_multistep(easy=True),
         summary="Multi-step rewrite, easy variant: write the string after every step.",
         source_layout=_MULTISTEP_SOURCE,
         target_layout="string1 <space> string2 ... <space> final string",

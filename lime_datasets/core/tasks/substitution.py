@@ -7,7 +7,6 @@ the generator), and the card's words; the ranges in those words are the generato
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -15,11 +14,8 @@ import numpy as np
 from .. import answer_search, checker
 from .. import substitution as generator
 from ..rng import SlotReader
-from ..sequences import Part
 from .declaration import Answers, BodyParts, Checker, Task, exactly
 from .words import SYMBOLS
-
-Layout = Callable[[generator.SubstitutionDraw], tuple[list[Part], list[Part]]]
 
 RENAMING = "also any renaming of the rule symbols."
 
@@ -52,7 +48,7 @@ LIMITATIONS = (
 def substitution_task(
     *,
     name: str,
-    layout: Layout,
+    layout: generator.Layout,
     cases: int,
     summary: str,
     source_layout: str,
@@ -67,7 +63,10 @@ def substitution_task(
     """A substitution task: ``layout`` arranges a draw of ``cases`` cases into source and target."""
 
     def build(reader: SlotReader, sample_ids: np.ndarray, config: Any):
-        return layout(generator.SubstitutionDraw(reader, sample_ids, cases))
+        source, target = generator.substitution_rows(
+            reader.take(generator.slots(cases)), sample_ids, cases, layout
+        )
+        return [source], [target]
 
     def slots(config: Any) -> int:
         return generator.slots(cases)
@@ -82,7 +81,7 @@ def substitution_task(
 
 TASKS = [
     substitution_task(
-        name="deduct", layout=generator.deduct, cases=1,
+        name="deduct", layout=generator.DEDUCT, cases=1,
         summary="Deduction: apply a given case to a rule and write the result.",
         source_layout="rule <space> case", target_layout="result", body_parts=exactly(2),
         check=checker.check_deduct, answers=answer_search.deduct_answers, renames_symbols=False,
@@ -92,7 +91,7 @@ TASKS = [
         alternatives="none: applying a case to a rule has one result.",
     ),
     substitution_task(
-        name="abduct", layout=generator.abduct, cases=1,
+        name="abduct", layout=generator.ABDUCT, cases=1,
         summary="Abduction: find the case that turns the rule into the given result.",
         source_layout="rule <space> result", target_layout="case", body_parts=exactly(2),
         check=checker.check_abduct, answers=answer_search.abduct_answers, renames_symbols=False,
@@ -101,7 +100,7 @@ TASKS = [
         alternatives="another case: a result can often be cut into values in more than one way.",
     ),
     substitution_task(
-        name="induct", layout=generator.induct, cases=1,
+        name="induct", layout=generator.INDUCT, cases=1,
         summary="Induction: find the rule that the given case turns into the given result.",
         source_layout="result <space> case", target_layout="rule", body_parts=exactly(2),
         check=checker.check_induct, answers=answer_search.induct_answers, renames_symbols=False,
@@ -112,7 +111,7 @@ TASKS = [
         "written as those symbols, as long as every rule symbol still occurs.",
     ),
     substitution_task(
-        name="induct_v2", layout=generator.induct_v2, cases=1,
+        name="induct_v2", layout=generator.INDUCT_V2, cases=1,
         summary="Induction without the case: write a case and a rule that give the result.",
         source_layout="result", target_layout="case <space> rule", body_parts=exactly(1),
         check=checker.check_induct_v2, answers=answer_search.case_and_rule_answers,
@@ -122,7 +121,7 @@ TASKS = [
         alternatives=f"another case and rule; {RENAMING}",
     ),
     substitution_task(
-        name="induct_v3", layout=generator.induct_v3, cases=2,
+        name="induct_v3", layout=generator.INDUCT_V3, cases=2,
         summary="Induction from two results of the same rule under two unseen cases.",
         source_layout="result <space> result2", target_layout="rule", body_parts=exactly(2),
         check=checker.check_induct_v3, answers=answer_search.rule_only_answers,
@@ -132,7 +131,7 @@ TASKS = [
         alternatives=f"another rule that both results fit; {RENAMING}",
     ),
     substitution_task(
-        name="induct_hard", layout=generator.induct_hard, cases=1,
+        name="induct_hard", layout=generator.INDUCT_HARD, cases=1,
         summary="Induction from one result alone: write a rule that can produce it.",
         source_layout="result", target_layout="rule", body_parts=exactly(1),
         check=checker.check_induct_hard, answers=answer_search.rule_only_answers,
@@ -142,7 +141,7 @@ TASKS = [
         alternatives=f"another rule the result fits; {RENAMING}",
     ),
     substitution_task(
-        name="induct_v2_double", layout=generator.induct_v2_double, cases=2,
+        name="induct_v2_double", layout=generator.INDUCT_V2_DOUBLE, cases=2,
         summary="Induction from two results: write both cases and the rule.",
         source_layout="result <space> result2", target_layout="case <space> case2 <space> rule",
         body_parts=exactly(2), check=checker.check_induct_v2_double,
