@@ -115,3 +115,27 @@ def test_paper_scale_load_of_the_test_split_then_train(tmp_path):
     assert builder.info.splits["train"].num_examples == 5_000_000
     last = next(iter(tfds.as_numpy(train.skip(4_999_999))))
     assert last["target"].decode() == lime_datasets.example("abduct", "train", 4_999_999)["target"]
+
+
+@pytest.mark.parametrize(("call", "imports_tensorflow"), [
+    ("load", True), ("data_source", False), ("download_and_prepare", False)])
+def test_only_tfds_load_imports_tensorflow_while_the_workers_write(tmp_path, monkeypatch, call,
+                                                                   imports_tensorflow):
+    from lime_datasets.tfds import shards as shards_lib
+
+    seen = []
+    real = shards_lib.write_shards
+
+    def recording(specs, num_proc, progress=None, alongside=None):
+        seen.append(alongside)
+        return real(specs, 2, progress, alongside)
+
+    monkeypatch.setattr(shards_lib, "write_shards", recording)
+    if call == "load":
+        tfds.load("lime", split="test", data_dir=tmp_path, builder_kwargs={"config": CONFIG})
+    elif call == "data_source":
+        tfds.data_source("lime", split="test", data_dir=tmp_path,
+                         builder_kwargs={"config": CONFIG, "file_format": "array_record"})
+    else:
+        tfds.builder("lime", config=CONFIG, data_dir=tmp_path).download_and_prepare()
+    assert seen and all((step is not None) == imports_tensorflow for step in seen)

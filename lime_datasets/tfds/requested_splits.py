@@ -11,6 +11,7 @@ explicit ``download_and_prepare()``, ``split=None``) every split is built.
 from __future__ import annotations
 
 import sys
+from types import FrameType
 from typing import Any
 
 LOAD_MODULE = "tensorflow_datasets.core.load"
@@ -22,13 +23,26 @@ def called_with_splits() -> set[str] | None:
 
     None when there is no such call or it asks for every split (``split=None``).
     """
-    frame = sys._getframe(1)
+    frame = _load_frame()
+    if frame is None:
+        return None
+    split = frame.f_locals["split"]
+    return None if split is None else split_names(split)
+
+
+def called_from_load() -> bool:
+    """Whether a ``tfds.load`` call (which returns a ``tf.data`` pipeline) is on the stack."""
+    frame = _load_frame()
+    return frame is not None and frame.f_code.co_name == "load"
+
+
+def _load_frame() -> FrameType | None:
+    frame = sys._getframe(2)
     while frame is not None:
         if (frame.f_code.co_name in LOAD_FUNCTIONS
                 and frame.f_globals.get("__name__") == LOAD_MODULE
                 and "split" in frame.f_locals):
-            split = frame.f_locals["split"]
-            return None if split is None else split_names(split)
+            return frame
         frame = frame.f_back
     return None
 

@@ -12,6 +12,7 @@ import concurrent.futures
 import dataclasses
 import multiprocessing
 import os
+import threading
 import uuid
 from collections.abc import Callable
 
@@ -86,11 +87,14 @@ def write_shard(spec: ShardSpec, progress: Callable[[int], None] | None = None) 
 
 
 def write_shards(specs: list[ShardSpec], num_proc: int,
-                 progress: Callable[[int], None] | None = None) -> list[ShardResult]:
+                 progress: Callable[[int], None] | None = None,
+                 alongside: Callable[[], object] | None = None) -> list[ShardResult]:
     """Write every shard, by ``num_proc`` processes (1: in this one); results in ``specs`` order.
 
     Worker processes are forked where the platform can (no re-import of the caller's program);
-    elsewhere the shards are written in this process.
+    elsewhere the shards are written in this process. ``alongside`` (e.g. importing what the
+    caller needs next) runs in a thread of this process while the workers write, once they have
+    all been forked; it is not run when the shards are written in this process.
     """
     if num_proc < 1:
         raise ValueError(f"num_proc must be a positive integer; got {num_proc!r}")
@@ -104,6 +108,10 @@ def write_shards(specs: list[ShardSpec], num_proc: int,
         initargs=(rows_written,),
     ) as pool:
         futures = [pool.submit(_write_in_worker, spec) for spec in specs]
+        if alongside is not None:
+            # A pool of the fork context starts all its workers at the first submit, so no
+            # worker is forked while the thread runs (a fork then could copy a held lock).
+            threading.Thread(target=alongside, daemon=True).start()
         try:
             pending = set(futures)
             while pending:

@@ -219,9 +219,13 @@ class Builder(tfds.core.GeneratorBasedBuilder):
             return write_shards_with_beam(specs, download_config.beam_options,
                                           download_config.beam_runner)
         num_proc = self._num_proc or shards_lib.default_num_proc()
+        # tfds.load imports TensorFlow for its tf.data pipeline once the build is done: a few
+        # seconds of one core, overlapped here with the workers' writing.
+        alongside = _import_tensorflow if requested_splits.called_from_load() else None
         with tqdm_utils.tqdm(total=total, unit=" examples", unit_scale=True, mininterval=1.0,
                              desc=f"Generating {self.info.full_name}", leave=False) as bar:
-            return shards_lib.write_shards(specs, num_proc, progress=bar.update)
+            return shards_lib.write_shards(specs, num_proc, progress=bar.update,
+                                           alongside=alongside)
 
     # TFDS requires these hooks; the builder writes its files itself (above), so they only serve
     # tools that call them directly.
@@ -234,3 +238,10 @@ class Builder(tfds.core.GeneratorBasedBuilder):
     def _generate_examples(self, split: str):
         config = self.builder_config.lime_config
         return examples_lib.examples(config, split, 0, config.split_size(split))
+
+
+def _import_tensorflow() -> None:
+    try:
+        import tensorflow  # noqa: F401
+    except ImportError:  # tfds.load then reports it, as it would without this
+        pass
