@@ -97,4 +97,4 @@ docs-serve: $(DOCS_STAMP)
 	$(BIN)/mkdocs serve
 
 clean:
-	rm -rf $(VENV) build dist site *.egg-info .pytest_cache .ruff_cache lime_datasets/core/_kernels*.so
+	rm -rf $(VENV) build dist site *.egg-info .pytest_cache .ruff_cache lime_datasets/core/_kernels*.so lime_datasets/tfds/_tfrecord*.so

@@ -84,15 +84,21 @@ def _remove_other_builds(path: str) -> None:
             os.remove(other)
 
 
+def _optional_extension(name: str, source: str) -> Extension:
+    return Extension(
+        name,
+        sources=[source],
+        optional=True,
+        py_limited_api=LIMITED_API,
+        define_macros=[("Py_LIMITED_API", "0x030B0000")] if LIMITED_API else [],
+    )
+
+
 setup(
     ext_modules=[
-        Extension(
-            "lime_datasets.core._kernels",
-            sources=["lime_datasets/core/_kernels.c"],
-            optional=True,
-            py_limited_api=LIMITED_API,
-            define_macros=[("Py_LIMITED_API", "0x030B0000")] if LIMITED_API else [],
-        )
+        _optional_extension("lime_datasets.core._kernels", "lime_datasets/core/_kernels.c"),
+        # TFRecord framing for the TFDS writer (record_files.py has the Python equivalent).
+        _optional_extension("lime_datasets.tfds._tfrecord", "lime_datasets/tfds/_tfrecord.c"),
     ],
     cmdclass={"build_ext": BuildKernels, "build_py": BuildPyWithAutoload},
     options={"bdist_wheel": {"py_limited_api": "cp311"}} if LIMITED_API else {},

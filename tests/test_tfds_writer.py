@@ -13,6 +13,7 @@ import textwrap
 import time
 from pathlib import Path
 
+import hypothesis
 import numpy as np
 import pyarrow as pa
 import pytest
@@ -315,3 +316,33 @@ def test_the_progress_bar_has_a_total_and_follows_tfds_settings(tmp_path, capsys
         assert bar and all("/380" in line for line in bar), err[-2000:]
     else:
         assert bar == []
+
+
+def test_the_compiled_framing_equals_the_python_framing():
+    _tfrecord = pytest.importorskip("lime_datasets.tfds._tfrecord")
+    batch = lime_datasets.generate("mixed", "test", 0, 300).to_batches()[0]
+    records = serialize_batch(batch, "bytes")
+    for piece in (records, records.slice(17, 100), records.slice(5, 0)):
+        compiled = bytes(record_files.frame_records(piece))
+        assert compiled == bytes(record_files.frame_records_python(piece))
+    assert _tfrecord.crc32c(b"123456789") == 0xE3069283  # the CRC-32C check value
+
+
+@hypothesis.settings(max_examples=200, deadline=None)
+@hypothesis.given(hypothesis.strategies.lists(hypothesis.strategies.binary(max_size=300)))
+def test_the_compiled_framing_equals_the_python_framing_on_any_records(values):
+    pytest.importorskip("lime_datasets.tfds._tfrecord")
+    records = pa.array(values, type=pa.binary())
+    assert bytes(record_files.frame_records(records)) == bytes(
+        record_files.frame_records_python(records))
+
+
+def test_the_compiled_framing_refuses_bad_offsets():
+    _tfrecord = pytest.importorskip("lime_datasets.tfds._tfrecord")
+    data = b"abcdef"
+    with pytest.raises(ValueError, match="offsets must rise"):
+        _tfrecord.frame(data, np.array([0, 4, 2], dtype=np.int64), bytearray(6 + 32))
+    with pytest.raises(ValueError, match="offsets must rise"):
+        _tfrecord.frame(data, np.array([0, 7], dtype=np.int64), bytearray(7 + 16))
+    with pytest.raises(ValueError, match="out must hold"):
+        _tfrecord.frame(data, np.array([0, 6], dtype=np.int64), bytearray(5))

@@ -75,6 +75,12 @@ def complete(module: ModuleType) -> ModuleType | None:
 native: ModuleType | None = _load()
 
 
+def switched_off() -> bool:
+    """Whether ``LIME_DATASETS_PURE_PYTHON`` asked for the numpy code (read at the first import);
+    the package's other optional compiled code follows the same switch."""
+    return _SWITCHED_OFF
+
+
 def describe() -> str:
     """Which code generates, in words: the compiled kernels, or the numpy code and why."""
     if native is not None:
