@@ -368,9 +368,10 @@ Formats (file names carry the shard with --shard I/N, e.g. train-00001-of-00003.
   hub      a folder ready to upload to the Hugging Face Hub
 --columns text or ids keeps only the text or only the token ids (beside id and task). Every
 export also writes vocab.txt and lime_metadata.json (config, parameters, versions, split sizes,
-the digest of every block of rows and the fingerprints). Files are written under temporary names and renamed when the export is
-complete, the metadata last; a rerun finishes an export killed while renaming. An existing file is
-never replaced without --overwrite. Shard I of N holds rows
+the digest of every block of rows and the fingerprints). Files are written under temporary
+names and renamed when the export is complete, the metadata last; a rerun finishes an export
+killed while renaming. An existing file is never replaced without --overwrite. Shard I of N
+holds rows
 [floor(I*n/N), floor((I+1)*n/N)) of each split: the shards' data files concatenated in order are
 the unsharded files byte for byte (Parquet: the same rows).""",
     "fingerprint": """\

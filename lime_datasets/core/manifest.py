@@ -27,7 +27,8 @@ from .version import DATA_VERSION
 ROWS_PER_BATCH = 8 * 1024
 
 
-def make_manifest(config: LimeConfig, split: str, columns: str, blocks: list[str]) -> dict[str, Any]:
+def make_manifest(config: LimeConfig, split: str, columns: str,
+                  blocks: list[str]) -> dict[str, Any]:
     """The manifest of a split of ``config`` whose block digests are ``blocks``."""
     return {
         "config": config.name,

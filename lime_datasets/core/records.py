@@ -1,4 +1,4 @@
-"""The record schema every framework exposes, what each field means, and which fields a build keeps."""
+"""The record schema every framework exposes, what each field means, which fields a build keeps."""
 
 from __future__ import annotations
 
