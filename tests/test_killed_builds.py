@@ -108,7 +108,7 @@ HF_BUILD = """
     built = lime_datasets.load_hf(sys.argv[1], cache_dir=sys.argv[2], num_proc=int(sys.argv[4]),
                                   **json.loads(sys.argv[3]))
     seconds = time.monotonic() - began
-    print(json.dumps({"seconds": seconds, "recorded": hf.recorded_fingerprints(built["train"].info),
+    print(json.dumps({"seconds": seconds, "recorded": hf.recorded_fingerprints(built),
                       "files": sorted(f["filename"] for s in built for f in built[s].cache_files),
                       "rows": {s: built[s].num_rows for s in built}}))
 """
@@ -155,7 +155,7 @@ def test_a_killed_hf_build_reruns_to_a_clean_builds_fingerprints(tmp_path, num_p
     rerun = lime_datasets.load_hf(NAME, cache_dir=str(cache), **sizes)
     from lime_datasets import hf
 
-    assert hf.recorded_fingerprints(rerun["train"].info) == clean["recorded"]
+    assert hf.recorded_fingerprints(rerun) == clean["recorded"]
     assert read_hf_fingerprints(rerun) == clean["recorded"] == core_fingerprints(sizes)
     assert hf_complete_builds(cache, sizes) == 1
 
