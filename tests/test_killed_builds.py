@@ -115,9 +115,11 @@ HF_BUILD = """
 
 
 def hf_complete_builds(cache: Path, sizes: dict) -> int:
-    """Every build folder outside ``*.incomplete`` is complete: its info, every row in the files
-    it names, and no other file. Returns how many there are."""
+    """Every build folder outside ``*.incomplete`` is complete: its info, its manifest, every row
+    in the files it names, and no other file. Returns how many there are."""
     from datasets.naming import filenames_for_dataset_split
+
+    from lime_datasets import hf
 
     folders = {path.parent for path in cache.rglob("*.arrow")}
     folders |= {path.parent for path in cache.rglob("dataset_info.json")}
@@ -126,7 +128,7 @@ def hf_complete_builds(cache: Path, sizes: dict) -> int:
         if any(part.endswith(".incomplete") for part in folder.parts):
             continue
         info = json.loads((folder / "dataset_info.json").read_text())
-        named = {"dataset_info.json", "LICENSE"}
+        named = {"dataset_info.json", "LICENSE", hf.MANIFEST_FILE}
         for split in SPLITS:
             entry = info["splits"][split]
             files = filenames_for_dataset_split(str(folder), "lime", split, "arrow",
