@@ -4,7 +4,11 @@ The builder is thin: it maps registry configs to builder configs, declares the f
 sizes, cuts each split into row ranges (the shards) and yields the core's Arrow tables, so
 ``datasets`` writes at the core's speed. Shards are what ``num_proc`` processes, streaming
 DataLoader workers and ``split_dataset_by_node`` ranks share out; every shard regenerates its rows
-alone, so any division of the work gives the same rows.
+alone, so any division of the work gives the same rows. The process that writes a shard digests
+each block of it as it hands the tables over (``core.fingerprint.BlockHasher``); once every shard
+is written, the pieces are joined into each split's block manifest, ``lime_manifest.json`` in the
+build's folder (``recorded_manifests``). Nothing is read back. ``columns="text"`` or ``"ids"``
+stores only those fields, in a cache folder of its own.
 
 Use it as ``datasets.load_dataset("lime", name, **parameters)`` after ``import lime_datasets``
 (see ``hf_registration``), or through ``load_hf(name, **parameters)``, which needs no name binding.
@@ -383,8 +387,9 @@ def load_hf(
 ) -> HFDataset:
     """``datasets.load_dataset("lime", name, ...)`` without the name binding (the stable path).
 
-    ``parameters`` are registry parameters; ``split=None`` gives every split. The cache is the
-    one ``load_dataset("lime", ...)`` uses.
+    ``parameters`` are registry parameters, and ``columns`` (``"both"``, ``"text"`` or
+    ``"ids"``); ``split=None`` gives every split. The cache is the one
+    ``load_dataset("lime", ...)`` uses.
     """
     if streaming and num_proc is not None:
         raise ValueError(
