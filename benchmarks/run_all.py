@@ -4,10 +4,11 @@ Writes ``benchmarks/results/``: ``generate.json`` (per-config throughput, read b
 cards), ``generate_numpy.json`` (the same on the numpy code, without the compiled kernels),
 ``profile.json`` (where generation time goes), ``scaling.json``,
 ``hf_build_<rows>.json``, ``tfds_build.json`` (1M and 5M rows, next to the HF build),
-``tfds_overhead.json``, ``import.json``, ``machine.json`` and ``README.md``
+``tfds_overhead.json``, ``disk.json`` (bytes per example of every build), ``import.json``,
+``machine.json`` and ``README.md``
 (the tables, in markdown). Sizes can be lowered for a quick run:
 
-    python benchmarks/run_all.py [--quick] [--skip profile,hf,tfds]
+    python benchmarks/run_all.py [--quick] [--skip profile,hf,tfds,disk]
 
 Each measurement names what it timed; wall times depend on the machine's load, which is recorded.
 """
@@ -114,7 +115,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument("--skip", default="",
-                        help="comma-separated: generate,profile,scaling,hf,tfds")
+                        help="comma-separated: generate,profile,scaling,hf,tfds,disk")
     parser.add_argument("--render-only", action="store_true",
                         help="only rewrite README.md from the JSON files already in results/")
     args = parser.parse_args()
@@ -158,6 +159,9 @@ def main() -> None:
             "tfds_overhead.py", "--config", "abduct", "--rows", "20000" if args.quick else "100000")
         (RESULTS / "tfds_overhead.json").write_text(
             json.dumps(results["tfds_overhead"], indent=2) + "\n")
+    if "disk" not in skip:
+        results["disk"] = run_script("disk.py", "--rows", "20000" if args.quick else "200000")
+        (RESULTS / "disk.json").write_text(json.dumps(results["disk"], indent=2) + "\n")
     # Every result kept, so that a run of some benchmarks (--skip) keeps the others' tables.
     (RESULTS / "README.md").write_text(render(load_results()))
     print((RESULTS / "README.md").read_text())
@@ -167,7 +171,7 @@ def load_results() -> dict:
     """The results of earlier runs, from the JSON files in ``results/``."""
     results = {}
     for key in ("machine", "import", "generate", "generate_numpy", "profile", "scaling", "tfds",
-                "tfds_overhead"):
+                "tfds_overhead", "disk"):
         path = RESULTS / f"{'tfds_build' if key == 'tfds' else key}.json"
         if path.exists():
             results[key] = json.loads(path.read_text())
@@ -247,6 +251,13 @@ def render(results: dict) -> str:
                              f"{b['peak_rss_worker_mb'] if b['num_proc'] > 1 else '-'} | "
                              f"{b['arrow_mb']} |")
         lines += ["", _growth(results["hf"]), ""]
+        digest = [(r["rows"], r["digest_cpu_s"]) for r in results["hf"] if "digest_cpu_s" in r]
+        if digest:
+            rows, seconds = digest[-1]
+            lines += [f"A build digests every block of rows it writes (the manifest it records): "
+                      f"{seconds} s of CPU for {rows:,} rows of the core alone "
+                      f"({seconds / rows * 1e6:.2f} us per example), spread over the writing "
+                      "processes. No build reads its files back.", ""]
     if "tfds" in results:
         lines += ["## TFDS: `tfds.load` in a fresh process, next to the Hugging Face build", "",
                   "Each build in a fresh process, imports included (`tfds.load` imports "
@@ -271,6 +282,20 @@ def render(results: dict) -> str:
                   f"{r['batch_serialize_us']}, TFDS's per-example path {r['adapter_us']} "
                   f"(example dicts) + {r['tfds_encode_us']} (encoding) + "
                   f"{r['tfds_serialize_us']} (serialisation): {r['speedup']}x.", ""]
+    if "disk" in results:
+        disk = results["disk"]
+        lines += [f"## Bytes per example on disk ({disk['config']}, {disk['rows']:,} train "
+                  "examples)", "",
+                  "Data files only. `columns`: the text and the token ids (both), the text only, "
+                  "the token ids only (fairseq files hold the text whatever `columns` is).", "",
+                  "| build | both | text | ids |", "|---|---:|---:|---:|"]
+        table: dict[str, dict[str, float]] = {}
+        for row in disk["builds"]:
+            table.setdefault(row["build"], {})[row["columns"]] = row["bytes_per_example"]
+        for build, cells in table.items():
+            lines.append(f"| {build} | " + " | ".join(
+                f"{cells[c]:,}" if c in cells else "-" for c in ("both", "text", "ids")) + " |")
+        lines.append("")
     return "\n".join(lines)
 
 

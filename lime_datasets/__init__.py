@@ -2,7 +2,7 @@
 
 __version__ = "0.1.0"
 
-from .api import check, example, fingerprint, generate  # noqa: E402
+from .api import check, example, fingerprint, fingerprint_v1, generate, manifest  # noqa: E402
 from .configs import CONFIGS  # noqa: E402
 from .core.config import SPLITS, LimeConfig  # noqa: E402
 from .core.version import DATA_VERSION  # noqa: E402
@@ -34,7 +34,9 @@ __all__ = [
     "check",
     "example",
     "fingerprint",
+    "fingerprint_v1",
     "generate",
     "load_hf",
+    "manifest",
     "tfds_config",
 ]

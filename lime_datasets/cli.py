@@ -22,6 +22,7 @@ from . import __version__
 from .configs import CONFIGS, get_config
 from .core import kernels
 from .core.config import PARAMETERS, SPLITS, LimeConfig, parse_weights
+from .core.records import COLUMNS, DEFAULT_COLUMNS
 from .core.suggest import did_you_mean
 from .core.tasks import TASKS
 from .core.version import DATA_VERSION
@@ -192,6 +193,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     metadata = export.export(
         config, args.out, splits=splits, fmt=args.format, shard=shard, num_proc=args.num_proc,
         overwrite=args.overwrite, progress=None if args.quiet else _progress_bar,
+        columns=args.columns,
     )
     if not args.quiet:
         rows = ", ".join(
@@ -208,6 +210,8 @@ def _export_hub(args: argparse.Namespace, config: LimeConfig, splits: Sequence[s
                          "which this version does not have; use jsonl or parquet")
     if args.shard:
         raise ValueError("--shard is not available for the hub format")
+    if args.columns != DEFAULT_COLUMNS:
+        raise ValueError("--columns is not available for the hub format (it writes both)")
     if Path(args.out).exists() and not args.overwrite:
         raise ValueError(f"{args.out} exists; pass --overwrite to replace it")
     from . import hub
@@ -259,12 +263,15 @@ def _cmd_fingerprint(args: argparse.Namespace) -> int:
         raise ValueError("fingerprint needs a CONFIG, or --check DIR")
     from .api import fingerprint
 
+    if args.shard:
+        raise ValueError("--shard applies to --check DIR")
     overrides = _overrides(args)
     get_config(args.config, **overrides)
     splits = [args.split] if args.split else list(SPLITS)
     width = max(len(split) for split in splits)
     for split in splits:
-        print(f"{split:<{width}}  {fingerprint(args.config, split, **overrides)}")
+        digest = fingerprint(args.config, split, columns=args.columns, **overrides)
+        print(f"{split:<{width}}  {digest}")
     return 0
 
 
@@ -272,28 +279,38 @@ def _check(args: argparse.Namespace) -> int:
     from . import export
 
     given = [_flag(name) for name in PARAMETERS if getattr(args, name) is not None]
-    if args.split:
-        given.append("--split")
+    if args.columns != DEFAULT_COLUMNS:
+        given.append("--columns")
     if given:
-        raise ValueError(f"--check reads parameters and splits from the export; drop {given[0]}")
+        raise ValueError(f"--check reads parameters and columns from the export; drop {given[0]}")
+    if isinstance(args.num_proc, bool) or args.num_proc < 1:
+        raise ValueError(f"--num-proc must be a positive integer; got {args.num_proc}")
+    shard = export.Shard.parse(args.shard) if args.shard else None
     metadata = export.read_metadata(args.check)
     if args.config is not None and args.config != metadata[0]["config"]:
         raise ValueError(f"{args.check} holds an export of {metadata[0]['config']!r}, "
                          f"not {args.config!r}")
+    held = {split for entry in metadata for split in entry["splits"]}
+    if args.split and args.split not in held:
+        raise ValueError(f"{args.check} holds no {args.split} split")
     report = export.check_export(args.check, num_proc=args.num_proc,
-                                 progress=None if args.quiet else _progress_bar)
+                                 progress=None if args.quiet else _progress_bar,
+                                 splits=[args.split] if args.split else SPLITS, shard=shard)
     shards = f", {report.shards} shards" if report.shards > 1 else ""
     print(f"{args.check}: {report.config.name} ({report.fmt}{shards})")
     width = max(len(check.name) for check in report.files)
     for check in report.files:
         print(f"  {check.status:<8}  {check.name:<{width}}  {check.detail}")
     for split in report.splits:
-        if split.missing:
+        if shard is not None:
+            print(f"{split.split}: shard {shard.index}/{shard.count} "
+                  f"{'matches' if split.recorded_ok else 'differs from'} its metadata's blocks")
+        elif split.missing:
             ranges = ", ".join(f"{a}..{b}" for a, b in split.missing)
             print(f"{split.split}: incomplete, no file holds rows {ranges}")
         elif not split.recorded_ok:
             print(f"{split.split}: fingerprint {split.fingerprint} differs from the metadata's "
-                  "(made with other parameters or another data version?)")
+                  "block digests (made with other parameters or another data version?)")
         else:
             print(f"{split.split}: fingerprint {split.fingerprint}")
     bad = sum(check.status != "ok" for check in report.files)
@@ -357,7 +374,8 @@ _COMMANDS: list[tuple[str, str, list[str]]] = [
     ]),
     ("fingerprint", "the sha256 fingerprint of each split, or check an export against them", [
         f"{PROG} fingerprint {_EXAMPLE_CONFIG} --split test",
-        f"{PROG} fingerprint --check data/{_EXAMPLE_CONFIG}",
+        f"{PROG} fingerprint --check data/{_EXAMPLE_CONFIG} --num-proc 2",
+        f"{PROG} fingerprint --check data/mixed --shard 0/8  # only part 0 of 8",
     ]),
     ("vocab", "write the token vocabulary: one token per line in id order, or a tokenizer.json", [
         f"{PROG} vocab --vocab-size 1000 --out vocab.txt",
@@ -379,18 +397,24 @@ Formats (file names carry the shard with --shard I/N, e.g. train-00001-of-00003.
   fairseq  train/valid/test.src and .tgt (one example per line, the LIME authors' layout)
            and dict.txt, fairseq's '<token> <count>' dictionary
   hub      a folder ready to upload to the Hugging Face Hub
-Every export also writes vocab.txt and lime_metadata.json (config, parameters, versions, split
-sizes and fingerprints). Files are written under temporary names and renamed when the export is
-complete, the metadata last; a rerun finishes an export killed while renaming. An existing file is
-never replaced without --overwrite. Shard I of N holds rows
+--columns text or ids keeps only the text or only the token ids (beside id and task). Every
+export also writes vocab.txt and lime_metadata.json (config, parameters, versions, split sizes,
+the digest of every block of rows and the fingerprints). Files are written under temporary
+names and renamed when the export is complete, the metadata last; a rerun finishes an export
+killed while renaming. An existing file is never replaced without --overwrite. Shard I of N
+holds rows
 [floor(I*n/N), floor((I+1)*n/N)) of each split: the shards' data files concatenated in order are
 the unsharded files byte for byte (Parquet: the same rows). With --beam-options and
 --num-shards N, an Apache Beam pipeline writes all N shards (the files of --shard I/N for every I)
 to any filesystem Beam supports (gs://, s3://, hdfs://, a local folder); the files are renamed into
 place only after every shard has been written.""",
     "fingerprint": """\
---check DIR regenerates the rows an export (or a folder of its shards) holds and compares every
-file; it exits with status 1 if a file differs or is missing.""",
+A split's fingerprint is the sha256 of the digests of its blocks of 1,000 rows (see
+lime_datasets.manifest); lime_datasets.fingerprint_v1 gives the values published with data
+version 1.0.0. --check DIR regenerates the rows an export (or a folder of its shards) holds, block
+by block in --num-proc processes, and compares every file, naming the first block (and its rows)
+that differs; --shard I/N and --split check only part of it. It exits with status 1 if a file
+differs or is missing.""",
     "evaluate": """\
 Predictions: a text file with one prediction per line, line k for id k; JSON lines
 {"id": <int>, "prediction": <str>} (files ending in .jsonl or .json), optionally with the
@@ -473,18 +497,28 @@ def _configure_export(parser: argparse.ArgumentParser) -> None:
                         "I/N for every I)")
     parser.add_argument("--overwrite", action="store_true", help="replace existing files")
     parser.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    _add_columns(parser)
     _add_parameters(parser)
+
+
+def _add_columns(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--columns", choices=tuple(COLUMNS), default=DEFAULT_COLUMNS,
+                        help="keep the text, the token ids or both beside id and task "
+                        f"(default {DEFAULT_COLUMNS})")
 
 
 def _configure_fingerprint(parser: argparse.ArgumentParser) -> None:
     _add_config(parser, optional=True)
     parser.add_argument("--split", choices=SPLITS, help="one split (default: all)")
     parser.add_argument("--check", metavar="DIR",
-                        help="recompute the fingerprints of the export in DIR and compare files")
+                        help="check the export in DIR block by block against its rows")
+    parser.add_argument("--shard", metavar="I/N",
+                        help="with --check: check only shard I of N of the export")
     parser.add_argument("--num-proc", type=int, default=1, metavar="N",
-                        help="with --check: generate in N processes (default 1)")
+                        help="with --check: check in N processes (default 1)")
     parser.add_argument("--quiet", action="store_true",
                         help="with --check: no progress bar")
+    _add_columns(parser)
     _add_parameters(parser)
 
 

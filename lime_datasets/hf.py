@@ -4,7 +4,11 @@ The builder is thin: it maps registry configs to builder configs, declares the f
 sizes, cuts each split into row ranges (the shards) and yields the core's Arrow tables, so
 ``datasets`` writes at the core's speed. Shards are what ``num_proc`` processes, streaming
 DataLoader workers and ``split_dataset_by_node`` ranks share out; every shard regenerates its rows
-alone, so any division of the work gives the same rows.
+alone, so any division of the work gives the same rows. The process that writes a shard digests
+each block of it as it hands the tables over (``core.fingerprint.BlockHasher``); once every shard
+is written, the pieces are joined into each split's block manifest, ``lime_manifest.json`` in the
+build's folder (``recorded_manifests``). Nothing is read back. ``columns="text"`` or ``"ids"``
+stores only those fields, in a cache folder of its own.
 
 Use it as ``datasets.load_dataset("lime", name, **parameters)`` after ``import lime_datasets``
 (see ``hf_registration``), or through ``load_hf(name, **parameters)``, which needs no name binding.
@@ -12,25 +16,34 @@ Use it as ``datasets.load_dataset("lime", name, **parameters)`` after ``import l
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import inspect
+import json
 import numbers
-import re
+import posixpath
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 import datasets
 import pyarrow as pa
-import pyarrow.parquet as pq
 from datasets.filesystems import is_remote_filesystem
-from datasets.naming import filenames_for_dataset_split
 
 from .citation import CITATION, HOMEPAGE, LICENSE
 from .configs import CONFIGS, get_config
 from .core.config import PARAMETERS, SPLITS, LimeConfig
-from .core.fingerprint import SplitHasher
+from .core.fingerprint import BlockDigest, BlockHasher
 from .core.generate import BLOCK_SIZE, iter_batches
-from .core.records import FIELDS, SCHEMA
+from .core.manifest import manifest_from_pieces
+from .core.records import (
+    COLUMNS,
+    DEFAULT_COLUMNS,
+    FIELDS,
+    SCHEMA,
+    check_columns,
+    schema_of,
+    select_columns,
+)
 from .core.version import DATA_VERSION
 from .kernel_notice import warn_if_numpy_path
 from .memory import keep_freed_memory, release_freed_memory
@@ -38,6 +51,11 @@ from .publish import empty_folder
 
 NAME = "lime"
 FEATURES = datasets.Features.from_arrow_schema(SCHEMA)
+# The block manifest of every split a build wrote, in the build's folder (``recorded_manifests``).
+MANIFEST_FILE = "lime_manifest.json"
+# What each process that writes a shard leaves in the build's folder for the manifest; joined
+# into ``MANIFEST_FILE`` and removed once every shard is written.
+_PIECE_PREFIX = "lime-manifest-piece-"
 HFDataset = (
     datasets.DatasetDict | datasets.Dataset
     | datasets.IterableDatasetDict | datasets.IterableDataset
@@ -57,7 +75,8 @@ MIN_SHARDS = 8
 # the first; measured from 1 to 10 million rows (benchmarks/hf_build.py), 16 blocks balances them.
 TABLE_BLOCKS = 16
 TABLE_ROWS = TABLE_BLOCKS * BLOCK_SIZE
-FINGERPRINTS_HEADER = "Split fingerprints (sha256 of the rows, as lime_datasets.fingerprint):"
+FINGERPRINTS_HEADER = (f"Split fingerprints (sha256 of the digests of the blocks of rows, as "
+                       f"lime_datasets.fingerprint; every block's digest is in {MANIFEST_FILE}):")
 
 # Everything DatasetBuilder.__init__ takes itself; any other keyword is a registry parameter.
 _BUILDER_ARGUMENTS = frozenset(inspect.signature(datasets.DatasetBuilder.__init__).parameters) - {
@@ -93,10 +112,13 @@ def shard_ranges(size: int) -> list[tuple[int, int]]:
     return list(zip(bounds[:-1], bounds[1:], strict=True))
 
 
-def describe(config: LimeConfig, fingerprints: Mapping[str, str] | None = None) -> str:
+def describe(config: LimeConfig, fingerprints: Mapping[str, str] | None = None,
+             columns: str = DEFAULT_COLUMNS) -> str:
     """The dataset description: the config, its parameters, the fields and, once built, the
     fingerprint of each split."""
     parameters = ", ".join(f"{key}={value!r}" for key, value in config.parameters().items())
+    if columns != DEFAULT_COLUMNS:
+        parameters += f"; columns={columns!r}"
     lines = [
         f"LIME {config.name}: {config.description}",
         "",
@@ -109,7 +131,7 @@ def describe(config: LimeConfig, fingerprints: Mapping[str, str] | None = None) 
         f"Parameters: {parameters}.",
         "",
         "Fields:",
-        *(f"  {field}: {meaning}" for field, meaning in FIELDS.items()),
+        *(f"  {field}: {FIELDS[field]}" for field in COLUMNS[columns]),
     ]
     if fingerprints:
         lines += ["", FINGERPRINTS_HEADER]
@@ -117,12 +139,32 @@ def describe(config: LimeConfig, fingerprints: Mapping[str, str] | None = None) 
     return "\n".join(lines)
 
 
-def recorded_fingerprints(info: datasets.DatasetInfo) -> dict[str, str]:
-    """The split fingerprints a built dataset recorded in its description (empty if none)."""
-    _, found, rest = info.description.partition(FINGERPRINTS_HEADER)
-    if not found:
-        return {}
-    return dict(re.findall(r"^  (\w+): ([0-9a-f]{64})$", rest, flags=re.MULTILINE))
+def recorded_manifests(built: Any) -> dict[str, dict[str, Any]]:
+    """The block manifest of each split (``lime_datasets.manifest``) that a build recorded as it
+    wrote the split, from the build's folder: ``built`` is a built ``Dataset`` or
+    ``DatasetDict``, a ``Lime`` builder after ``download_and_prepare``, or the folder."""
+    if isinstance(built, datasets.DatasetDict):
+        built = next(iter(built.values()))
+    if isinstance(built, datasets.Dataset):
+        if not built.cache_files:
+            raise ValueError("the dataset has no cache files (kept in memory?), so no manifest")
+        fs, folder = None, posixpath.dirname(built.cache_files[0]["filename"])
+    elif isinstance(built, datasets.DatasetBuilder):
+        fs, folder = built._fs, built._output_dir
+    else:
+        fs, folder = None, str(built)
+    path = posixpath.join(folder, MANIFEST_FILE)
+    try:
+        with (fs.open(path, "r") if fs is not None else open(path)) as handle:
+            return json.load(handle)["splits"]
+    except FileNotFoundError:
+        raise ValueError(f"{folder} holds no {MANIFEST_FILE}: not a finished build of "
+                         f"{NAME!r}") from None
+
+
+def recorded_fingerprints(built: Any) -> dict[str, str]:
+    """The fingerprint of each split that a build recorded (see ``recorded_manifests``)."""
+    return {split: manifest["fingerprint"] for split, manifest in recorded_manifests(built).items()}
 
 
 class LimeBuilderConfig(datasets.BuilderConfig):
@@ -132,13 +174,14 @@ class LimeBuilderConfig(datasets.BuilderConfig):
     version, so a changed parameter or data version never reuses a cached build.
     """
 
-    def __init__(self, name: str, **parameters: Any) -> None:
+    def __init__(self, name: str, columns: str = DEFAULT_COLUMNS, **parameters: Any) -> None:
         config = get_config(name, **parameters)
         super().__init__(
             name=name, version=datasets.Version(DATA_VERSION), description=config.description
         )
         for key, value in config.parameters().items():
             setattr(self, key, value)
+        self.columns = check_columns(columns)
 
     @property
     def lime(self) -> LimeConfig:
@@ -146,7 +189,11 @@ class LimeBuilderConfig(datasets.BuilderConfig):
         return get_config(self.name, **{key: getattr(self, key) for key in PARAMETERS})
 
     def create_config_id(self, config_kwargs: dict, custom_features: Any = None) -> str:
-        return f"{self.name}-{self.lime.digest()}"
+        """``<name>-<parameter digest>``, and ``-text`` or ``-ids`` for a build of only those
+        columns: builds that store different fields never share a cache folder."""
+        check_columns(self.columns)
+        suffix = "" if self.columns == DEFAULT_COLUMNS else f"-{self.columns}"
+        return f"{self.name}-{self.lime.digest()}{suffix}"
 
 
 class Lime(datasets.ArrowBasedBuilder):
@@ -167,8 +214,10 @@ class Lime(datasets.ArrowBasedBuilder):
                     f"{key} does not apply to {NAME!r}: its data are generated, not read; "
                     f"got {kwargs[key]!r}"
                 )
-        parameters = {key: value for key, value in kwargs.items() if key not in _BUILDER_ARGUMENTS}
+        parameters = {key: value for key, value in kwargs.items()
+                      if key not in _BUILDER_ARGUMENTS and key != "columns"}
         get_config(config_name, **parameters)
+        check_columns(kwargs.get("columns", DEFAULT_COLUMNS))
         kwargs["dataset_name"] = kwargs.get("dataset_name") or NAME
         kwargs["hash"] = kwargs.get("hash") or cache_hash()
         super().__init__(config_name=config_name, **kwargs)
@@ -178,11 +227,11 @@ class Lime(datasets.ArrowBasedBuilder):
     def _info(self) -> datasets.DatasetInfo:
         config = self.config.lime
         return datasets.DatasetInfo(
-            description=describe(config),
+            description=describe(config, columns=self.config.columns),
             citation=CITATION,
             homepage=HOMEPAGE,
             license=LICENSE,
-            features=FEATURES.copy(),
+            features=datasets.Features.from_arrow_schema(schema_of(self.config.columns)),
             splits=[
                 {"name": split, "num_examples": config.split_size(split), "dataset_name": NAME}
                 for split in _splits(config)
@@ -202,13 +251,36 @@ class Lime(datasets.ArrowBasedBuilder):
 
     def _generate_tables(self, split: str, ranges: list[tuple[int, int]]
                          ) -> Iterator[tuple[Any, pa.Table]]:
-        config = self.config.lime
+        """The tables of each shard; when building, the digest of each block of the tables, as
+        they are handed to the writer, is left in the build's folder (``_PIECE_PREFIX``)."""
+        config, columns = self.config.lime, self.config.columns
+        piece_folder = getattr(self, "_manifest_folder", None)  # None: streaming
         keep_freed_memory()
         for shard, (start, stop) in enumerate(ranges):
             count = -(-(stop - start) // TABLE_ROWS)
             bounds = [start + (stop - start) * i // count for i in range(count + 1)]
+            hasher = BlockHasher(start, keep_partial=True) if piece_folder else None
             for index, (begin, end) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
-                yield _key(shard, index), _one_chunk_table(iter_batches(config, split, begin, end))
+                batches = (select_columns(batch, columns)
+                           for batch in iter_batches(config, split, begin, end))
+                table = _one_chunk_table(batches, schema_of(columns))
+                if hasher is not None:
+                    hasher.update(table)
+                yield _key(shard, index), table
+            if hasher is not None:
+                self._write_piece(piece_folder, split, start, hasher)
+
+    def _write_piece(self, folder: str, split: str, start: int, hasher: BlockHasher) -> None:
+        """Leave the block digests of one shard for ``_download_and_prepare`` to join."""
+        piece = {
+            "split": split,
+            "blocks": [[b.block, b.start, b.stop, b.digest] for b in hasher.finish()],
+            "partial_rows": {str(first): base64.b64encode(_ipc_bytes(rows)).decode("ascii")
+                             for first, rows in hasher.partial_rows.items()},
+        }
+        path = posixpath.join(folder, f"{_PIECE_PREFIX}{split}-{start:015d}.json")
+        with self._fs.open(path, "w") as handle:
+            json.dump(piece, handle)
 
     def _generate_more_gen_kwargs(self, split: str, ranges: list[tuple[int, int]]
                                   ) -> Iterator[dict[str, Any]]:
@@ -221,33 +293,34 @@ class Lime(datasets.ArrowBasedBuilder):
     def _download_and_prepare(self, dl_manager: Any, verification_mode: Any,
                               **prepare_split_kwargs: Any) -> None:
         _clear_killed_build(self)
-        super()._download_and_prepare(dl_manager, verification_mode, **prepare_split_kwargs)
+        self._manifest_folder = self._output_dir  # read by the writing processes' generators
+        try:
+            super()._download_and_prepare(dl_manager, verification_mode, **prepare_split_kwargs)
+        finally:
+            del self._manifest_folder
         release_freed_memory()  # of the tables written here (all of them if num_proc=1)
-        file_format = prepare_split_kwargs.get("file_format", "arrow")
-        fingerprints = {
-            split: self._written_fingerprint(split, file_format) for split in self.info.splits
-        }
-        self.info.description = describe(self.config.lime, fingerprints)
+        manifests = self._join_pieces()
+        with self._fs.open(posixpath.join(self._output_dir, MANIFEST_FILE), "w") as handle:
+            json.dump({"splits": manifests}, handle, indent=1)
+        fingerprints = {split: manifest["fingerprint"] for split, manifest in manifests.items()}
+        self.info.description = describe(self.config.lime, fingerprints, self.config.columns)
 
-    def _written_fingerprint(self, split: str, file_format: str) -> str:
-        """The fingerprint of the rows of a split as written, read back in shard order."""
-        paths = filenames_for_dataset_split(
-            self._output_dir, self.dataset_name, split, filetype_suffix=file_format,
-            shard_lengths=self.info.splits[split].shard_lengths,
-        )
-        hasher = SplitHasher()
-        local = not is_remote_filesystem(self._fs)
-        for path in paths:
-            # Arrow reads a local file itself, without Python's buffered copies of each batch.
-            with pa.OSFile(path) if local else self._fs.open(path, "rb") as handle:
-                if file_format == "parquet":
-                    batches = pq.ParquetFile(handle).iter_batches()
-                else:
-                    batches = pa.ipc.open_stream(handle)
-                for batch in batches:
-                    hasher.update(batch)
-        release_freed_memory()
-        return hasher.hexdigest()
+    def _join_pieces(self) -> dict[str, dict[str, Any]]:
+        """The manifest of every split from the pieces the writing processes left (removed)."""
+        digests: dict[str, list[BlockDigest]] = {split: [] for split in self.info.splits}
+        partial_rows: dict[str, dict[int, pa.Table]] = {split: {} for split in self.info.splits}
+        for path in sorted(self._fs.glob(posixpath.join(self._output_dir, _PIECE_PREFIX + "*"))):
+            with self._fs.open(path, "r") as handle:
+                piece = json.load(handle)
+            digests[piece["split"]] += [BlockDigest(*block) for block in piece["blocks"]]
+            for first, data in piece["partial_rows"].items():
+                reader = pa.ipc.open_stream(base64.b64decode(data))
+                partial_rows[piece["split"]][int(first)] = reader.read_all()
+            self._fs.rm(path)
+        config, columns = self.config.lime, self.config.columns
+        return {split: manifest_from_pieces(config, split, columns, digests[split],
+                                            partial_rows[split])
+                for split in self.info.splits}
 
 
 def _clear_killed_build(builder: datasets.DatasetBuilder) -> None:
@@ -274,7 +347,14 @@ def _splits(config: LimeConfig) -> list[str]:
     return [split for split in SPLITS if config.split_size(split)]
 
 
-def _one_chunk_table(batches: Iterator[pa.RecordBatch]) -> pa.Table:
+def _ipc_bytes(table: pa.Table) -> bytes:
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def _one_chunk_table(batches: Iterator[pa.RecordBatch], schema: pa.Schema = SCHEMA) -> pa.Table:
     """The rows of ``batches`` as a table of one chunk per column.
 
     ``datasets`` combines the chunks of every table it writes, in pyarrow's default pool. Combined
@@ -287,7 +367,7 @@ def _one_chunk_table(batches: Iterator[pa.RecordBatch]) -> pa.Table:
         columns[index] = None  # leaves ``pieces`` the only reference to this column's pieces
         combined.append(pieces[0] if len(pieces) == 1 else
                         pa.concat_arrays(pieces, memory_pool=pa.system_memory_pool()))
-    return pa.Table.from_arrays(combined, schema=SCHEMA)
+    return pa.Table.from_arrays(combined, schema=schema)
 
 
 def _key(shard: int, index: int) -> Any:
@@ -308,8 +388,9 @@ def load_hf(
 ) -> HFDataset:
     """``datasets.load_dataset("lime", name, ...)`` without the name binding (the stable path).
 
-    ``parameters`` are registry parameters; ``split=None`` gives every split. The cache is the
-    one ``load_dataset("lime", ...)`` uses.
+    ``parameters`` are registry parameters, and ``columns`` (``"both"``, ``"text"`` or
+    ``"ids"``); ``split=None`` gives every split. The cache is the one
+    ``load_dataset("lime", ...)`` uses.
     """
     _check_split_argument(split)
     if num_proc is not None and (

@@ -6,8 +6,9 @@ Layout of the folder ``export_hub`` writes:
   ``dataset_info:`` gives the features, plus licence, name and tags), then a body;
 * ``data/<config>/<split>.parquet``: the rows of a split in id order, with the record schema;
 * ``data/<config>/vocab.txt`` and ``data/<config>/lime_metadata.json``: the vocabulary, and the
-  parameters, versions and fingerprint of each split (``lime-datasets fingerprint --check`` reads
-  them). The config folders are ordinary Parquet exports of ``lime_datasets.export``.
+  parameters, versions, block digests and fingerprint of each split (``lime-datasets
+  fingerprint --check`` reads them). The config folders are ordinary Parquet exports of
+  ``lime_datasets.export``.
 
 ``datasets.load_dataset(<folder>, "deduct")`` loads it with no package code, and uploading the
 folder as a dataset repository (e.g. ``huggingface_hub.upload_folder``) publishes

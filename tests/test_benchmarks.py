@@ -34,3 +34,12 @@ def test_the_throughput_benchmark_reports_every_config_asked(tmp_path: Path) -> 
                    "--configs", "mixed,induct_v3")
     assert [(r["config"], r["rows"]) for r in results] == [("mixed", 2000), ("induct_v3", 2000)]
     assert all(r["examples_per_s"] > 0 and r["text_mb_per_s"] > 0 for r in results)
+
+
+def test_the_disk_benchmark_measures_every_build_and_columns_choice(tmp_path: Path) -> None:
+    results = _run("disk.py", tmp_path, "--rows", "1500")
+    sizes = {(r["build"], r["columns"]): r["bytes_per_example"] for r in results["builds"]}
+    for build in ("Hugging Face (Arrow)", "export parquet", "export jsonl"):
+        # Either column group alone takes less room than both.
+        assert sizes[build, "text"] < sizes[build, "both"] > sizes[build, "ids"], build
+    assert ("export fairseq", "ids") not in sizes

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +16,8 @@ import lime_datasets
 from lime_datasets.core.generate import BLOCK_SIZE
 
 GOLDEN = Path(__file__).parent / "golden_fingerprints.json"
+# The fingerprints published with data version 1.0.0, before block manifests defined them anew.
+PUBLISHED_V1 = Path(__file__).parent / "golden_fingerprints_v1.0.0.json"
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -87,6 +91,50 @@ def test_golden_fingerprints() -> None:
     for name, splits in golden["fingerprints"].items():
         for split, expected in splits.items():
             assert lime_datasets.fingerprint(name, split, **sizes) == expected, (name, split)
+
+
+def test_fingerprint_v1_reproduces_the_fingerprints_published_with_1_0_0() -> None:
+    published = json.loads(PUBLISHED_V1.read_text())
+    assert published["data_version"] == "1.0.0"
+    sizes = published["sizes"]
+    assert set(published["fingerprints"]) == set(lime_datasets.CONFIGS)
+    for name, splits in published["fingerprints"].items():
+        for split, expected in splits.items():
+            assert lime_datasets.fingerprint_v1(name, split, **sizes) == expected, (name, split)
+
+
+def _canonical_digest(rows: list[dict], fields: list[str]) -> bytes:
+    """The canonical digest of ``rows``, written out field by field from Python values."""
+    summary = ""
+    for field in fields:
+        lengths, values = hashlib.sha256(), hashlib.sha256()
+        for row in rows:
+            value = row[field]
+            if field == "id":
+                values.update(struct.pack("<q", value))
+                continue
+            data = (value.encode() if isinstance(value, str)
+                    else struct.pack(f"<{len(value)}i", *value))
+            lengths.update(struct.pack("<I", len(value) if isinstance(value, list) else len(data)))
+            values.update(data)
+        summary += f"{field}={lengths.hexdigest()}:{values.hexdigest()}\n"
+    return hashlib.sha256(summary.encode()).digest()
+
+
+def test_golden_fingerprints_are_the_hash_of_block_digests_of_the_generated_rows() -> None:
+    """The goldens by a separate, plain implementation of the definition: sha256 over the
+    digests of each block of 1,000 rows (each over its rows' fields), from ``generate``."""
+    golden = json.loads(GOLDEN.read_text())
+    sizes = golden["sizes"]
+    for name in ("deduct", "mixed", "rewrite_multistep"):
+        for split, expected in golden["fingerprints"][name].items():
+            table = lime_datasets.generate(name, split, **sizes)
+            rows = table.to_pylist()
+            blocks = [_canonical_digest(rows[i : i + 1000], table.schema.names)
+                      for i in range(0, len(rows), 1000)]
+            assert hashlib.sha256(b"".join(blocks)).hexdigest() == expected, (name, split)
+            manifest = lime_datasets.manifest(name, split, **sizes)
+            assert manifest["blocks"] == [block.hex() for block in blocks]
 
 
 @pytest.mark.slow

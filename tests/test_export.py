@@ -213,12 +213,16 @@ def test_fingerprint_check_reports_a_changed_or_missing_file(exports, fmt, tmp_p
     assert statuses[f"train.{fmt}"] == "ok"
 
 
-def test_fingerprint_check_reports_stale_metadata(exports, tmp_path):
+@pytest.mark.parametrize("field", ["fingerprint", "blocks"])
+def test_fingerprint_check_reports_stale_metadata(exports, tmp_path, field):
     folder = tmp_path / "stale"
     shutil.copytree(exports["jsonl"], folder)
     path = folder / "lime_metadata.json"
     metadata = json.loads(path.read_text())
-    metadata["splits"]["test"]["fingerprint"] = "0" * 64
+    if field == "fingerprint":
+        metadata["splits"]["test"]["fingerprint"] = "0" * 64
+    else:
+        metadata["splits"]["test"]["blocks"][-1] = "0" * 64
     path.write_text(json.dumps(metadata))
     result, statuses = check(folder)
     assert result.returncode == 1

@@ -82,7 +82,7 @@ def test_every_config_loads_by_name_with_the_core_rows(name: str, hf_cache: Path
     dataset = load(name, hf_cache, **SMALL)
     config = get_config(name, **SMALL)
     assert list(dataset) == list(SPLITS)
-    recorded = hf.recorded_fingerprints(dataset["train"].info)
+    recorded = hf.recorded_fingerprints(dataset)
     for split in SPLITS:
         assert dataset[split].features == DECLARED
         assert dataset[split].num_rows == config.split_size(split)
@@ -115,13 +115,16 @@ def test_metadata_is_declared_and_fingerprints_are_recorded(hf_cache: Path) -> N
     assert {s: info.splits[s].num_examples for s in SPLITS} == {
         s: config.split_size(s) for s in SPLITS
     }
-    assert hf.recorded_fingerprints(info) == {}  # nothing built yet
+    with pytest.raises(ValueError, match=hf.MANIFEST_FILE):
+        hf.recorded_manifests(builder)  # nothing built yet
 
     builder.download_and_prepare()
     reloaded = datasets.load_dataset_builder("lime", MIXTURE, cache_dir=str(hf_cache), **SMALL)
-    assert hf.recorded_fingerprints(reloaded.info) == {
-        split: lime_datasets.fingerprint(MIXTURE, split, **SMALL) for split in SPLITS
-    }
+    expected = {split: lime_datasets.manifest(MIXTURE, split, **SMALL) for split in SPLITS}
+    assert hf.recorded_manifests(reloaded) == json.loads(json.dumps(expected))
+    for split in SPLITS:  # the description prints them
+        assert f"  {split}: {expected[split]['fingerprint']}" in reloaded.info.description
+    assert not list(hf_cache.rglob("lime-manifest-piece-*"))  # joined and removed
 
 
 def test_fingerprints_are_recorded_for_parquet_output_from_two_processes(tmp_path: Path) -> None:
@@ -130,7 +133,7 @@ def test_fingerprints_are_recorded_for_parquet_output_from_two_processes(tmp_pat
     builder.download_and_prepare(output_dir=str(tmp_path / "out"), file_format="parquet",
                                  num_proc=2)
     assert len(list((tmp_path / "out").glob("lime-train-*.parquet"))) == 2
-    assert hf.recorded_fingerprints(builder.info) == {
+    assert hf.recorded_fingerprints(builder) == {
         split: lime_datasets.fingerprint(MIXTURE, split, **BLOCKS) for split in SPLITS
     }
 
@@ -185,9 +188,7 @@ def test_num_proc_2_builds_what_num_proc_1_builds(tmp_path: Path) -> None:
     for split in SPLITS:
         assert rows(two[split]).equals(rows(one[split]))
         assert_generated(rows(two[split]), MIXTURE, split, **BLOCKS)
-    assert hf.recorded_fingerprints(two["train"].info) == hf.recorded_fingerprints(
-        one["train"].info
-    )
+    assert hf.recorded_manifests(two) == hf.recorded_manifests(one)
 
 
 @pytest.mark.parametrize("table_rows", [hf.TABLE_ROWS, BLOCK_SIZE])
@@ -394,7 +395,7 @@ import json, sys
 from lime_datasets import hf
 ds = datasets.load_dataset("lime", "{name}", split="validation", cache_dir=sys.argv[1],
                            **json.loads(sys.argv[2]))
-print(json.dumps({{"fingerprint": hf.recorded_fingerprints(ds.info)["validation"],
+print(json.dumps({{"fingerprint": hf.recorded_fingerprints(ds)["validation"],
                   "configs": datasets.get_dataset_config_names("lime")}}))
 """
 IMPORT_ORDERS = {
@@ -583,3 +584,26 @@ def test_the_hub_export_and_the_import_do_not_need_datasets() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
+
+
+# Columns ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("columns", ["text", "ids"])
+def test_a_build_of_some_columns_is_its_own_cache_entry(columns: str, hf_cache: Path) -> None:
+    both = load(MIXTURE, hf_cache, split="validation", **SMALL)
+    some = load(MIXTURE, hf_cache, split="validation", columns=columns, **SMALL)
+    assert some.column_names == list(lime_datasets.core.records.COLUMNS[columns])
+    assert rows(some).equals(rows(both).select(some.column_names))
+    assert {Path(f).parent for f in files_of(some)}.isdisjoint(Path(f).parent
+                                                                for f in files_of(both))
+    assert hf.recorded_manifests(some)["validation"] == json.loads(json.dumps(
+        lime_datasets.manifest(MIXTURE, "validation", columns=columns, **SMALL)))
+    assert (hf.recorded_fingerprints(some)["validation"]
+            != hf.recorded_fingerprints(both)["validation"])
+
+
+def test_bad_columns_are_refused_before_any_work(hf_cache: Path) -> None:
+    with pytest.raises(ValueError, match=r"columns must be one of both, text, ids.*'text'"):
+        load(MIXTURE, hf_cache, columns="texts", **SMALL)
+    assert not list(hf_cache.rglob("*.arrow"))

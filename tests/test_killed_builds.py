@@ -108,16 +108,18 @@ HF_BUILD = """
     built = lime_datasets.load_hf(sys.argv[1], cache_dir=sys.argv[2], num_proc=int(sys.argv[4]),
                                   **json.loads(sys.argv[3]))
     seconds = time.monotonic() - began
-    print(json.dumps({"seconds": seconds, "recorded": hf.recorded_fingerprints(built["train"].info),
+    print(json.dumps({"seconds": seconds, "recorded": hf.recorded_fingerprints(built),
                       "files": sorted(f["filename"] for s in built for f in built[s].cache_files),
                       "rows": {s: built[s].num_rows for s in built}}))
 """
 
 
 def hf_complete_builds(cache: Path, sizes: dict) -> int:
-    """Every build folder outside ``*.incomplete`` is complete: its info, every row in the files
-    it names, and no other file. Returns how many there are."""
+    """Every build folder outside ``*.incomplete`` is complete: its info, its manifest, every row
+    in the files it names, and no other file. Returns how many there are."""
     from datasets.naming import filenames_for_dataset_split
+
+    from lime_datasets import hf
 
     folders = {path.parent for path in cache.rglob("*.arrow")}
     folders |= {path.parent for path in cache.rglob("dataset_info.json")}
@@ -126,7 +128,7 @@ def hf_complete_builds(cache: Path, sizes: dict) -> int:
         if any(part.endswith(".incomplete") for part in folder.parts):
             continue
         info = json.loads((folder / "dataset_info.json").read_text())
-        named = {"dataset_info.json", "LICENSE"}
+        named = {"dataset_info.json", "LICENSE", hf.MANIFEST_FILE}
         for split in SPLITS:
             entry = info["splits"][split]
             files = filenames_for_dataset_split(str(folder), "lime", split, "arrow",
@@ -155,7 +157,7 @@ def test_a_killed_hf_build_reruns_to_a_clean_builds_fingerprints(tmp_path, num_p
     rerun = lime_datasets.load_hf(NAME, cache_dir=str(cache), **sizes)
     from lime_datasets import hf
 
-    assert hf.recorded_fingerprints(rerun["train"].info) == clean["recorded"]
+    assert hf.recorded_fingerprints(rerun) == clean["recorded"]
     assert read_hf_fingerprints(rerun) == clean["recorded"] == core_fingerprints(sizes)
     assert hf_complete_builds(cache, sizes) == 1
 

@@ -1,6 +1,8 @@
-"""Regenerate tests/golden_fingerprints.json.
+"""Regenerate tests/golden_fingerprints.json (``lime_datasets.fingerprint`` of every config).
 
-Golden fingerprints pin the bytes of every config. Regenerate them only when the data version
+Golden fingerprints pin the bytes of every config. The fingerprints published with data version
+1.0.0 under the first definition (``lime_datasets.fingerprint_v1``) are kept, unchanged, in
+tests/golden_fingerprints_v1.0.0.json. Regenerate them only when the data version
 changes (bump ``DATA_VERSIONS`` in ``lime_datasets/core/version.py`` and add a CHANGELOG entry), or
 when a new config is added (its goldens are added; existing ones must not change). The script
 refuses

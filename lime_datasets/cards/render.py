@@ -237,9 +237,12 @@ def _splits(config: LimeConfig, stats: ConfigStats) -> str:
     lines = [
         "## Splits and fingerprints",
         "",
-        f"Data version **{DATA_VERSION}** ({note}). A fingerprint is the sha256 of the rows in "
-        "`id` order (`lime_datasets.fingerprint`); `lime-datasets fingerprint "
-        f"{config.name}` prints those of the whole splits.",
+        f"Data version **{DATA_VERSION}** ({note}). A fingerprint is the sha256 of the digests "
+        "of a split's blocks of 1,000 rows, in `id` order (`lime_datasets.fingerprint`; "
+        "`lime_datasets.manifest` lists the block digests); `lime-datasets fingerprint "
+        f"{config.name}` prints those of the whole splits. The fingerprints first published "
+        "for this data version, sha256 of all the rows at once, are "
+        "`lime_datasets.fingerprint_v1`'s.",
         "",
         "| split | examples | fingerprint | of rows |",
         "|---|---|---|---|",

@@ -9,8 +9,9 @@ Layout of an export folder, where ``L`` is empty, or ``-IIIII-of-NNNNN`` for sha
   line ``k`` holding the source and target text of one example, in id order; and ``dictL.txt``,
   fairseq's ``<token> <count>`` dictionary of every token in the exported files.
 * always: ``vocabL.txt`` (the token of each id, one per line, in id order) and
-  ``lime_metadataL.json`` (config, parameters, versions, the rows and fingerprint of each split,
-  the file names). The metadata is renamed into place last: it marks a finished export.
+  ``lime_metadataL.json`` (config, parameters, versions, columns, the rows of each split with
+  the digest of each block of them and their fingerprint, the file names). The metadata is
+  renamed into place last: it marks a finished export.
 
 Shard ``i`` of ``n`` holds rows ``[floor(i * size / n), floor((i + 1) * size / n))`` of every split,
 so the shards' data files concatenated in shard order are the unsharded files byte for byte

@@ -16,8 +16,9 @@ import pyarrow.parquet as pq
 from .. import memory
 from ..core import vocab
 from ..core.config import LimeConfig
+from ..core.fingerprint import BlockDigest, BlockHasher
 from ..core.generate import iter_batches
-from ..core.records import SCHEMA
+from ..core.records import DEFAULT_COLUMNS, schema_of, select_columns
 
 FAIRSEQ_SPECIALS = ("<s>", "<pad>", "</s>", "<unk>")
 PARQUET_ROW_GROUP_ROWS = 32_768  # about 40 MB of Arrow data at the default vocabulary size
@@ -25,34 +26,44 @@ PARQUET_ROW_GROUP_ROWS = 32_768  # about 40 MB of Arrow data at the default voca
 
 @dataclasses.dataclass
 class Part:
-    """Rows ``start .. stop - 1`` of a split: the records and their bytes in each data file."""
+    """Rows ``start .. stop - 1`` of a split as written: the records (Parquet) or their bytes in
+    each data file (text formats), and the digests of their blocks."""
 
-    batches: list[pa.RecordBatch]
+    num_rows: int
+    batches: list[pa.RecordBatch]  # Parquet only: text formats need only their bytes
     outputs: dict[str, bytes]  # file extension -> bytes (text formats)
     counts: np.ndarray | None  # token id -> occurrences (fairseq)
-
-    @property
-    def num_rows(self) -> int:
-        return sum(batch.num_rows for batch in self.batches)
+    blocks: list[BlockDigest]  # of the rows with the exported columns
 
 
-def render_part(config: LimeConfig, split: str, start: int, stop: int, fmt: str) -> Part:
-    """Generate rows ``start .. stop - 1`` and render them for ``fmt``."""
+def render_part(config: LimeConfig, split: str, start: int, stop: int, fmt: str,
+                columns: str = DEFAULT_COLUMNS) -> Part:
+    """Generate rows ``start .. stop - 1``, render them for ``fmt`` and digest their blocks."""
     memory.keep_freed_memory()
-    batches = list(iter_batches(config, split, start, stop))
+    full = list(iter_batches(config, split, start, stop))
+    batches = [select_columns(batch, columns) for batch in full]
+    hasher = BlockHasher(start)
+    for batch in batches:
+        hasher.update(batch)
     outputs: dict[str, bytes] = {}
     counts = None
     if fmt == "jsonl":
         outputs["jsonl"] = b"".join(jsonl_bytes(batch, config) for batch in batches)
     elif fmt == "fairseq":
-        outputs["src"] = b"".join(_lines(batch.column("source")) for batch in batches)
-        outputs["tgt"] = b"".join(_lines(batch.column("target")) for batch in batches)
+        outputs["src"], outputs["tgt"] = fairseq_bytes(batches)
         counts = np.zeros(token_count(config.vocab_size), dtype=np.int64)
-        for batch in batches:
+        for batch in full:
             for name in ("source_ids", "target_ids"):
                 ids = batch.column(name).flatten().to_numpy()
                 counts += np.bincount(ids, minlength=len(counts))
-    return Part(batches, outputs, counts)
+    return Part(stop - start, batches if fmt == "parquet" else [], outputs, counts,
+                hasher.finish())
+
+
+def fairseq_bytes(batches: list[pa.RecordBatch]) -> tuple[bytes, bytes]:
+    """The lines of the ``.src`` and ``.tgt`` files of these rows."""
+    return (b"".join(_lines(batch.column("source")) for batch in batches),
+            b"".join(_lines(batch.column("target")) for batch in batches))
 
 
 @functools.lru_cache(maxsize=16)
@@ -63,21 +74,35 @@ def _json_safe(vocab_size: int, tasks: tuple[str, ...]) -> bool:
 
 
 def jsonl_bytes(batch: pa.RecordBatch, config: LimeConfig) -> bytes:
-    """The batch as JSON lines, byte-identical to ``json.dumps(row, separators=(",", ":"))``."""
+    """The batch as JSON lines, byte-identical to ``json.dumps(row, separators=(",", ":"))``
+    (the fields of the batch, in its order)."""
     if not _json_safe(config.vocab_size, config.tasks):
         rows = batch.to_pylist()
         return "".join(json.dumps(row, separators=(",", ":")) + "\n" for row in rows).encode()
     numbers = _decimal_strings(token_count(config.vocab_size))
-    columns = [
-        '{"id":', pc.cast(batch.column("id"), pa.string()),
-        ',"task":"', batch.column("task"),
-        '","source":"', batch.column("source"),
-        '","target":"', batch.column("target"),
-        '","source_ids":[', _joined_ids(batch.column("source_ids"), numbers),
-        '],"target_ids":[', _joined_ids(batch.column("target_ids"), numbers),
-        "]}\n",
-    ]
-    return _string_bytes(pc.binary_join_element_wise(*columns, ""))
+    pieces: list = []
+    for index, name in enumerate(batch.schema.names):
+        column = batch.column(name)
+        opening = "{" if index == 0 else ","
+        if name == "id":
+            pieces += [f'{opening}"id":', pc.cast(column, pa.string())]
+        elif pa.types.is_string(column.type):
+            pieces += [f'{opening}"{name}":"', column, '"']
+        else:
+            pieces += [f'{opening}"{name}":[', _joined_ids(column, numbers), "]"]
+    pieces.append("}\n")
+    return _string_bytes(pc.binary_join_element_wise(*_merge_literals(pieces), ""))
+
+
+def _merge_literals(pieces: list) -> list:
+    """Adjacent literal strings joined (fewer arguments for Arrow's element-wise join)."""
+    merged: list = []
+    for piece in pieces:
+        if isinstance(piece, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += piece
+        else:
+            merged.append(piece)
+    return merged
 
 
 def token_count(vocab_size: int) -> int:
@@ -133,14 +158,15 @@ def dictionary_text(counts: np.ndarray, vocab_size: int) -> str:
 class SplitWriter:
     """Appends rendered parts to the data files of one split."""
 
-    def __init__(self, fmt: str, paths: list[Path]) -> None:
+    def __init__(self, fmt: str, paths: list[Path], columns: str = DEFAULT_COLUMNS) -> None:
         self.fmt = fmt
         self.handles: list[BinaryIO] = []
         self.writer: pq.ParquetWriter | None = None
         self.pending: list[pa.RecordBatch] = []
         self.pending_rows = 0
         if fmt == "parquet":
-            self.writer = pq.ParquetWriter(str(paths[0]), SCHEMA, compression="snappy")
+            self.schema = schema_of(columns)
+            self.writer = pq.ParquetWriter(str(paths[0]), self.schema, compression="snappy")
         else:
             self.handles = [open(path, "wb") for path in paths]
 
@@ -159,7 +185,7 @@ class SplitWriter:
             self._flush(PARQUET_ROW_GROUP_ROWS)
 
     def _flush(self, rows: int) -> None:
-        table = pa.Table.from_batches(self.pending, schema=SCHEMA)
+        table = pa.Table.from_batches(self.pending, schema=self.schema)
         group, rest = table.slice(0, rows).combine_chunks(), table.slice(rows)
         self.writer.write_table(group, row_group_size=rows)
         self.pending = rest.combine_chunks().to_batches() if rest.num_rows else []

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +14,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..core.config import SPLITS, LimeConfig
-from ..core.fingerprint import SplitHasher
-from ..core.records import SCHEMA
+from ..core.fingerprint import fingerprint_of_blocks
+from ..core.generate import BLOCK_SIZE
+from ..core.manifest import range_digests
+from ..core.records import DEFAULT_COLUMNS, check_columns
+from .blocks import BlockResult, block_bounds, check_rows
 from .formats import dictionary_text, token_count, vocabulary_text
 from .layout import DICTIONARY, METADATA, VOCABULARY, Shard, check_format, data_files
-from .workers import Pool, rendered_parts
+from .workers import Pool, ordered_map, part_ranges
 from .writer import ProgressFactory
 
 
@@ -90,6 +92,7 @@ def _read_one_metadata(path: Path) -> tuple[Shard, LimeConfig, dict[str, Any]]:
         config = get_config(metadata["config"], **metadata["parameters"])
         fmt = metadata["format"]
         check_format(fmt)
+        check_columns(metadata.get("columns", DEFAULT_COLUMNS))
         expected_names = {
             f"{METADATA}{shard.label}.json": path.name,
             f"{VOCABULARY}{shard.label}.txt": metadata["vocabulary"],
@@ -110,82 +113,163 @@ def _read_one_metadata(path: Path) -> tuple[Shard, LimeConfig, dict[str, Any]]:
 
 
 def check_export(directory: str | os.PathLike, num_proc: int = 1,
-                 progress: ProgressFactory | None = None) -> CheckReport:
-    """Regenerate the rows an export (or a folder of its shards) holds and compare its files.
+                 progress: ProgressFactory | None = None, *, splits: Sequence[str] = SPLITS,
+                 shard: Shard | None = None) -> CheckReport:
+    """Check an export (or a folder of its shards, or one ``shard`` of them) block by block.
 
-    JSONL and Parquet files are compared by the fingerprint of the rows they hold, fairseq,
-    vocabulary and dictionary files by their bytes. A split is ok when the folder covers all of
-    its rows and every metadata file records the fingerprint those rows have now.
+    Workers regenerate each block of rows and digest it as the data files hold it (JSONL and
+    Parquet: the digest of the rows read back; fairseq: of the lines); a file that differs is
+    reported with its first differing block and that block's rows. Vocabulary and dictionary
+    files are compared by their bytes. A split is ok when the files cover all of its rows (or,
+    checking one shard, the shard's) and every metadata file records the block digests those
+    rows have now.
     """
     from ..configs import get_config
 
     directory = Path(directory)
     entries = read_metadata(directory)
+    if shard is not None:
+        entries = [m for m in entries
+                   if (m["shard"]["index"], m["shard"]["count"]) == (shard.index, shard.count)]
+        if not entries:
+            raise ValueError(f"{directory} holds no shard {shard.index}/{shard.count}")
     config = get_config(entries[0]["config"], **entries[0]["parameters"])
-    fmt = entries[0]["format"]
+    fmt, columns = entries[0]["format"], entries[0].get("columns", DEFAULT_COLUMNS)
     counts = [np.zeros(token_count(config.vocab_size), dtype=np.int64) for _ in entries]
     files: list[FileCheck] = []
-    splits: list[SplitCheck] = []
+    split_checks: list[SplitCheck] = []
     with Pool(num_proc) as pool:
-        for split in SPLITS:
-            split_hasher = SplitHasher()
-            covered, recorded_ok = [], True
-            held = [m["splits"][split] for m in entries if split in m["splits"]]
-            total = sum(info["stop"] - info["start"] for info in held)
+        for split in splits:
+            held = [(i, m["splits"][split]) for i, m in enumerate(entries) if split in m["splits"]]
+            if not held:
+                continue
+            total = sum(info["stop"] - info["start"] for _, info in held)
             bar = progress(split, total) if progress and total else None
-            for index, metadata in enumerate(entries):
-                info = metadata["splits"].get(split)
-                if info is None:
-                    continue
+            size = config.split_size(split)
+            whole: dict[int, str] = {}
+            covered, recorded_ok = [], True
+            for index, info in held:
                 start, stop = info["start"], info["stop"]
-                hasher = SplitHasher()
-                digests = {key: hashlib.sha256() for key in ("jsonl", "src", "tgt")}
-                for part in rendered_parts(config, split, start, stop, fmt, pool, num_proc):
-                    for batch in part.batches:
-                        hasher.update(batch)
-                        split_hasher.update(batch)
-                    if bar:
-                        bar.update(part.num_rows)
-                    for key, data in part.outputs.items():
-                        digests[key].update(data)
-                    if part.counts is not None:
-                        counts[index] += part.counts
-                fingerprint = hasher.hexdigest()
-                recorded_ok &= info["fingerprint"] == fingerprint
+                paths = [directory / name for name in info["files"]]
+                blocks: list[BlockResult] = []
+                with _Lines(paths if fmt != "parquet" else []) as lines:
+                    calls = ((config, split, fmt, columns, a, b, start, str(paths[0]),
+                              lines.blocks(a, b)) for a, b in part_ranges(start, stop))
+                    for result in ordered_map(check_rows, calls, pool, num_proc):
+                        blocks += result.blocks
+                        if result.counts is not None:
+                            counts[index] += result.counts
+                        if bar:
+                            bar.update(sum(b.expected.stop - b.expected.start
+                                           for b in result.blocks))
+                    extra = lines.extra()
+                if fmt == "parquet":
+                    extra = [_parquet_rows(paths[0]) > stop - start]
+                digests = [b.expected.digest for b in blocks]
+                recorded_ok &= (info.get("blocks") == digests
+                                and info.get("fingerprint") == fingerprint_of_blocks(digests))
+                whole.update((b.expected.block, b.expected.digest) for b in blocks
+                             if b.expected.is_whole(size))
                 covered.append((start, stop))
                 where = f"rows {start}..{stop} of {split}"
-                for name in info["files"]:
-                    expected = (digests[Path(name).suffix[1:]].hexdigest() if fmt == "fairseq"
-                                else fingerprint)
-                    files.append(_check_data_file(directory / name, fmt, expected, where))
+                for position, path in enumerate(paths):
+                    files.append(_file_check(path, blocks, position, extra[position], where))
             if bar:
                 bar.close()
-            if not covered:
-                continue
-            missing = _gaps(covered, config.split_size(split))
-            splits.append(SplitCheck(split, config.split_size(split), missing,
-                                     None if missing else split_hasher.hexdigest(), recorded_ok))
+            missing = [] if shard is not None else _gaps(covered, size)
+            fingerprint = None
+            if not _gaps(covered, size):
+                fingerprint = _split_fingerprint(config, split, columns, whole)
+            split_checks.append(SplitCheck(split, size, missing, fingerprint, recorded_ok))
     vocabulary = vocabulary_text(config.vocab_size).encode()
     for index, metadata in enumerate(entries):
         files.append(_check_bytes(directory / metadata["vocabulary"], vocabulary, "vocabulary"))
-        if fmt == "fairseq":
+        if fmt == "fairseq" and tuple(splits) == SPLITS:
             dictionary = dictionary_text(counts[index], config.vocab_size).encode()
             files.append(_check_bytes(directory / metadata["dictionary"], dictionary,
                                       "fairseq dictionary"))
-    return CheckReport(config, fmt, entries[0]["shard"]["count"], files, splits)
+    return CheckReport(config, fmt, entries[0]["shard"]["count"], files, split_checks)
 
 
-def _check_data_file(path: Path, fmt: str, expected: str, where: str) -> FileCheck:
-    """Compare a data file with the expected rows fingerprint (or sha256 for fairseq)."""
+def _file_check(path: Path, blocks: list[BlockResult], position: int, extra: bool,
+                where: str) -> FileCheck:
+    """The status of one data file from the blocks it should hold."""
     if not path.is_file():
         return FileCheck(path.name, "missing", where)
+    for block in blocks:
+        problem = block.problems[position]
+        if problem:
+            first, stop = block.expected.start, block.expected.stop
+            return FileCheck(path.name, "mismatch",
+                             f"{where}: block {block.expected.block} (rows {first}..{stop - 1}) "
+                             f"{problem}")
+    if extra:
+        return FileCheck(path.name, "mismatch", f"{where}: the file holds more rows")
+    return FileCheck(path.name, "ok", where)
+
+
+def _split_fingerprint(config: LimeConfig, split: str, columns: str,
+                       whole: dict[int, str]) -> str:
+    """The split fingerprint from the whole blocks checked; blocks that only shards' pieces
+    covered (cut at shard boundaries) are regenerated whole."""
+    count = -(-config.split_size(split) // BLOCK_SIZE)
+    for block in range(count):
+        if block not in whole:
+            start = block * BLOCK_SIZE
+            stop = min(config.split_size(split), start + BLOCK_SIZE)
+            whole[block] = range_digests(config, split, start, stop, columns)[0].digest
+    return fingerprint_of_blocks([whole[block] for block in range(count)])
+
+
+def _parquet_rows(path: Path) -> int:
     try:
-        actual = _file_sha256(path) if fmt == "fairseq" else _rows_fingerprint(path, fmt)
-    except (OSError, pa.ArrowException, ValueError) as error:
-        return FileCheck(path.name, "mismatch", f"{where}: unreadable ({error})")
-    if actual == expected:
-        return FileCheck(path.name, "ok", where)
-    return FileCheck(path.name, "mismatch", f"{where}: the file holds other data")
+        return pq.ParquetFile(path).metadata.num_rows
+    except (OSError, pa.ArrowException):
+        return 0
+
+
+class _Lines:
+    """The lines of text files read in order, handed out a block at a time (one list of bytes
+    per block: its lines in each file)."""
+
+    def __init__(self, paths: list[Path]) -> None:
+        self.handles = [open(path, "rb") if path.is_file() else None for path in paths]
+        self.buffers = [b""] * len(paths)
+
+    def __enter__(self) -> _Lines:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for handle in self.handles:
+            if handle is not None:
+                handle.close()
+
+    def blocks(self, start: int, stop: int) -> list[list[bytes]] | None:
+        """The lines of rows ``start .. stop - 1`` of each file, block by block."""
+        if not self.handles:
+            return None
+        return [[self._take(i, b - a) for i in range(len(self.handles))]
+                for a, b in block_bounds(start, stop)]
+
+    def _take(self, index: int, count: int) -> bytes:
+        """The next ``count`` lines of file ``index`` (fewer at its end)."""
+        handle, buffer = self.handles[index], self.buffers[index]
+        newlines = np.flatnonzero(np.frombuffer(buffer, dtype=np.uint8) == 10)
+        while len(newlines) < count and handle is not None:
+            chunk = handle.read(1 << 22)
+            if not chunk:
+                break
+            found = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == 10) + len(buffer)
+            buffer += chunk
+            newlines = np.concatenate([newlines, found])
+        end = int(newlines[count - 1]) + 1 if len(newlines) >= count else len(buffer)
+        self.buffers[index] = buffer[end:]
+        return buffer[:end]
+
+    def extra(self) -> list[bool]:
+        """Does each file hold more than was handed out?"""
+        return [bool(self.buffers[i]) or (handle is not None and bool(handle.read(1)))
+                for i, handle in enumerate(self.handles)]
 
 
 def _check_bytes(path: Path, expected: bytes, what: str) -> FileCheck:
@@ -194,39 +278,6 @@ def _check_bytes(path: Path, expected: bytes, what: str) -> FileCheck:
     if path.read_bytes() == expected:
         return FileCheck(path.name, "ok", what)
     return FileCheck(path.name, "mismatch", f"{what}: differs from the expected file")
-
-
-def _rows_fingerprint(path: Path, fmt: str) -> str:
-    hasher = SplitHasher()
-    for batch in _read_rows(path, fmt):
-        hasher.update(batch)
-    return hasher.hexdigest()
-
-
-def _read_rows(path: Path, fmt: str) -> Iterator[pa.RecordBatch]:
-    if fmt == "parquet":
-        parquet = pq.ParquetFile(path)
-        if not parquet.schema_arrow.equals(SCHEMA):
-            raise ValueError("its schema is not the record schema")
-        yield from parquet.iter_batches()
-        return
-    import pyarrow.json as pa_json
-
-    if path.stat().st_size == 0:
-        return
-    options = pa_json.ParseOptions(explicit_schema=SCHEMA, unexpected_field_behavior="error")
-    if hasattr(pa_json, "open_json"):  # streaming, pyarrow >= 20
-        yield from pa_json.open_json(path, parse_options=options)
-    else:
-        yield from pa_json.read_json(path, parse_options=options).to_batches()
-
-
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _gaps(covered: list[tuple[int, int]], size: int) -> list[tuple[int, int]]:

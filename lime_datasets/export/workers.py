@@ -9,7 +9,7 @@ import signal
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from ..core.config import LimeConfig
@@ -50,18 +50,33 @@ def _exit_with_parent(parent: int) -> None:
     os._exit(1)
 
 
-def rendered_parts(config: LimeConfig, split: str, start: int, stop: int, fmt: str,
-           pool: concurrent.futures.Executor | None, num_proc: int) -> Iterator[Part]:
-    """Rendered parts in row order; with a pool, at most ``2 * num_proc`` in flight."""
-    ranges = [(a, min(stop, a + PART_ROWS)) for a in range(start, stop, PART_ROWS)]
+def part_ranges(start: int, stop: int) -> list[tuple[int, int]]:
+    """Rows ``start .. stop - 1`` cut at the multiples of ``PART_ROWS``: every part but the first
+    and the last holds whole blocks, so each block's digest is computed by one worker."""
+    cuts = [start, *range((start // PART_ROWS + 1) * PART_ROWS, stop, PART_ROWS), stop]
+    return [(a, b) for a, b in zip(cuts[:-1], cuts[1:], strict=True) if a < b]
+
+
+def ordered_map(function: Callable[..., Any], calls: Iterable[tuple],
+                pool: concurrent.futures.Executor | None, num_proc: int) -> Iterator[Any]:
+    """``function(*args)`` for each ``args`` of ``calls``, in order; with a pool, at most
+    ``2 * num_proc`` in flight."""
     if pool is None:
-        for a, b in ranges:
-            yield render_part(config, split, a, b, fmt)
+        for args in calls:
+            yield function(*args)
         return
     pending: deque[concurrent.futures.Future] = deque()
-    for a, b in ranges:
-        pending.append(pool.submit(render_part, config, split, a, b, fmt))
+    for args in calls:
+        pending.append(pool.submit(function, *args))
         if len(pending) >= 2 * num_proc:
             yield pending.popleft().result()
     while pending:
         yield pending.popleft().result()
+
+
+def rendered_parts(config: LimeConfig, split: str, start: int, stop: int, fmt: str,
+                   columns: str, pool: concurrent.futures.Executor | None, num_proc: int
+                   ) -> Iterator[Part]:
+    """Rendered parts of rows ``start .. stop - 1``, in row order."""
+    calls = ((config, split, a, b, fmt, columns) for a, b in part_ranges(start, stop))
+    return ordered_map(render_part, calls, pool, num_proc)

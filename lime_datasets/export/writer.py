@@ -12,7 +12,9 @@ import numpy as np
 
 from .. import __version__
 from ..core.config import SPLITS, LimeConfig
-from ..core.fingerprint import SplitHasher
+from ..core.fingerprint import fingerprint_of_blocks
+from ..core.generate import BLOCK_SIZE
+from ..core.records import DEFAULT_COLUMNS, check_columns
 from ..core.version import DATA_VERSION
 from ..kernel_notice import warn_if_numpy_path
 from ..publish import (
@@ -53,21 +55,29 @@ def export(
     num_proc: int = 1,
     overwrite: bool = False,
     progress: ProgressFactory | None = None,
+    columns: str = DEFAULT_COLUMNS,
 ) -> dict[str, Any]:
     """Export ``splits`` of ``config`` to ``out_dir`` in ``fmt`` and return the metadata written.
 
+    ``columns`` keeps the text, the token ids or both (``records.COLUMNS``; fairseq files hold
+    the text). The workers that render the rows digest their blocks; the metadata records them
+    (``blocks``: one sha256 per block of the rows the files hold, see ``core.fingerprint``).
     Validates everything (format, splits, ``num_proc``, existing outputs) before writing anything.
     An export of the same files killed while renaming them into place is finished first; if it is
     exactly the export asked for, its metadata is returned without exporting again.
     """
     check_format(fmt)
+    check_columns(columns)
+    if fmt == "fairseq" and columns == "ids":
+        raise ValueError("columns must be text or both for the fairseq format, which writes the "
+                         "text; got 'ids' (use jsonl or parquet for token ids only)")
     splits = parse_splits(",".join(splits))
     if isinstance(num_proc, bool) or not isinstance(num_proc, int) or num_proc < 1:
         raise ValueError(f"num_proc must be a positive integer; got {num_proc!r}")
     directory = Path(out_dir)
     names = planned_files(fmt, splits, shard)
     if directory.is_dir() and finish_interrupted(directory, names):
-        finished = _finished_export(directory / names[-1], config, fmt, shard, splits)
+        finished = _finished_export(directory / names[-1], config, fmt, shard, splits, columns)
         if finished is not None:
             return finished
     check_outputs([directory / name for name in names], overwrite)
@@ -82,11 +92,12 @@ def export(
             start, stop = shard.rows(config.split_size(split))
             files_of_split = data_files(fmt, split, shard)
             bar = progress(split, stop - start) if progress else None
-            hasher = SplitHasher()
-            with SplitWriter(fmt, [files.path(name) for name in files_of_split]) as sink:
-                for part in rendered_parts(config, split, start, stop, fmt, pool, num_proc):
-                    for batch in part.batches:
-                        hasher.update(batch)
+            blocks: list[str] = []
+            paths = [files.path(name) for name in files_of_split]
+            with SplitWriter(fmt, paths, columns) as sink:
+                for part in rendered_parts(config, split, start, stop, fmt, columns, pool,
+                                           num_proc):
+                    blocks += [block.digest for block in part.blocks]
                     sink.write(part)
                     if part.counts is not None:
                         counts += part.counts
@@ -98,7 +109,8 @@ def export(
                 "size": config.split_size(split),
                 "start": start,
                 "stop": stop,
-                "fingerprint": hasher.hexdigest(),
+                "fingerprint": fingerprint_of_blocks(blocks),
+                "blocks": blocks,
                 "files": list(files_of_split),
             }
         if fmt == "fairseq":
@@ -113,6 +125,8 @@ def export(
             "data_version": DATA_VERSION,
             "package_version": __version__,
             "format": fmt,
+            "columns": columns,
+            "block_size": BLOCK_SIZE,
             "shard": {"index": shard.index, "count": shard.count},
             "splits": split_info,
             "vocabulary": vocabulary,
@@ -125,7 +139,7 @@ def export(
 
 
 def _finished_export(metadata_path: Path, config: LimeConfig, fmt: str, shard: Shard,
-                     splits: Sequence[str]) -> dict[str, Any] | None:
+                     splits: Sequence[str], columns: str) -> dict[str, Any] | None:
     """The metadata at ``metadata_path`` if it describes this very export, else None."""
     try:
         metadata = json.loads(metadata_path.read_text(encoding="utf-8"))
@@ -134,6 +148,7 @@ def _finished_export(metadata_path: Path, config: LimeConfig, fmt: str, shard: S
             and metadata["parameters"] == config.parameters()
             and metadata["data_version"] == DATA_VERSION
             and metadata["format"] == fmt
+            and metadata.get("columns", DEFAULT_COLUMNS) == columns
             and metadata["shard"] == {"index": shard.index, "count": shard.count}
             and list(metadata["splits"]) == list(splits)
         )
