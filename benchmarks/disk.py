@@ -18,7 +18,6 @@ import tempfile
 from pathlib import Path
 
 
-
 def measure(config: str, rows: int) -> list[dict]:
     import datasets
 
