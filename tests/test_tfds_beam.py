@@ -19,6 +19,7 @@ pytest.importorskip("tensorflow")
 import lime_datasets  # noqa: E402
 from lime_datasets.core.config import SPLITS  # noqa: E402
 from lime_datasets.tfds import IncompleteBuildError, beam_shards, shards  # noqa: E402
+from lime_datasets.tfds.manifests import recorded_manifests  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -67,7 +68,9 @@ def test_two_beam_workers_write_a_plain_builds_files(plain, tmp_path, file_forma
     assert folder_files(built) == folder_files(plain[file_format])
     for split in SPLITS:
         assert built.info.splits[split].num_bytes == plain[file_format].info.splits[split].num_bytes
-    assert not list(Path(built.data_path).glob("*" + beam_shards.REPORT_SUFFIX))
+    assert not list(Path(built.data_path).glob("*" + beam_shards.REPORT_SUFFIX + "*"))
+    assert recorded_manifests(built) == {
+        split: lime_datasets.manifest("mixed", split, **SIZES) for split in SPLITS}
 
 
 def test_the_plain_build_is_the_cores_rows(plain):

@@ -346,3 +346,14 @@ def test_the_compiled_framing_refuses_bad_offsets():
         _tfrecord.frame(data, np.array([0, 7], dtype=np.int64), bytearray(7 + 16))
     with pytest.raises(ValueError, match="out must hold"):
         _tfrecord.frame(data, np.array([0, 6], dtype=np.int64), bytearray(5))
+
+
+@pytest.mark.parametrize("num_proc", [1, 2])
+def test_a_build_records_the_manifest_of_what_it_wrote(small_shards, tmp_path, num_proc):
+    from lime_datasets.tfds.manifests import recorded_manifests
+
+    built = build(tmp_path, num_proc=num_proc, **SIZES)  # shards of 64 rows cut blocks
+    recorded = recorded_manifests(built)
+    assert set(recorded) == set(SPLITS)
+    for split in SPLITS:
+        assert recorded[split] == lime_datasets.manifest("mixed", split, **SIZES)

@@ -16,9 +16,11 @@ import threading
 import uuid
 from collections.abc import Callable
 
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..core.config import LimeConfig
+from ..core.fingerprint import BlockDigest, BlockHasher
 from ..core.generate import iter_batches
 from ..memory import keep_freed_memory
 from .example_proto import serialize_batch
@@ -44,11 +46,15 @@ class ShardSpec:
 
 @dataclasses.dataclass(frozen=True)
 class ShardResult:
-    """What a written shard holds: its examples and the bytes of its serialized records."""
+    """What a written shard holds: its examples, the bytes of its serialized records, the digests
+    of the blocks it wrote (``core.fingerprint.BlockHasher``: a shard that starts or ends inside
+    a block has a partial digest there, and the rows of that piece in ``partial_rows``)."""
 
     path: str
     num_examples: int
     num_bytes: int
+    blocks: tuple[BlockDigest, ...] = ()
+    partial_rows: dict[int, pa.Table] = dataclasses.field(default_factory=dict)
 
 
 def shard_ranges(size: int) -> list[tuple[int, int]]:
@@ -68,9 +74,11 @@ def write_shard(spec: ShardSpec, progress: Callable[[int], None] | None = None) 
     temporary = os.path.join(folder, f"incomplete.{uuid.uuid4().hex}.{name}")
     writer = open_writer(temporary, spec.file_format)
     examples = num_bytes = 0
+    hasher = BlockHasher(spec.start, keep_partial=True)
     try:
         for batch in iter_batches(spec.config, spec.split, spec.start, spec.stop,
                                   rows_per_batch=ROWS_PER_BATCH):
+            hasher.update(batch)
             records = serialize_batch(batch, LIST_ENCODING)
             writer.write(records)
             examples += len(records)
@@ -83,7 +91,8 @@ def write_shard(spec: ShardSpec, progress: Callable[[int], None] | None = None) 
         raise
     writer.close()
     os.replace(temporary, spec.path)
-    return ShardResult(spec.path, examples, num_bytes)
+    return ShardResult(spec.path, examples, num_bytes, tuple(hasher.finish()),
+                       hasher.partial_rows)
 
 
 def write_shards(specs: list[ShardSpec], num_proc: int,

@@ -30,7 +30,7 @@ from ...citation import HOMEPAGE
 from ...core.config import PARAMETERS, SPLITS
 from ...core.records import FIELDS
 from ...core.version import DATA_VERSION, DATA_VERSIONS
-from .. import IncompleteBuildError, requested_splits
+from .. import IncompleteBuildError, manifests, requested_splits
 from .. import examples as examples_lib
 from .. import shards as shards_lib
 from ..build_folder import BuildFolderLock, FolderLock
@@ -147,8 +147,9 @@ class Builder(tfds.core.GeneratorBasedBuilder):
         every_spec = [spec for split_specs in specs.values() for spec in split_specs]
         results = iter(self._write(every_spec, download_config, sum(sizes.values())))
         infos = []
+        written_by_split = {}
         for split, split_specs in specs.items():
-            written = [next(results) for _ in split_specs]
+            written = written_by_split[split] = [next(results) for _ in split_specs]
             infos.append(tfds.core.SplitInfo(
                 name=split,
                 shard_lengths=[result.num_examples for result in written],
@@ -161,6 +162,8 @@ class Builder(tfds.core.GeneratorBasedBuilder):
                 f"{self.info.full_name}: the build wrote {found} examples per split, but the "
                 f"config asks for {sizes}; the data directory was not created."
             )
+        for split, written in written_by_split.items():
+            manifests.write(self.data_path, self.builder_config.lime_config, split, written)
         return infos
 
     def as_dataset(self, split=None, **kwargs: Any):
