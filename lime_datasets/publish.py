@@ -28,6 +28,7 @@ import os
 import re
 import secrets
 import shutil
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -267,6 +268,30 @@ def empty_folder(folder: str | os.PathLike) -> int:
         else:
             os.remove(entry.path)
     return len(entries)
+
+
+def read_regular_file(path: str | os.PathLike, max_bytes: int) -> bytes:
+    """The bytes of the regular file ``path`` (a link to one is followed), at most ``max_bytes``.
+
+    ``ValueError`` (saying what is wrong, not naming ``path``: the caller does) for anything else
+    (a folder, a FIFO, a device, a socket) or a larger file, decided before reading; opening
+    never blocks, even on a FIFO.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    handle = os.open(path, flags)
+    try:
+        info = os.fstat(handle)
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError("not a regular file")
+        if info.st_size > max_bytes:
+            raise ValueError(f"{info.st_size} bytes, more than the {max_bytes} allowed")
+        with open(handle, "rb", closefd=False) as reader:
+            data = reader.read(max_bytes + 1)
+    finally:
+        os.close(handle)
+    if len(data) > max_bytes:  # grew since
+        raise ValueError(f"more than the {max_bytes} bytes allowed")
+    return data
 
 
 def check_outputs(paths: Iterable[Path], overwrite: bool) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,8 +16,9 @@ import pyarrow.parquet as pq
 from ..core.config import SPLITS, LimeConfig
 from ..core.fingerprint import SplitHasher
 from ..core.records import SCHEMA
+from . import metadata as export_metadata
 from .formats import dictionary_text, token_count, vocabulary_text
-from .layout import DICTIONARY, METADATA, VOCABULARY, Shard, check_format, data_files
+from .layout import METADATA
 from .workers import Pool, rendered_parts
 from .writer import ProgressFactory
 
@@ -53,14 +53,18 @@ class CheckReport:
 
     @property
     def ok(self) -> bool:
-        return all(f.status == "ok" for f in self.files) and all(s.ok for s in self.splits)
+        # Never ok without having compared something: every split listed was regenerated and
+        # every file listed compared (the metadata's validation guarantees there is one).
+        return (bool(self.files) and bool(self.splits)
+                and all(f.status == "ok" for f in self.files) and all(s.ok for s in self.splits))
 
 
 def read_metadata(directory: str | os.PathLike) -> list[dict[str, Any]]:
     """The metadata of the export (or of every shard) in a folder, in shard order.
 
-    ``ValueError`` if there is none, if one is malformed, or if they disagree on config,
-    parameters, format or shard count.
+    ``ValueError`` if there is none, if one does not describe a complete export of a registered
+    config (``metadata.validate``), if they disagree on config, parameters, format or shard
+    count, or if the folder holds data files of the export that none lists.
     """
     directory = Path(directory)
     if not directory.is_dir():
@@ -68,7 +72,11 @@ def read_metadata(directory: str | os.PathLike) -> list[dict[str, Any]]:
     paths = sorted(directory.glob(f"{METADATA}*.json"))
     if not paths:
         raise ValueError(f"{directory} holds no {METADATA}.json: not a lime-datasets export")
-    entries = [_read_one_metadata(path) for path in paths]
+    entries = [export_metadata.read(path) for path in paths]
+    unlisted = export_metadata.unlisted_files(directory, entries)
+    if unlisted:
+        raise ValueError(f"the metadata in {directory} is not valid export metadata: it does not "
+                         f"list {unlisted[0]}, a data file of its export in the folder")
     first_shard, first_config, first = entries[0]
     for shard, config, metadata in entries[1:]:
         if (config, metadata["format"], shard.count) != (
@@ -79,34 +87,6 @@ def read_metadata(directory: str | os.PathLike) -> list[dict[str, Any]]:
                 "counts; check each in its own folder"
             )
     return [metadata for _, _, metadata in sorted(entries, key=lambda entry: entry[0].index)]
-
-
-def _read_one_metadata(path: Path) -> tuple[Shard, LimeConfig, dict[str, Any]]:
-    from ..configs import get_config
-
-    try:
-        metadata = json.loads(path.read_text(encoding="utf-8"))
-        shard = Shard(metadata["shard"]["index"], metadata["shard"]["count"])
-        config = get_config(metadata["config"], **metadata["parameters"])
-        fmt = metadata["format"]
-        check_format(fmt)
-        expected_names = {
-            f"{METADATA}{shard.label}.json": path.name,
-            f"{VOCABULARY}{shard.label}.txt": metadata["vocabulary"],
-        }
-        if fmt == "fairseq":
-            expected_names[f"{DICTIONARY}{shard.label}.txt"] = metadata["dictionary"]
-        for split, info in metadata["splits"].items():
-            if (info["start"], info["stop"]) != shard.rows(config.split_size(split)):
-                raise ValueError(f"its {split} rows do not match its shard")
-            if info["files"] != list(data_files(fmt, split, shard)):
-                raise ValueError(f"its {split} file names do not match its format and shard")
-        for expected, actual in expected_names.items():
-            if expected != actual:
-                raise ValueError(f"{actual!r} should be {expected!r}")
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
-        raise ValueError(f"{path} is not valid export metadata: {error}") from None
-    return shard, config, metadata
 
 
 def check_export(directory: str | os.PathLike, num_proc: int = 1,
