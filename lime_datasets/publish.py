@@ -137,9 +137,11 @@ class StagedFiles:
 def staging_folder(target: Path) -> Iterator[Path]:
     """A new hidden folder beside ``target`` to build it in, removed on leaving (if still there).
 
-    The folder stays locked while in use. Before making it, this removes what killed runs left
-    beside the same ``target`` (``remove_leftovers``).
+    The folder stays locked while in use. Before making it, this checks that ``target`` has a
+    name the hidden names beside it can hold (``check_folder_name``) and removes what killed runs
+    left beside the same ``target`` (``remove_leftovers``).
     """
+    check_folder_name(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_leftovers(target.parent, [target.name])
     staging, handle = _locked_entry(target.parent, target.name, STAGING, _make_folder)
@@ -148,6 +150,29 @@ def staging_folder(target: Path) -> Iterator[Path]:
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         _release(handle)
+
+
+def check_folder_name(target: Path) -> None:
+    """``ValueError`` unless ``target`` names a folder by a name that leaves room for the hidden
+    names beside it (``.<name>.<8 characters>.journal``) under the file system's limit."""
+    if target.name in ("", ".", ".."):
+        raise ValueError(f"{target} names no folder of its own; give the folder by its name "
+                         "(e.g. ../data rather than .)")
+    room = len(f"..{secrets.token_hex(4)}{JOURNAL}")
+    limit = _name_max(target.parent)
+    if len(os.fsencode(target.name)) + room > limit:
+        raise ValueError(f"{target}: the folder's name must have at most {limit - room} bytes "
+                         f"(the file system allows {limit}; hidden names beside it add {room})")
+
+
+def _name_max(directory: Path) -> int:
+    while True:
+        try:
+            return os.pathconf(directory, "PC_NAME_MAX")
+        except (OSError, ValueError, AttributeError):
+            if directory.parent == directory or not hasattr(os, "pathconf"):
+                return 255
+            directory = directory.parent  # not made yet: ask the nearest folder that is
 
 
 def move_into_place(staging: Path, target: Path, overwrite: bool) -> None:

@@ -139,10 +139,10 @@ class SplitWriter:
         self.writer: pq.ParquetWriter | None = None
         self.pending: list[pa.RecordBatch] = []
         self.pending_rows = 0
+        # Python opens the files: pyarrow takes a path as UTF-8, which not every name is.
+        self.handles = [open(path, "wb") for path in paths]
         if fmt == "parquet":
-            self.writer = pq.ParquetWriter(str(paths[0]), SCHEMA, compression="snappy")
-        else:
-            self.handles = [open(path, "wb") for path in paths]
+            self.writer = pq.ParquetWriter(self.handles[0], SCHEMA, compression="snappy")
 
     def __enter__(self) -> SplitWriter:
         return self

@@ -184,21 +184,22 @@ def _rows_fingerprint(path: Path, fmt: str) -> str:
 
 
 def _read_rows(path: Path, fmt: str) -> Iterator[pa.RecordBatch]:
-    if fmt == "parquet":
-        parquet = pq.ParquetFile(path)
-        if not parquet.schema_arrow.equals(SCHEMA):
-            raise ValueError("its schema is not the record schema")
-        yield from parquet.iter_batches()
-        return
-    import pyarrow.json as pa_json
+    with open(path, "rb") as handle:  # by Python: pyarrow takes a path as UTF-8
+        if fmt == "parquet":
+            parquet = pq.ParquetFile(handle)
+            if not parquet.schema_arrow.equals(SCHEMA):
+                raise ValueError("its schema is not the record schema")
+            yield from parquet.iter_batches()
+            return
+        import pyarrow.json as pa_json
 
-    if path.stat().st_size == 0:
-        return
-    options = pa_json.ParseOptions(explicit_schema=SCHEMA, unexpected_field_behavior="error")
-    if hasattr(pa_json, "open_json"):  # streaming, pyarrow >= 20
-        yield from pa_json.open_json(path, parse_options=options)
-    else:
-        yield from pa_json.read_json(path, parse_options=options).to_batches()
+        if path.stat().st_size == 0:
+            return
+        options = pa_json.ParseOptions(explicit_schema=SCHEMA, unexpected_field_behavior="error")
+        if hasattr(pa_json, "open_json"):  # streaming, pyarrow >= 20
+            yield from pa_json.open_json(handle, parse_options=options)
+        else:
+            yield from pa_json.read_json(handle, parse_options=options).to_batches()
 
 
 def _file_sha256(path: Path) -> str:
