@@ -40,10 +40,12 @@ from .locks import lock, remove_unlocked
 STAGING, ASIDE, JOURNAL = ".tmp", ".old", ".journal"
 _HIDDEN = re.compile(r"\.(?P<name>.+)\.[0-9a-z_]{8}(?P<suffix>\.tmp|\.old|\.journal)")
 
-# Called as ``on_step(action, path)`` before each step of publishing: "journal" (about to record
-# the renames of staged files whose last is ``path``), "rename" (a staged file or folder to
-# ``path``), "set aside" (the folder ``path`` that a new one replaces), "done" (the journal of
-# ``path`` is about to be deleted). None in normal use.
+# Called as ``on_step(action, path)`` before each step of publishing: "stage" (the hidden folder
+# ``path`` was made and is about to be filled), "journal" (about to record the renames of staged
+# files whose last is ``path``), "rename" (a staged file or folder to ``path``), "set aside" (the
+# folder ``path`` that a new one replaces), "done" (the journal of ``path`` is about to be
+# deleted), "empty" (about to empty the folder ``path`` of a killed writer's leftovers). None in
+# normal use.
 on_step: Callable[[str, Path], None] | None = None
 
 
@@ -146,6 +148,7 @@ def staging_folder(target: Path) -> Iterator[Path]:
     remove_leftovers(target.parent, [target.name])
     staging, handle = _locked_entry(target.parent, target.name, STAGING, _make_folder)
     try:
+        _step("stage", staging)
         yield staging
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -287,6 +290,8 @@ def empty_folder(folder: str | os.PathLike) -> int:
     """Remove everything inside ``folder`` (for a folder its writer owns and is about to fill);
     return how many entries there were."""
     entries = list(os.scandir(folder))
+    if entries:
+        _step("empty", Path(folder))
     for entry in entries:
         if entry.is_dir(follow_symlinks=False):
             shutil.rmtree(entry.path)
