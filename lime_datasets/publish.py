@@ -182,7 +182,9 @@ def move_into_place(staging: Path, target: Path, overwrite: bool) -> None:
     """Rename the complete ``staging`` folder to ``target`` (same parent directory).
 
     An existing ``target`` is replaced only with ``overwrite`` (it may have appeared while we were
-    writing); it is first renamed aside, so ``target`` always names a complete folder.
+    writing); it is first renamed aside, so ``target`` names the complete old folder, the
+    complete new one, or (between the two renames) nothing; a writer killed there leaves the old
+    folder aside, which ``remove_leftovers`` puts back.
     """
     if not target.exists():
         _step("rename", target)

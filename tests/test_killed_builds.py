@@ -518,8 +518,9 @@ def test_the_tfds_metadata_writer_killed_at_any_step_is_finished_by_the_next_run
 
 
 # datasets writes the build itself; the test hooks its steps: each table the builder yields,
-# saving the info (dataset_info.json, which marks a finished folder), renaming the
-# ``.incomplete`` folder into place. publish's own step is "empty" (clearing leftovers).
+# each of its moves (a split's shards to their final names inside ``.incomplete``; last, that
+# folder into place), saving the info (dataset_info.json, which marks a finished folder).
+# publish's own step is "empty" (clearing a killed build's leftovers).
 HF_WRITE = f"""
 import shutil
 import lime_datasets
@@ -533,7 +534,7 @@ def saved(self):
     at_step("save info")
     save(self)
 def moved(source, target, *args, **kwargs):
-    at_step("rename into place")
+    at_step("move")
     return move(source, target, *args, **kwargs)
 hf.Lime._generate_tables, hf.Lime._save_info, shutil.move = counted, saved, moved
 lime_datasets.load_hf("{NAME}", cache_dir=sys.argv[2], num_train=3_000, num_validation=1_001,
@@ -542,13 +543,13 @@ lime_datasets.load_hf("{NAME}", cache_dir=sys.argv[2], num_train=3_000, num_vali
 
 
 def test_an_hf_build_killed_at_any_step_is_never_served_and_reruns_clean(tmp_path):
-    """SIGKILL at every step of a build (each table, saving the info, the rename into place),
+    """SIGKILL at every step of a build (each table, each move, saving the info, the last move),
     then again at the first step of the next build (emptying the leftovers, when there are
     any): no folder is ever taken for finished, and a third build ends with the clean build's
     fingerprints and no ``.incomplete`` folder."""
     sizes = {"num_train": 3_000, "num_validation": 1_001, "num_test": 7}
     steps, _ = run_killed_at(0, HF_WRITE, tmp_path / "clean")
-    assert steps[-2:] == ["save info", "rename into place"] and "table" in steps, steps
+    assert steps[-2:] == ["save info", "move"] and "table" in steps, steps
     for step in range(1, len(steps) + 1):
         cache = tmp_path / f"killed-at-{step}"
         assert run_killed_at(step, HF_WRITE, cache)[1], step
