@@ -171,7 +171,7 @@ def _check_data_file(path: Path, fmt: str, expected: str, where: str) -> FileChe
 def _check_bytes(path: Path, expected: bytes, what: str) -> FileCheck:
     if not path.is_file():
         return FileCheck(path.name, "missing", what)
-    if path.read_bytes() == expected:
+    if path.stat().st_size == len(expected) and path.read_bytes() == expected:  # bounded read
         return FileCheck(path.name, "ok", what)
     return FileCheck(path.name, "mismatch", f"{what}: differs from the expected file")
 
