@@ -276,3 +276,15 @@ def test_metadata_of_another_valid_export_fails_the_comparison(exports, tmp_path
     assert {check.name: check.status for check in report.files} == {
         "train.jsonl": "mismatch", "validation.jsonl": "mismatch", "test.jsonl": "mismatch",
         "vocab.txt": "ok"}
+
+
+def test_data_files_that_are_not_regular_files_are_missing_without_blocking(exports, tmp_path):
+    folder = _copy(exports, "jsonl", tmp_path)
+    (folder / "train.jsonl").unlink()
+    os.mkfifo(folder / "train.jsonl")
+    (folder / "test.jsonl").unlink()
+    (folder / "test.jsonl").symlink_to("/dev/zero")
+    report = export.check_export(folder)
+    statuses = {check.name: check.status for check in report.files}
+    assert statuses["train.jsonl"] == statuses["test.jsonl"] == "missing"
+    assert not report.ok
