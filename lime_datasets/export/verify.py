@@ -184,7 +184,8 @@ def _rows_fingerprint(path: Path, fmt: str) -> str:
 
 
 def _read_rows(path: Path, fmt: str) -> Iterator[pa.RecordBatch]:
-    with open(path, "rb") as handle:  # by Python: pyarrow takes a path as UTF-8
+    # Opened by its bytes: pyarrow takes a text path as UTF-8, which not every name is.
+    with pa.OSFile(os.fsencode(path)) as handle:
         if fmt == "parquet":
             parquet = pq.ParquetFile(handle)
             if not parquet.schema_arrow.equals(SCHEMA):
