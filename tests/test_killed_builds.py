@@ -439,7 +439,7 @@ def hidden(folder: Path) -> list[str]:
 SMALL_FLAGS = "num_train=30, num_validation=4, num_test=2"
 HUB_WRITE = f"""
 from lime_datasets import hub
-hub.export_hub(sys.argv[2], ["deduct", "abduct"], overwrite=True, {SMALL_FLAGS})
+hub.export_hub(sys.argv[2], ["deduct"], overwrite=True, {SMALL_FLAGS})
 """
 CARDS_WRITE = """
 from lime_datasets.cards.write import write_cards
@@ -537,8 +537,8 @@ def moved(source, target, *args, **kwargs):
     at_step("move")
     return move(source, target, *args, **kwargs)
 hf.Lime._generate_tables, hf.Lime._save_info, shutil.move = counted, saved, moved
-lime_datasets.load_hf("{NAME}", cache_dir=sys.argv[2], num_train=3_000, num_validation=1_001,
-                      num_test=7)
+lime_datasets.load_hf("{NAME}", cache_dir=sys.argv[2], num_train=2_000, num_validation=7,
+                      num_test=3)
 """
 
 
@@ -547,7 +547,7 @@ def test_an_hf_build_killed_at_any_step_is_never_served_and_reruns_clean(tmp_pat
     then again at the first step of the next build (emptying the leftovers, when there are
     any): no folder is ever taken for finished, and a third build ends with the clean build's
     fingerprints and no ``.incomplete`` folder."""
-    sizes = {"num_train": 3_000, "num_validation": 1_001, "num_test": 7}
+    sizes = {"num_train": 2_000, "num_validation": 7, "num_test": 3}
     steps, _ = run_killed_at(0, HF_WRITE, tmp_path / "clean")
     assert steps[-2:] == ["save info", "move"] and "table" in steps, steps
     for step in range(1, len(steps) + 1):
