@@ -200,7 +200,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
             f"{split} rows {info['start']}..{info['stop']}"
             for split, info in metadata["splits"].items()
         )
-        print(f"exported {config.name} ({args.format}) to {args.out}: {rows}")
+        print(f"exported {config.name} ({args.format}) to {_shown(args.out)}: {rows}")
     return 0
 
 
@@ -220,7 +220,7 @@ def _export_hub(args: argparse.Namespace, config: LimeConfig, splits: Sequence[s
                    num_proc=args.num_proc, progress=None if args.quiet else _progress_bar,
                    **_overrides(args))
     if not args.quiet:
-        print(f"exported {config.name} (hub) to {args.out}")
+        print(f"exported {config.name} (hub) to {_shown(args.out)}")
     return 0
 
 
@@ -297,7 +297,7 @@ def _check(args: argparse.Namespace) -> int:
                                  progress=None if args.quiet else _progress_bar,
                                  splits=[args.split] if args.split else SPLITS, shard=shard)
     shards = f", {report.shards} shards" if report.shards > 1 else ""
-    print(f"{args.check}: {report.config.name} ({report.fmt}{shards})")
+    print(f"{_shown(args.check)}: {report.config.name} ({report.fmt}{shards})")
     width = max(len(check.name) for check in report.files)
     for check in report.files:
         print(f"  {check.status:<8}  {check.name:<{width}}  {check.detail}")
@@ -593,6 +593,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 128 + signal.SIGTERM
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _shown(path: str | os.PathLike) -> str:
+    """``path`` as text that any output can print on one line: bytes that are not UTF-8 (which
+    Python keeps as surrogates) written ``\\xff``, control characters ``\\n`` and the like."""
+    text = os.fsencode(path).decode("utf-8", "backslashreplace")
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
 
 
 def _one_line(error: BaseException) -> str:

@@ -28,6 +28,7 @@ import os
 import re
 import secrets
 import shutil
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -39,10 +40,12 @@ from .locks import lock, remove_unlocked
 STAGING, ASIDE, JOURNAL = ".tmp", ".old", ".journal"
 _HIDDEN = re.compile(r"\.(?P<name>.+)\.[0-9a-z_]{8}(?P<suffix>\.tmp|\.old|\.journal)")
 
-# Called as ``on_step(action, path)`` before each step of publishing: "journal" (about to record
-# the renames of staged files whose last is ``path``), "rename" (a staged file or folder to
-# ``path``), "set aside" (the folder ``path`` that a new one replaces), "done" (the journal of
-# ``path`` is about to be deleted). None in normal use.
+# Called as ``on_step(action, path)`` before each step of publishing: "stage" (the hidden folder
+# ``path`` was made and is about to be filled), "journal" (about to record the renames of staged
+# files whose last is ``path``), "rename" (a staged file or folder to ``path``), "set aside" (the
+# folder ``path`` that a new one replaces), "done" (the journal of ``path`` is about to be
+# deleted), "empty" (about to empty the folder ``path`` of a killed writer's leftovers). None in
+# normal use.
 on_step: Callable[[str, Path], None] | None = None
 
 
@@ -136,24 +139,52 @@ class StagedFiles:
 def staging_folder(target: Path) -> Iterator[Path]:
     """A new hidden folder beside ``target`` to build it in, removed on leaving (if still there).
 
-    The folder stays locked while in use. Before making it, this removes what killed runs left
-    beside the same ``target`` (``remove_leftovers``).
+    The folder stays locked while in use. Before making it, this checks that ``target`` has a
+    name the hidden names beside it can hold (``check_folder_name``) and removes what killed runs
+    left beside the same ``target`` (``remove_leftovers``).
     """
+    check_folder_name(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_leftovers(target.parent, [target.name])
     staging, handle = _locked_entry(target.parent, target.name, STAGING, _make_folder)
     try:
+        _step("stage", staging)
         yield staging
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         _release(handle)
 
 
+def check_folder_name(target: Path) -> None:
+    """``ValueError`` unless ``target`` names a folder by a name that leaves room for the hidden
+    names beside it (``.<name>.<8 characters>.journal``) under the file system's limit."""
+    if target.name in ("", ".", ".."):
+        raise ValueError(f"{target} names no folder of its own; give the folder by its name "
+                         "(e.g. ../data rather than .)")
+    room = len(f"..{secrets.token_hex(4)}{JOURNAL}")
+    limit = _name_max(target.parent)
+    if len(os.fsencode(target.name)) + room > limit:
+        raise ValueError(f"{target}: the folder's name must have at most {limit - room} bytes "
+                         f"(the file system allows {limit}; hidden names beside it add {room})")
+
+
+def _name_max(directory: Path) -> int:
+    while True:
+        try:
+            return os.pathconf(directory, "PC_NAME_MAX")
+        except (OSError, ValueError, AttributeError):
+            if directory.parent == directory or not hasattr(os, "pathconf"):
+                return 255
+            directory = directory.parent  # not made yet: ask the nearest folder that is
+
+
 def move_into_place(staging: Path, target: Path, overwrite: bool) -> None:
     """Rename the complete ``staging`` folder to ``target`` (same parent directory).
 
     An existing ``target`` is replaced only with ``overwrite`` (it may have appeared while we were
-    writing); it is first renamed aside, so ``target`` always names a complete folder.
+    writing); it is first renamed aside, so ``target`` names the complete old folder, the
+    complete new one, or (between the two renames) nothing; a writer killed there leaves the old
+    folder aside, which ``remove_leftovers`` puts back.
     """
     if not target.exists():
         _step("rename", target)
@@ -261,12 +292,38 @@ def empty_folder(folder: str | os.PathLike) -> int:
     """Remove everything inside ``folder`` (for a folder its writer owns and is about to fill);
     return how many entries there were."""
     entries = list(os.scandir(folder))
+    if entries:
+        _step("empty", Path(folder))
     for entry in entries:
         if entry.is_dir(follow_symlinks=False):
             shutil.rmtree(entry.path)
         else:
             os.remove(entry.path)
     return len(entries)
+
+
+def read_regular_file(path: str | os.PathLike, max_bytes: int) -> bytes:
+    """The bytes of the regular file ``path`` (a link to one is followed), at most ``max_bytes``.
+
+    ``ValueError`` (saying what is wrong, not naming ``path``: the caller does) for anything else
+    (a folder, a FIFO, a device, a socket) or a larger file, decided before reading; opening
+    never blocks, even on a FIFO.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    handle = os.open(path, flags)
+    try:
+        info = os.fstat(handle)
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError("not a regular file")
+        if info.st_size > max_bytes:
+            raise ValueError(f"{info.st_size} bytes, more than the {max_bytes} allowed")
+        with open(handle, "rb", closefd=False) as reader:
+            data = reader.read(max_bytes + 1)
+    finally:
+        os.close(handle)
+    if len(data) > max_bytes:  # grew since
+        raise ValueError(f"more than the {max_bytes} bytes allowed")
+    return data
 
 
 def check_outputs(paths: Iterable[Path], overwrite: bool) -> None:

@@ -93,12 +93,13 @@ with publish.staging_folder(target) as staging:
 """
 
 
-@pytest.mark.parametrize(("step", "left"), [(1, "old"), (2, "old"), (0, "new")])
+@pytest.mark.parametrize(("step", "left"), [(1, "old"), (2, "old"), (3, "old"), (0, "new")])
 def test_a_folder_replaced_by_a_killed_writer_is_whole_after_the_next_run(
     tmp_path: Path, step: int, left: str
 ) -> None:
-    """Killed before setting the old folder aside (step 1) or before renaming the new one into
-    its place (step 2), the next run puts the old folder back; never a missing or mixed one."""
+    """Killed while filling the new folder (step 1), before setting the old one aside (step 2)
+    or before renaming the new one into its place (step 3), the next run puts the old folder
+    back; never a missing or mixed one."""
     target = tmp_path / "cards"
     target.mkdir()
     (target / "file").write_text("old")

@@ -393,3 +393,175 @@ def test_a_rerun_removes_a_killed_exports_temporary_files(tmp_path):
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert not stale.exists()
+
+
+# Every writer, killed at every step of publishing ----------------------------------------------
+
+# Runs ``sys.argv[3]`` (Python that writes its output at ``sys.argv[2]``) with a hook that SIGKILLs
+# the process at step N (1 = the first; 0: never) or at the first step named N, and prints the
+# steps it saw, one per line. ``at_step`` is ``publish.on_step``; writers whose steps are not
+# publish's call it themselves.
+_RUN_KILLED_AT = """
+import os, signal, sys
+from lime_datasets import publish
+step, seen = sys.argv[1], []
+def at_step(action, path=None):
+    seen.append(action)
+    if str(len(seen)) == step or action == step:
+        os.kill(os.getpid(), signal.SIGKILL)
+publish.on_step = at_step
+exec(sys.argv[3])
+print("\\n".join(seen))
+"""
+
+
+def run_killed_at(step: int | str, code: str, out: Path) -> tuple[list[str], bool]:
+    """Run ``code`` writing to ``out``, killed at ``step``: the steps seen (all of them when
+    not killed), and whether it was killed."""
+    done = subprocess.run([sys.executable, "-c", _RUN_KILLED_AT, str(step), str(out), code],
+                          capture_output=True, text=True, env=env(), timeout=300)
+    if done.returncode == -signal.SIGKILL:
+        return [], True
+    assert done.returncode == 0, done.stderr
+    return done.stdout.split("\n")[:-1], False
+
+
+def folder_bytes(folder: Path) -> dict[str, bytes] | None:
+    """Every file under ``folder`` by its relative path; None if there is no folder."""
+    if not folder.is_dir():
+        return None
+    return {path.relative_to(folder).as_posix(): path.read_bytes()
+            for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+def hidden(folder: Path) -> list[str]:
+    return sorted(path.name for path in folder.iterdir() if path.name.startswith("."))
+
+
+SMALL_FLAGS = "num_train=30, num_validation=4, num_test=2"
+HUB_WRITE = f"""
+from lime_datasets import hub
+hub.export_hub(sys.argv[2], ["deduct"], overwrite=True, {SMALL_FLAGS})
+"""
+CARDS_WRITE = """
+from lime_datasets.cards.write import write_cards
+write_cards(sys.argv[2], names=["deduct"], sample_size=100, ambiguity_sample=10,
+            overwrite=True, throughput_file=None)
+"""
+
+
+def _old_folder(target: Path) -> dict[str, bytes]:
+    (target / "data").mkdir(parents=True)
+    (target / "README.md").write_text("an older folder\n")
+    (target / "data" / "file").write_text("its data\n")
+    return folder_bytes(target)
+
+
+@pytest.mark.parametrize("replacing", [False, True], ids=["new", "replacing"])
+@pytest.mark.parametrize("write", [HUB_WRITE, CARDS_WRITE], ids=["hub", "cards"])
+def test_a_folder_writer_killed_at_any_step_leaves_a_whole_folder_and_reruns(
+    tmp_path, write, replacing
+):
+    """Hub and cards folders, new or replacing an old one, SIGKILLed at every step: the staging
+    folder made, each step of the exports inside it (journal, renames, journal's removal), the
+    old folder set aside, the new one renamed into place. A reader then finds no folder, the old
+    one or the new one, never a part; the next run first puts back an old folder set aside, and
+    ends with the folder of an uninterrupted run and nothing hidden beside it."""
+    clean = tmp_path / "clean" / "out"
+    steps, _ = run_killed_at(0, write, clean)
+    new = folder_bytes(clean)
+    assert steps[0] == "stage" and steps[-1] == "rename", steps
+    for step in range(1, len(steps) + (2 if replacing else 1)):  # replacing: + "set aside"
+        target = tmp_path / f"killed-at-{step}" / "out"
+        old = _old_folder(target) if replacing else None
+        _, killed = run_killed_at(step, write, target)
+        assert killed, step
+        assert folder_bytes(target) in (None, old, new), step
+        from lime_datasets import publish
+
+        publish.remove_leftovers(target.parent, [target.name])
+        assert folder_bytes(target) == old and hidden(target.parent) == [], step
+        run_killed_at(0, write, target)
+        assert folder_bytes(target) == new, step
+        assert sorted(p.name for p in target.parent.iterdir()) == ["out"], step
+
+
+TFDS_METADATA_WRITE = """
+from pathlib import Path
+from lime_datasets.tfds import metadata
+metadata.write(Path(sys.argv[2]))
+"""
+
+
+def test_the_tfds_metadata_writer_killed_at_any_step_is_finished_by_the_next_run(tmp_path):
+    """README.md, CITATIONS.bib and TAGS.txt, all stale, rewritten and SIGKILLed at every step
+    (the journal, each rename, the journal's removal): each file is whole, old or new, and the
+    next run finishes the renames and leaves nothing hidden."""
+    from lime_datasets.tfds import metadata
+
+    new = {name: render().encode() for name, render in metadata.FILES.items()}
+    old = {name: f"stale {name}\n".encode() for name in new}
+    steps = None
+    for step in range(1, 100):
+        folder = tmp_path / f"killed-at-{step}"
+        folder.mkdir()
+        for name, data in old.items():
+            (folder / name).write_bytes(data)
+        seen, killed = run_killed_at(step, TFDS_METADATA_WRITE, folder)
+        if not killed:
+            steps = seen
+            break
+        for name in new:
+            assert (folder / name).read_bytes() in (old[name], new[name]), (step, name)
+        run_killed_at(0, TFDS_METADATA_WRITE, folder)
+        assert folder_bytes(folder) == new and hidden(folder) == [], step
+    assert steps == ["journal", "rename", "rename", "rename", "done"]
+    assert folder_bytes(folder) == new and hidden(folder) == []
+
+
+# datasets writes the build itself; the test hooks its steps: each table the builder yields,
+# each of its moves (a split's shards to their final names inside ``.incomplete``; last, that
+# folder into place), saving the info (dataset_info.json, which marks a finished folder).
+# publish's own step is "empty" (clearing a killed build's leftovers).
+HF_WRITE = f"""
+import shutil
+import lime_datasets
+from lime_datasets import hf
+tables, save, move = hf.Lime._generate_tables, hf.Lime._save_info, shutil.move
+def counted(self, *args, **kwargs):
+    for item in tables(self, *args, **kwargs):
+        at_step("table")
+        yield item
+def saved(self):
+    at_step("save info")
+    save(self)
+def moved(source, target, *args, **kwargs):
+    at_step("move")
+    return move(source, target, *args, **kwargs)
+hf.Lime._generate_tables, hf.Lime._save_info, shutil.move = counted, saved, moved
+lime_datasets.load_hf("{NAME}", cache_dir=sys.argv[2], num_train=2_000, num_validation=7,
+                      num_test=3)
+"""
+
+
+def test_an_hf_build_killed_at_any_step_is_never_served_and_reruns_clean(tmp_path):
+    """SIGKILL at every step of a build (each table, each move, saving the info, the last move),
+    then again at the first step of the next build (emptying the leftovers, when there are
+    any): no folder is ever taken for finished, and a third build ends with the clean build's
+    fingerprints and no ``.incomplete`` folder."""
+    sizes = {"num_train": 2_000, "num_validation": 7, "num_test": 3}
+    steps, _ = run_killed_at(0, HF_WRITE, tmp_path / "clean")
+    assert steps[-2:] == ["save info", "move"] and "table" in steps, steps
+    for step in range(1, len(steps) + 1):
+        cache = tmp_path / f"killed-at-{step}"
+        assert run_killed_at(step, HF_WRITE, cache)[1], step
+        assert hf_complete_builds(cache, sizes) == 0, step
+        incomplete = next(cache.rglob("*.incomplete"))
+        if any(incomplete.iterdir()):  # a table or more written: the next build empties them
+            assert run_killed_at("empty", HF_WRITE, cache)[1], step
+            assert hf_complete_builds(cache, sizes) == 0, step
+        run_killed_at(0, HF_WRITE, cache)
+        assert hf_complete_builds(cache, sizes) == 1, step
+        assert not list(cache.rglob("*.incomplete")), step
+        rebuilt = lime_datasets.load_hf(NAME, cache_dir=str(cache), **sizes)
+        assert read_hf_fingerprints(rebuilt) == core_fingerprints(sizes), step

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
 from pathlib import Path
 
 import numpy as np
@@ -89,7 +90,8 @@ def _parquet_digests(path: Path, columns: str, first: int, bounds: list[tuple[in
     first row minus ``first``) as the Parquet file holds it."""
     base = bounds[0][0]
     try:
-        parquet = pq.ParquetFile(path)
+        # Opened by its bytes: pyarrow takes a text path as UTF-8, which not every name is.
+        parquet = pq.ParquetFile(pa.OSFile(os.fsencode(path)))
         if not parquet.schema_arrow.equals(schema_of(columns)):
             return [(None, "its schema is not the export's")] * len(bounds)
         sizes = [parquet.metadata.row_group(i).num_rows for i in range(parquet.num_row_groups)]

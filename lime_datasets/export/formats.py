@@ -164,11 +164,11 @@ class SplitWriter:
         self.writer: pq.ParquetWriter | None = None
         self.pending: list[pa.RecordBatch] = []
         self.pending_rows = 0
+        # Python opens the files: pyarrow takes a path as UTF-8, which not every name is.
+        self.handles = [open(path, "wb") for path in paths]
         if fmt == "parquet":
             self.schema = schema_of(columns)
-            self.writer = pq.ParquetWriter(str(paths[0]), self.schema, compression="snappy")
-        else:
-            self.handles = [open(path, "wb") for path in paths]
+            self.writer = pq.ParquetWriter(self.handles[0], self.schema, compression="snappy")
 
     def __enter__(self) -> SplitWriter:
         return self

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,10 +16,11 @@ from ..core.config import SPLITS, LimeConfig
 from ..core.fingerprint import fingerprint_of_blocks
 from ..core.generate import BLOCK_SIZE
 from ..core.manifest import range_digests
-from ..core.records import DEFAULT_COLUMNS, check_columns
+from ..core.records import DEFAULT_COLUMNS
+from . import metadata as export_metadata
 from .blocks import BlockResult, block_bounds, check_rows
 from .formats import dictionary_text, token_count, vocabulary_text
-from .layout import DICTIONARY, METADATA, VOCABULARY, Shard, check_format, data_files
+from .layout import METADATA, Shard
 from .workers import Pool, ordered_map, part_ranges
 from .writer import ProgressFactory
 
@@ -55,14 +55,18 @@ class CheckReport:
 
     @property
     def ok(self) -> bool:
-        return all(f.status == "ok" for f in self.files) and all(s.ok for s in self.splits)
+        # Never ok without having compared something: every split listed was regenerated and
+        # every file listed compared (the metadata's validation guarantees there is one).
+        return (bool(self.files) and bool(self.splits)
+                and all(f.status == "ok" for f in self.files) and all(s.ok for s in self.splits))
 
 
 def read_metadata(directory: str | os.PathLike) -> list[dict[str, Any]]:
     """The metadata of the export (or of every shard) in a folder, in shard order.
 
-    ``ValueError`` if there is none, if one is malformed, or if they disagree on config,
-    parameters, format or shard count.
+    ``ValueError`` if there is none, if one does not describe a complete export of a registered
+    config (``metadata.validate``), if they disagree on config, parameters, format or shard
+    count, or if the folder holds data files of the export that none lists.
     """
     directory = Path(directory)
     if not directory.is_dir():
@@ -70,7 +74,11 @@ def read_metadata(directory: str | os.PathLike) -> list[dict[str, Any]]:
     paths = sorted(directory.glob(f"{METADATA}*.json"))
     if not paths:
         raise ValueError(f"{directory} holds no {METADATA}.json: not a lime-datasets export")
-    entries = [_read_one_metadata(path) for path in paths]
+    entries = [export_metadata.read(path) for path in paths]
+    unlisted = export_metadata.unlisted_files(directory, entries)
+    if unlisted:
+        raise ValueError(f"the metadata in {directory} is not valid export metadata: it does not "
+                         f"list {unlisted[0]}, a data file of its export in the folder")
     first_shard, first_config, first = entries[0]
     for shard, config, metadata in entries[1:]:
         if (config, metadata["format"], shard.count) != (
@@ -81,35 +89,6 @@ def read_metadata(directory: str | os.PathLike) -> list[dict[str, Any]]:
                 "counts; check each in its own folder"
             )
     return [metadata for _, _, metadata in sorted(entries, key=lambda entry: entry[0].index)]
-
-
-def _read_one_metadata(path: Path) -> tuple[Shard, LimeConfig, dict[str, Any]]:
-    from ..configs import get_config
-
-    try:
-        metadata = json.loads(path.read_text(encoding="utf-8"))
-        shard = Shard(metadata["shard"]["index"], metadata["shard"]["count"])
-        config = get_config(metadata["config"], **metadata["parameters"])
-        fmt = metadata["format"]
-        check_format(fmt)
-        check_columns(metadata.get("columns", DEFAULT_COLUMNS))
-        expected_names = {
-            f"{METADATA}{shard.label}.json": path.name,
-            f"{VOCABULARY}{shard.label}.txt": metadata["vocabulary"],
-        }
-        if fmt == "fairseq":
-            expected_names[f"{DICTIONARY}{shard.label}.txt"] = metadata["dictionary"]
-        for split, info in metadata["splits"].items():
-            if (info["start"], info["stop"]) != shard.rows(config.split_size(split)):
-                raise ValueError(f"its {split} rows do not match its shard")
-            if info["files"] != list(data_files(fmt, split, shard)):
-                raise ValueError(f"its {split} file names do not match its format and shard")
-        for expected, actual in expected_names.items():
-            if expected != actual:
-                raise ValueError(f"{actual!r} should be {expected!r}")
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
-        raise ValueError(f"{path} is not valid export metadata: {error}") from None
-    return shard, config, metadata
 
 
 def check_export(directory: str | os.PathLike, num_proc: int = 1,
@@ -223,7 +202,8 @@ def _split_fingerprint(config: LimeConfig, split: str, columns: str,
 
 def _parquet_rows(path: Path) -> int:
     try:
-        return pq.ParquetFile(path).metadata.num_rows
+        with pa.OSFile(os.fsencode(path)) as handle:
+            return pq.ParquetFile(handle).metadata.num_rows
     except (OSError, pa.ArrowException):
         return 0
 
@@ -275,7 +255,7 @@ class _Lines:
 def _check_bytes(path: Path, expected: bytes, what: str) -> FileCheck:
     if not path.is_file():
         return FileCheck(path.name, "missing", what)
-    if path.read_bytes() == expected:
+    if path.stat().st_size == len(expected) and path.read_bytes() == expected:  # bounded read
         return FileCheck(path.name, "ok", what)
     return FileCheck(path.name, "mismatch", f"{what}: differs from the expected file")
 

@@ -20,6 +20,7 @@ from ..core.config import PARAMETERS, SPLITS
 from ..core.records import FIELDS
 from ..core.tasks import TASKS
 from ..core.version import DATA_VERSIONS
+from ..publish import StagedFiles, remove_leftovers
 
 BUILDER_DIR = Path(__file__).resolve().parent / "lime"
 
@@ -105,13 +106,19 @@ def drifted(directory: Path = BUILDER_DIR) -> list[str]:
 
 
 def write(directory: Path = BUILDER_DIR) -> list[str]:
-    """Rewrite the drifted files (each via a temporary file and a rename); return their names."""
+    """Rewrite the drifted files and return their names.
+
+    Crash-safe (``publish.StagedFiles``): the new files are staged beside the old ones and
+    renamed into place in one journalled step; what a killed run left is finished (a journal) or
+    removed (staged files) first, so the folder never holds a half-written file or a hidden one
+    for long.
+    """
+    remove_leftovers(directory, list(FILES))
     changed = drifted(directory)
-    for name in changed:
-        path = directory / name
-        temporary = path.with_name(f".{name}.tmp")
-        temporary.write_text(FILES[name](), encoding="utf-8")
-        temporary.replace(path)
+    with StagedFiles(directory, overwrite=True) as files:
+        for name in changed:
+            files.path(name).write_text(FILES[name](), encoding="utf-8")
+        files.commit()
     return changed
 
 
