@@ -357,3 +357,13 @@ def test_a_build_records_the_manifest_of_what_it_wrote(small_shards, tmp_path, n
     assert set(recorded) == set(SPLITS)
     for split in SPLITS:
         assert recorded[split] == lime_datasets.manifest("mixed", split, **SIZES)
+
+
+def test_a_capped_build_records_no_manifest(small_shards, tmp_path):
+    from lime_datasets.tfds.manifests import recorded_manifests
+
+    builder = tfds.builder("lime", config=lime_datasets.tfds_config("deduct", **SIZES),
+                           data_dir=tmp_path)
+    builder.download_and_prepare(
+        download_config=tfds.download.DownloadConfig(max_examples_per_split=65))
+    assert set(recorded_manifests(builder)) == {"test"}  # the only split not cut short

@@ -2,7 +2,8 @@
 
 The shard writers digest the blocks of the batches they write (``shards.write_shard``); the
 builder joins them into ``lime_datasets.manifest``'s form and writes ``lime_manifest.<split>.json``
-in the dataset folder before the split is published. Nothing is read back.
+in the dataset folder before the split is published (a split cut short by TFDS's
+``max_examples_per_split`` has none: it is not the config's split). Nothing is read back.
 """
 
 from __future__ import annotations

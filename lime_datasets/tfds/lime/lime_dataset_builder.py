@@ -162,8 +162,10 @@ class Builder(tfds.core.GeneratorBasedBuilder):
                 f"{self.info.full_name}: the build wrote {found} examples per split, but the "
                 f"config asks for {sizes}; the data directory was not created."
             )
+        config = self.builder_config.lime_config
         for split, written in written_by_split.items():
-            manifests.write(self.data_path, self.builder_config.lime_config, split, written)
+            if sizes[split] == config.split_size(split):  # not a split cut short on request
+                manifests.write(self.data_path, config, split, written)
         return infos
 
     def as_dataset(self, split=None, **kwargs: Any):
