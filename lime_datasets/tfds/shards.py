@@ -21,12 +21,12 @@ import pyarrow.compute as pc
 
 from ..core.config import LimeConfig
 from ..core.fingerprint import BlockDigest, BlockHasher
-from ..core.generate import iter_batches
+from ..core.generate import BLOCK_SIZE, iter_batches
 from ..memory import keep_freed_memory
 from .example_proto import serialize_batch
 from .record_files import open_writer
 
-ROWS_PER_SHARD = 1 << 17
+ROWS_PER_SHARD = 128 * BLOCK_SIZE  # whole blocks: each block digested by one writer
 ROWS_PER_BATCH = 4096
 # How token id lists are stored: as the builder's features declare them (encoding="bytes").
 LIST_ENCODING = "bytes"
