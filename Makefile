@@ -64,10 +64,11 @@ test: kernels
 
 .PHONY: test-quick
 # The edit-test loop: every test but those marked slow (killed builds, Beam, builds in
-# subprocesses, larger sizes), in about two minutes on two cores. `make test` runs them all.
+# subprocesses, larger sizes), in two processes: under two minutes on two cores. `make test`
+# runs them all.
 test-quick: kernels
-	$(BIN)/ruff check lime_datasets tests benchmarks examples
-	$(BIN)/python -m pytest -m "not slow and not paper_scale" $(PYTEST_ARGS)
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/python -m pytest -n 2 -m "not slow and not paper_scale" $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check $(LINTED)

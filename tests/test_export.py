@@ -149,6 +149,7 @@ def test_metadata_records_config_parameters_versions_sizes_fingerprints(exports,
     assert vocabulary == vocab_tokens(config.vocab_size)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_shards_concatenate_to_the_whole_export(exports, shards, fmt):
     labels = [f"-{index:05d}-of-00003" for index in range(3)]

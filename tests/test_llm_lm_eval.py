@@ -90,6 +90,7 @@ def test_metrics_count_valid_answers_and_exact_matches_of_the_test_split(manager
     assert [sample["doc"]["source"] for sample in samples] == [row["source"] for row in rows]
 
 
+@pytest.mark.slow
 def test_lm_eval_command_runs_a_task_on_a_tiny_local_model(tmp_path: Path) -> None:
     pytest.importorskip("torch")
     if str(EXAMPLES) not in sys.path:

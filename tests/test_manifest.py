@@ -147,6 +147,7 @@ def test_an_export_records_the_manifest_of_every_split(exports, fmt) -> None:
     assert metadata["block_size"] == BLOCK_SIZE
 
 
+@pytest.mark.slow
 def test_block_digests_of_an_export_do_not_depend_on_processes_or_shards(tmp_path) -> None:
     blocks = {}
     for num_proc in (1, 2):
@@ -222,6 +223,7 @@ def test_a_corrupted_byte_in_a_parquet_export_is_reported_with_its_block(exports
     assert "mismatch" in line and "block " in line and "(rows " in line, line
 
 
+@pytest.mark.slow
 def test_one_shard_is_checked_against_its_manifest(tmp_path) -> None:
     out = tmp_path / "shards"
     for index in range(3):
