@@ -116,6 +116,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument("--skip", default="",
                         help="comma-separated: generate,profile,scaling,hf,tfds,disk")
+    parser.add_argument("--tfds-python",
+                        help="also run tfds.load in this interpreter: a venv with only the tfds "
+                             "extra, as a TFDS user installs it (make bench makes one)")
     parser.add_argument("--render-only", action="store_true",
                         help="only rewrite README.md from the JSON files already in results/")
     args = parser.parse_args()
@@ -154,6 +157,9 @@ def main() -> None:
         sizes = [20_000] if args.quick else [1_000_000, 5_000_000]
         results["tfds"] = [run_script("tfds_build.py", "--rows", str(rows),
                                       "--modes", "tfds,data_source,hf") for rows in sizes]
+        if args.tfds_python:
+            results["tfds"] += [run_script("tfds_build.py", "--rows", str(rows), "--modes", "tfds",
+                                           "--python", args.tfds_python) for rows in sizes]
         (RESULTS / "tfds_build.json").write_text(json.dumps(results["tfds"], indent=2) + "\n")
         results["tfds_overhead"] = run_script(
             "tfds_overhead.py", "--config", "abduct", "--rows", "20000" if args.quick else "100000")
@@ -261,25 +267,35 @@ def render(results: dict) -> str:
     if "tfds" in results:
         lines += ["## TFDS: `tfds.load` in a fresh process, next to the Hugging Face build", "",
                   "Each build in a fresh process, imports included (`tfds.load` imports "
-                  "TensorFlow; `tfds.data_source` writes array_record and does not); "
-                  "examples/s counts every split written over the process's wall time. "
-                  "Largest child: the largest resident set of a child process (the shard "
-                  "workers; under `tfds.load` also a process that TensorFlow's import "
-                  "starts).", "",
-                  "| config | train rows | build | wall s | examples/s | peak RSS MB | "
-                  "largest child MB | data MB | wall / HF's | load average |",
-                  "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
+                  "TensorFlow; `tfds.data_source` writes array_record and does not). Call s: "
+                  "from the process's start to the call's return; exit s: to the process's end "
+                  "(the interpreter's teardown too, about 1 s once TensorFlow is loaded). "
+                  "examples/s counts every split written over the call's time. Venv: `dev` has "
+                  "every extra, and `import tensorflow` also imports what Keras finds there "
+                  "(jax, scikit-learn, pandas, matplotlib); `tfds` has only the `tfds` extra, "
+                  "as a TFDS user installs it. Largest child: the largest resident set of a "
+                  "child process (the shard workers; under `tfds.load` also a process that "
+                  "TensorFlow's import starts).", "",
+                  "| config | train rows | build | venv | call s | exit s | examples/s | "
+                  "to exit | peak RSS MB | largest child MB | data MB | call / HF's | "
+                  "load average |",
+                  "|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for result in results["tfds"]:
-            lines += [f"| {result['config']} | {result['rows']:,} | {b['mode']} | {b['wall_s']} | "
-                      f"{b['examples_per_s']:,} | {b['peak_rss_main_mb']:,} | "
-                      f"{b['peak_rss_worker_mb']:,} | {b['data_mb']:,} | {b.get('vs_hf', '-')} | "
-                      f"{result['load_average']} |" for b in result["builds"]]
+            venv = "tfds" if result.get("python", sys.executable) != sys.executable else "dev"
+            lines += [f"| {result['config']} | {result['rows']:,} | {b['mode']} | {venv} | "
+                      f"{b.get('call_s', '-')} | {b['wall_s']} | {b['examples_per_s']:,} | "
+                      f"{b.get('examples_per_s_to_exit', '-'):,} | "
+                      f"{b['peak_rss_main_mb']:,} | {b['peak_rss_worker_mb']:,} | "
+                      f"{b['data_mb']:,} | {b.get('vs_hf', '-')} | {result['load_average']} |"
+                      for b in result["builds"]]
         lines.append("")
     if "tfds_overhead" in results:
         r = results["tfds_overhead"]
         lines += [f"Serializing {r['config']} examples, in microseconds per example: the core "
                   f"generates one in {r['core_us']}; the builder's batch serializer takes "
-                  f"{r['batch_serialize_us']}, TFDS's per-example path {r['adapter_us']} "
+                  f"{r['batch_serialize_us']} (without the compiled encoder: "
+                  f"{r.get('batch_serialize_numpy_us', '-')}), TFDS's per-example path "
+                  f"{r['adapter_us']} "
                   f"(example dicts) + {r['tfds_encode_us']} (encoding) + "
                   f"{r['tfds_serialize_us']} (serialisation): {r['speedup']}x.", ""]
     if "disk" in results:

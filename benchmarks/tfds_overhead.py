@@ -9,7 +9,9 @@ on its own, on the output of the stage before it:
 
 - ``core``: ``iter_batches`` generating the Arrow record batches;
 - ``batch_serialize``: ``example_proto.serialize_batch``, what the builder writes (a whole batch
-  of serialized ``tf.train.Example`` records at once);
+  of serialized ``tf.train.Example`` records at once; the compiled encoder where it is built);
+- ``batch_serialize_numpy``: ``example_proto.serialize_batch_numpy``, the same records with numpy
+  and pyarrow only (the path without the compiled encoder);
 - ``adapter``: ``batch_examples`` turning a batch into ``(id, example dict)`` pairs (what a
   ``_generate_examples`` yields to TFDS's writer);
 - ``tfds_encode``: the builder's ``features.encode_example`` of those dicts;
@@ -28,13 +30,14 @@ import statistics
 import tempfile
 import time
 
-STAGES = ("core", "batch_serialize", "adapter", "tfds_encode", "tfds_serialize")
+STAGES = ("core", "batch_serialize", "batch_serialize_numpy", "adapter", "tfds_encode",
+          "tfds_serialize")
 
 
 def _one_pass(lime_config, rows: int, features, serializer) -> dict[str, float]:
     """Seconds spent in each stage over ``rows`` train rows."""
     from lime_datasets.core.generate import iter_batches
-    from lime_datasets.tfds.example_proto import serialize_batch
+    from lime_datasets.tfds.example_proto import serialize_batch, serialize_batch_numpy
     from lime_datasets.tfds.examples import batch_examples
     from lime_datasets.tfds.shards import LIST_ENCODING, ROWS_PER_BATCH
 
@@ -48,6 +51,8 @@ def _one_pass(lime_config, rows: int, features, serializer) -> dict[str, float]:
             return spent
         serialize_batch(batch, LIST_ENCODING)
         t2 = time.perf_counter()
+        serialize_batch_numpy(batch, LIST_ENCODING)
+        t2n = time.perf_counter()
         pairs = list(batch_examples(batch))
         t3 = time.perf_counter()
         encoded = [features.encode_example(example) for _, example in pairs]
@@ -55,8 +60,8 @@ def _one_pass(lime_config, rows: int, features, serializer) -> dict[str, float]:
         for example in encoded:
             serializer.serialize_example(example)
         t5 = time.perf_counter()
-        for stage, seconds in zip(STAGES, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4),
-                                  strict=True):
+        for stage, seconds in zip(
+                STAGES, (t1 - t0, t2 - t1, t2n - t2, t3 - t2n, t4 - t3, t5 - t4), strict=True):
             spent[stage] += seconds
 
 
@@ -96,7 +101,7 @@ def main() -> None:
     print(f"{args.config}, {args.rows:,} train rows, median of {args.repeats} passes "
           "(microseconds per example):")
     for stage in STAGES:
-        print(f"  {stage:<16}{result[f'{stage}_us']:>8.2f}")
+        print(f"  {stage:<22}{result[f'{stage}_us']:>8.2f}")
     print(f"  TFDS's path (adapter + encode + serialize) / batch_serialize: {result['speedup']}x")
     if args.json:
         with open(args.json, "w") as f:

@@ -27,7 +27,11 @@ import lime_datasets  # noqa: E402
 from lime_datasets.configs import CONFIGS  # noqa: E402
 from lime_datasets.core.config import SPLITS  # noqa: E402
 from lime_datasets.tfds import IncompleteBuildError, record_files, shards  # noqa: E402
-from lime_datasets.tfds.example_proto import serialize_batch  # noqa: E402
+from lime_datasets.tfds.example_proto import (  # noqa: E402
+    native_encoder,
+    serialize_batch,
+    serialize_batch_numpy,
+)
 from lime_datasets.tfds.examples import batch_examples  # noqa: E402
 
 REPO = Path(lime_datasets.__file__).resolve().parent.parent
@@ -69,8 +73,15 @@ def test_records_parse_to_what_tfds_serializes(name, tmp_path):
         assert tf.train.Example.FromString(record.as_py()) == tf.train.Example.FromString(theirs)
 
 
+needs_compiled_encoder = pytest.mark.skipif(native_encoder() is None,
+                                            reason="the compiled _tfrecord is not built")
+SERIALIZERS = [pytest.param(serialize_batch, id="compiled", marks=needs_compiled_encoder),
+               pytest.param(serialize_batch_numpy, id="numpy")]
+
+
+@pytest.mark.parametrize("serializer", SERIALIZERS)
 @pytest.mark.parametrize("list_encoding", ["int64_list", "bytes"])
-def test_records_are_protobufs_deterministic_bytes(list_encoding):
+def test_records_are_protobufs_deterministic_bytes(list_encoding, serializer):
     """Edge values, against protobuf's deterministic serialization of the same message."""
     batch = pa.record_batch({
         "a_int": pa.array([0, 1, 127, 128, 2**40, -5, 2**63 - 1], pa.int64()),
@@ -78,7 +89,7 @@ def test_records_are_protobufs_deterministic_bytes(list_encoding):
                           pa.list_(pa.int32())),
         "c_text": pa.array(["", "é ∀", "x" * 200, "y", "z" * 20000, "\0", "end"]),
     })
-    records = serialize_batch(batch.slice(1), list_encoding)
+    records = serializer(batch.slice(1), list_encoding)
     for record, row in zip(records, batch.slice(1).to_pylist(), strict=True):
         if list_encoding == "bytes":
             ids = tf.train.Feature(bytes_list=tf.train.BytesList(
@@ -92,6 +103,68 @@ def test_records_are_protobufs_deterministic_bytes(list_encoding):
                 value=[row["c_text"].encode()])),
         }))
         assert record.as_py() == expected.SerializeToString(deterministic=True)
+
+
+ROW_VALUES = {
+    "id": hypothesis.strategies.integers(-2**63, 2**63 - 1),
+    "text": hypothesis.strategies.text(max_size=40),
+    "ids": hypothesis.strategies.lists(hypothesis.strategies.integers(-2**31, 2**31 - 1),
+                                       max_size=20),
+}
+
+
+@needs_compiled_encoder
+@hypothesis.settings(max_examples=200, deadline=None)
+@hypothesis.given(rows=hypothesis.strategies.lists(
+    hypothesis.strategies.fixed_dictionaries(ROW_VALUES), max_size=30),
+    start=hypothesis.strategies.integers(0, 3))
+def test_the_compiled_encoder_equals_the_numpy_serializer(rows, start):
+    batch = pa.RecordBatch.from_pylist(rows, schema=pa.schema(
+        [("id", pa.int64()), ("text", pa.string()), ("ids", pa.list_(pa.int32()))]))
+    batch = batch.slice(min(start, batch.num_rows))
+    reference = serialize_batch_numpy(batch, "bytes")
+    assert serialize_batch(batch, "bytes").to_pylist() == reference.to_pylist()
+    fields = lime_datasets.tfds.example_proto.native_fields(batch, "bytes")
+    framed, offsets = native_encoder().encode_examples(fields, batch.num_rows, True)
+    assert bytes(framed) == bytes(record_files.frame_records_python(reference))
+    assert np.diff(np.frombuffer(offsets, dtype=np.int64)).tolist() == [
+        len(record) + 16 for record in reference.to_pylist()]
+
+
+@needs_compiled_encoder
+@pytest.mark.parametrize("name", list(CONFIGS))
+def test_the_tfrecord_writer_writes_the_same_file_on_both_paths(name, tmp_path, monkeypatch):
+    batch = lime_datasets.generate(name, "test", 0, 64).combine_chunks().to_batches()[0]
+    files = []
+    for native in (True, False):
+        if not native:
+            monkeypatch.setattr(record_files, "native_fields", lambda *args: None)
+            monkeypatch.setattr(record_files, "native_encoder", lambda: None)
+        path = tmp_path / f"{native}.tfrecord"
+        writer = record_files.open_writer(str(path), "tfrecord")
+        sizes = [writer.write_examples(batch.slice(0, 10), shards.LIST_ENCODING),
+                 writer.write_examples(batch.slice(10), shards.LIST_ENCODING)]
+        writer.close()
+        files.append((path.read_bytes(), sizes))
+    assert files[0] == files[1]
+    assert sum(files[0][1]) == len(files[0][0]) - 16 * 64
+
+
+def test_the_compiled_encoder_refuses_bad_fields():
+    encoder = native_encoder()
+    if encoder is None:
+        pytest.skip("the compiled _tfrecord is not built")
+    offsets = np.array([0, 2, 1], dtype=np.int32)
+    with pytest.raises(ValueError, match="offsets must rise"):
+        encoder.encode_examples(((b"t", 0, b"abc", offsets, 1),), 2, False)
+    with pytest.raises(ValueError, match="offsets must rise"):
+        encoder.encode_examples(((b"t", 0, b"abc", np.array([0, 4], np.int32), 1),), 1, False)
+    with pytest.raises(ValueError, match="int64 field needs 2"):
+        encoder.encode_examples(((b"i", 1, np.zeros(3, np.int64), None, 1),), 2, False)
+    with pytest.raises(ValueError, match="kind must be 0"):
+        encoder.encode_examples(((b"i", 7, b"", None, 1),), 0, False)
+    with pytest.raises(ValueError, match="fields must be a tuple"):
+        encoder.encode_examples([(b"i", 1, b"", None, 1)], 0, False)
 
 
 def test_an_unsupported_column_or_encoding_is_refused():
@@ -220,12 +293,21 @@ def test_a_build_that_writes_too_few_examples_fails_and_leaves_nothing(
 
 
 def test_a_workers_error_fails_the_build_and_leaves_nothing(small_shards, tmp_path, monkeypatch):
-    def broken(batch, list_encoding):
-        if batch.column("id")[0].as_py() == 192:
-            raise RuntimeError("serializer broke")
-        return serialize_batch(batch, list_encoding)
+    real_open = shards.open_writer
 
-    monkeypatch.setattr(shards, "serialize_batch", broken)
+    def open_broken_writer(path, file_format):
+        writer = real_open(path, file_format)
+        write_examples = writer.write_examples
+
+        def broken(batch, list_encoding):
+            if batch.column("id")[0].as_py() == 192:
+                raise RuntimeError("serializer broke")
+            return write_examples(batch, list_encoding)
+
+        writer.write_examples = broken
+        return writer
+
+    monkeypatch.setattr(shards, "open_writer", open_broken_writer)
     with pytest.raises(RuntimeError, match="serializer broke"):
         build(tmp_path, num_proc=2, **SIZES)
     assert [p for p in tmp_path.rglob("*") if p.is_file() and ".config" not in p.parts] == []
@@ -261,12 +343,13 @@ KILLED_BUILD = """
     import lime_datasets, tensorflow_datasets as tfds
     from lime_datasets.tfds import shards
 
-    real = shards.serialize_batch
-    def slow(batch, list_encoding):  # a long build, killed in the middle
-        time.sleep(0.2)
-        return real(batch, list_encoding)
+    real = shards.iter_batches
+    def slow(*args, **kwargs):  # a long build, killed in the middle
+        for batch in real(*args, **kwargs):
+            time.sleep(0.2)
+            yield batch
 
-    shards.serialize_batch = slow
+    shards.iter_batches = slow
     shards.ROWS_PER_BATCH = 20
     config = lime_datasets.tfds_config("mixed", **eval(sys.argv[2]))
     tfds.builder("lime", config=config, data_dir=sys.argv[1], num_proc=2).download_and_prepare()

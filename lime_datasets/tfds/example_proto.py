@@ -4,8 +4,11 @@ Each row becomes the message TFDS's own serializer makes of the example: a strin
 ``bytes_list`` of one value, an integer column as an ``int64_list`` of one value, a list of
 integers as a packed ``int64_list``. The bytes are those of protobuf's deterministic serialization
 (map entries in key order), so ``tf.train.Example.FromString`` and TFDS's parsers read them
-unchanged. Lengths and varints are computed with numpy for the whole batch, and each record is
-joined from its pieces by pyarrow's ``binary_join_element_wise``.
+unchanged. The optional compiled ``_tfrecord.encode_examples`` writes a batch's records in one
+pass (``native_fields`` gives it the columns); without it (not built, or compiled code switched
+off, as for the core's kernels) ``serialize_batch_numpy`` computes the lengths and varints with
+numpy for the whole batch and joins each record from its pieces with pyarrow's
+``binary_join_element_wise``. Both give the same bytes.
 
 Wire format (protobuf): a length-delimited field is its tag byte, the varint length, the bytes.
 ``Example{features=1}``, ``Features{map<string, Feature> feature=1}`` (an entry is
@@ -14,6 +17,9 @@ Wire format (protobuf): a length-delimited field is its tag byte, the varint len
 """
 
 from __future__ import annotations
+
+import functools
+from types import ModuleType
 
 import numpy as np
 import pyarrow as pa
@@ -37,8 +43,71 @@ def serialize_batch(batch: pa.RecordBatch, list_encoding: str = "bytes") -> pa.B
     decodes them with ``tf.io.decode_raw``/``np.frombuffer``), or ``"int64_list"``, a packed
     ``int64_list`` (TFDS's default ``Tensor`` encoding).
     """
+    fields = native_fields(batch, list_encoding)
+    if fields is None:
+        return serialize_batch_numpy(batch, list_encoding)
+    data, offsets = native_encoder().encode_examples(fields, batch.num_rows, False)
+    starts = np.frombuffer(offsets, dtype=np.int64)
+    if starts[-1] >= 2**31:
+        return serialize_batch_numpy(batch, list_encoding)  # beyond a BinaryArray's offsets
+    return _binary_from_offsets(np.frombuffer(data, dtype=np.uint8), starts)
+
+
+def native_fields(batch: pa.RecordBatch, list_encoding: str = "bytes") -> tuple | None:
+    """The columns of ``batch`` as ``_tfrecord.encode_examples`` takes them, in key order; None
+    where the compiled encoder is not available or does not serve the batch (then use
+    ``serialize_batch_numpy``)."""
+    _check_list_encoding(list_encoding)
+    if native_encoder() is None:
+        return None
+    fields = []
+    for name in sorted(batch.schema.names, key=lambda n: n.encode()):
+        column = batch.column(name)
+        kind = column.type
+        if pa.types.is_integer(kind):
+            fields.append((name.encode(), 1, column.to_numpy().astype(np.int64), None, 1))
+        elif pa.types.is_string(kind) or pa.types.is_binary(kind):
+            data = column.buffers()[2]
+            fields.append((name.encode(), 0, data if data is not None else b"",
+                           _offsets(column), 1))
+        elif (list_encoding == "bytes" and pa.types.is_list(kind)
+              and pa.types.is_integer(kind.value_type)):
+            values = column.values.to_numpy()
+            fields.append((name.encode(), 0, values.view(np.uint8), _offsets(column),
+                           values.itemsize))
+        else:
+            return None
+    return tuple(fields)
+
+
+@functools.cache
+def native_encoder() -> ModuleType | None:
+    """The compiled ``_tfrecord`` module, or None (not built, or compiled code switched off)."""
+    from ..core import kernels
+
+    if kernels.switched_off():
+        return None
+    try:
+        from . import _tfrecord
+    except ImportError:
+        return None
+    return _tfrecord
+
+
+def _offsets(column: pa.Array) -> np.ndarray:
+    """A string, binary or list column's int32 offsets (``len + 1`` of them)."""
+    return np.frombuffer(column.buffers()[1], dtype=np.int32, count=len(column) + 1,
+                         offset=4 * column.offset)
+
+
+def _check_list_encoding(list_encoding: str) -> None:
     if list_encoding not in LIST_ENCODINGS:
         raise ValueError(f"list_encoding must be one of {LIST_ENCODINGS}; got {list_encoding!r}")
+
+
+def serialize_batch_numpy(batch: pa.RecordBatch, list_encoding: str = "bytes") -> pa.BinaryArray:
+    """``serialize_batch`` with numpy and pyarrow only (its reference)."""
+    _check_list_encoding(list_encoding)
     rows = batch.num_rows
     fields = []
     features_length = np.zeros(rows, dtype=np.int64)

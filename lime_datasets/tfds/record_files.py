@@ -1,10 +1,14 @@
-"""Serialized records -> the record files TFDS reads: TFRecord and ArrayRecord (no TensorFlow).
+"""Record batches -> the record files TFDS reads: TFRecord and ArrayRecord (no TensorFlow).
+
+A writer takes the rows of a batch (``write_examples``: one ``tf.train.Example`` each, as
+``example_proto.serialize_batch`` makes them) or records already serialized (``write``).
 
 TFRecord frames each record as ``uint64 length, uint32 masked_crc32c(length), data,
-uint32 masked_crc32c(data)`` (little-endian; TensorFlow's ``core/lib/io/record_writer``): a
-batch at once by the optional compiled ``_tfrecord.frame`` where it is built (and the compiled
-code is not switched off, as for the core's kernels), else with CRC-32C from ``google-crc32c``,
-record by record; the bytes are the same.
+uint32 masked_crc32c(data)`` (little-endian; TensorFlow's ``core/lib/io/record_writer``). Where
+the optional compiled ``_tfrecord`` is available (``example_proto.native_encoder``), a batch's
+records are serialized and framed in one pass (``encode_examples``), or framed a batch at once
+(``frame``); else the CRC-32C comes from ``google-crc32c``, record by record. The bytes are the
+same.
 
 ArrayRecord files are written by the ``array_record`` package, every record its own chunk
 (``group_size:1``, as TFDS writes them, for random access), compressed with snappy rather than
@@ -16,12 +20,13 @@ from __future__ import annotations
 
 import functools
 import os
-from types import ModuleType
 from typing import Protocol
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from .example_proto import native_encoder, native_fields, serialize_batch
 
 FILE_FORMATS = ("tfrecord", "array_record")
 _MASK_DELTA = 0xA282EAD8
@@ -30,6 +35,7 @@ _CASTAGNOLI = 0x82F63B78  # CRC-32C, reversed polynomial
 
 class RecordWriter(Protocol):
     def write(self, records: pa.BinaryArray) -> None: ...
+    def write_examples(self, batch: pa.RecordBatch, list_encoding: str) -> int: ...
     def close(self) -> None: ...
 
 
@@ -51,13 +57,24 @@ class TFRecordWriter:
     def write(self, records: pa.BinaryArray) -> None:
         self._file.write(frame_records(records))
 
+    def write_examples(self, batch: pa.RecordBatch, list_encoding: str) -> int:
+        """Write a ``tf.train.Example`` per row; returns the bytes of the serialized examples."""
+        fields = native_fields(batch, list_encoding)
+        if fields is None:
+            records = serialize_batch(batch, list_encoding)
+            self.write(records)
+            return _total_length(records)
+        framed, _ = native_encoder().encode_examples(fields, batch.num_rows, True)
+        self._file.write(framed)
+        return len(framed) - 16 * batch.num_rows
+
     def close(self) -> None:
         self._file.close()
 
 
 def frame_records(records: pa.BinaryArray) -> bytes | memoryview:
     """The TFRecord framing of ``records``, end to end."""
-    native = _native_framing()
+    native = native_encoder()
     if native is None:
         return frame_records_python(records)
     buffer, _ = _buffer_and_range(records)
@@ -104,10 +121,20 @@ class ArrayRecordWriter:
         for begin, end in zip(offsets.tolist(), offsets[1:].tolist(), strict=False):
             write(data[begin:end])
 
+    def write_examples(self, batch: pa.RecordBatch, list_encoding: str) -> int:
+        """Write a ``tf.train.Example`` per row; returns the bytes of the serialized examples."""
+        records = serialize_batch(batch, list_encoding)
+        self.write(records)
+        return _total_length(records)
+
     def close(self) -> None:
         if not self._writer.ok():
             raise OSError("the ArrayRecord writer failed")
         self._writer.close()
+
+
+def _total_length(records: pa.BinaryArray) -> int:
+    return pc.sum(pc.binary_length(records)).as_py() or 0
 
 
 def _data_and_offsets(records: pa.BinaryArray) -> tuple[bytes, np.ndarray]:
@@ -161,17 +188,3 @@ def _crc32c_function():
     import google_crc32c
 
     return google_crc32c.value
-
-
-@functools.cache
-def _native_framing() -> ModuleType | None:
-    """The compiled ``_tfrecord`` module, or None (not built, or compiled code switched off)."""
-    from ..core import kernels
-
-    if kernels.switched_off():
-        return None
-    try:
-        from . import _tfrecord
-    except ImportError:
-        return None
-    return _tfrecord

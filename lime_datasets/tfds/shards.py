@@ -17,13 +17,11 @@ import uuid
 from collections.abc import Callable
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from ..core.config import LimeConfig
 from ..core.fingerprint import BlockDigest, BlockHasher
 from ..core.generate import BLOCK_SIZE, iter_batches
 from ..memory import keep_freed_memory
-from .example_proto import serialize_batch
 from .record_files import open_writer
 
 ROWS_PER_SHARD = 128 * BLOCK_SIZE  # whole blocks: each block digested by one writer
@@ -79,12 +77,10 @@ def write_shard(spec: ShardSpec, progress: Callable[[int], None] | None = None) 
         for batch in iter_batches(spec.config, spec.split, spec.start, spec.stop,
                                   rows_per_batch=ROWS_PER_BATCH):
             hasher.update(batch)
-            records = serialize_batch(batch, LIST_ENCODING)
-            writer.write(records)
-            examples += len(records)
-            num_bytes += pc.sum(pc.binary_length(records)).as_py()
+            num_bytes += writer.write_examples(batch, LIST_ENCODING)
+            examples += batch.num_rows
             if progress is not None:
-                progress(len(records))
+                progress(batch.num_rows)
     except BaseException:
         writer.close()
         os.remove(temporary)
