@@ -97,7 +97,8 @@ def _optional_extension(name: str, source: str) -> Extension:
 setup(
     ext_modules=[
         _optional_extension("lime_datasets.core._kernels", "lime_datasets/core/_kernels.c"),
-        # TFRecord framing for the TFDS writer (record_files.py has the Python equivalent).
+        # The TFDS writer's tf.train.Example encoder and TFRecord framing (example_proto.py and
+        # record_files.py have the Python equivalents).
         _optional_extension("lime_datasets.tfds._tfrecord", "lime_datasets/tfds/_tfrecord.c"),
     ],
     cmdclass={"build_ext": BuildKernels, "build_py": BuildPyWithAutoload},

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,21 @@ import pytest
 # Read by huggingface_hub and datasets when they are imported, which is after this file runs.
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["HF_DATASETS_DISABLE_PROGRESS_BARS"] = "1"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def library_temp_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The temporary folder of the run, for what libraries leave there (TFDS's dataset-info
+    folders, Beam's pipeline folders), also in subprocesses: kept with pytest's own, not in /tmp."""
+    folder = tmp_path_factory.mktemp("temp")
+    before = os.environ.get("TMPDIR"), tempfile.tempdir
+    os.environ["TMPDIR"] = tempfile.tempdir = str(folder)
+    yield folder
+    if before[0] is None:
+        os.environ.pop("TMPDIR", None)
+    else:
+        os.environ["TMPDIR"] = before[0]
+    tempfile.tempdir = before[1]
 
 
 @pytest.fixture(autouse=True)
