@@ -28,11 +28,13 @@ import lime_datasets  # noqa: E402
 from lime_datasets import citation  # noqa: E402
 from lime_datasets.configs import CONFIGS, get_config  # noqa: E402
 from lime_datasets.core.config import SPLITS  # noqa: E402
+from lime_datasets.core.records import COLUMNS  # noqa: E402
 from lime_datasets.core.tasks import TASKS  # noqa: E402
 from lime_datasets.core.version import DATA_VERSION, DATA_VERSIONS  # noqa: E402
 from lime_datasets.tfds import examples as examples_lib  # noqa: E402
 from lime_datasets.tfds import metadata  # noqa: E402
 from lime_datasets.tfds.lime import lime_dataset_builder  # noqa: E402
+from lime_datasets.tfds.manifests import recorded_manifests  # noqa: E402
 from lime_datasets.tfds.registration import BUILDER_MODULE  # noqa: E402
 
 REPO = Path(lime_datasets.__file__).resolve().parent.parent
@@ -188,6 +190,45 @@ def test_parameters_in_the_dataset_name_equal_tfds_config(tmp_path):
     expected = lime_datasets.tfds_config("mixed", seed=7, num_train=100)
     assert builder.builder_config.name == expected.name
     assert builder.builder_config.lime_config == expected.lime_config
+
+
+# --- columns -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("columns", ["text", "ids"])
+def test_columns_store_only_those_fields_in_a_config_of_their_own(columns, tmp_path):
+    whole = lime_datasets.tfds_config("abduct", **SMALL)
+    config = lime_datasets.tfds_config("abduct", columns=columns, **SMALL)
+    assert config.name == f"{whole.name}-{columns}"
+    assert lime_datasets.tfds_config("abduct", columns=columns).name == f"abduct-{columns}"
+    by_name = tfds.builder(f"lime/abduct/columns={columns},num_train=150,num_validation=40,"
+                           "num_test=30", data_dir=tmp_path)
+    assert by_name.builder_config.name == config.name
+    builder = tfds.builder("lime", config=config, data_dir=tmp_path)
+    assert builder.data_path != tfds.builder("lime", config=whole, data_dir=tmp_path).data_path
+    builder.download_and_prepare()
+    fields = COLUMNS[columns]
+    assert list(builder.info.features) == list(fields)
+    for split in SPLITS:
+        examples = list(tfds.as_numpy(builder.as_dataset(split=split, shuffle_files=False)))
+        expected = [{name: row[name] for name in fields}
+                    for row in core_rows("abduct", split, **SMALL)]
+        got = [{name: (e[name].tolist() if name.endswith("_ids") else
+                       e[name].decode() if isinstance(e[name], bytes) else int(e[name]))
+                for name in fields} for e in examples]
+        assert got == expected
+    recorded = recorded_manifests(builder)
+    assert recorded["train"] == lime_datasets.manifest("abduct", "train", columns=columns,
+                                                       **SMALL)
+    key, example = next(iter(builder._generate_examples("test")))  # the per-example path
+    assert (key, list(example)) == (0, list(fields))
+
+
+def test_columns_are_checked_before_any_work(tmp_path):
+    with pytest.raises(ValueError, match="columns must be one of both, text, ids.*'idz'"):
+        lime_datasets.tfds_config("abduct", columns="idz")
+    with pytest.raises(ValueError, match="columns must be one of"):
+        tfds.builder("lime/abduct/columns=tokens", data_dir=tmp_path)
+    assert not any(tmp_path.iterdir())
 
 
 @pytest.mark.parametrize("overrides", [

@@ -17,12 +17,14 @@ class IncompleteBuildError(RuntimeError):
     """A build wrote a different number of examples than its config asks for (nothing is kept)."""
 
 
-def tfds_config(name: str, **overrides: Any) -> LimeBuilderConfig:
+def tfds_config(name: str, columns: str = "both", **overrides: Any) -> LimeBuilderConfig:
     """A TFDS builder config for registry config ``name`` with registry parameters overridden.
 
     Validated by the core: bad input raises its ``ValueError``. Equal parameters give the
     registered config; others a config named ``<name>-<parameters digest>`` with its own data
-    directory. Use: ``tfds.load("lime", builder_kwargs={"config": tfds_config("mixed", seed=7)})``.
+    directory. ``columns`` ``"text"`` or ``"ids"`` stores only the text or only the token ids
+    (beside ``id`` and ``task``), under a config name ending in ``-text`` or ``-ids``.
+    Use: ``tfds.load("lime", builder_kwargs={"config": tfds_config("mixed", seed=7)})``.
     Importing TensorFlow Datasets happens here, on first use.
     """
     from ..extras import require
@@ -30,4 +32,4 @@ def tfds_config(name: str, **overrides: Any) -> LimeBuilderConfig:
     require("tensorflow_datasets", "lime_datasets.tfds_config")
     from .builder_config import tfds_config as make
 
-    return make(name, **overrides)
+    return make(name, columns, **overrides)

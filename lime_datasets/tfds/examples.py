@@ -13,6 +13,7 @@ import pyarrow as pa
 
 from ..core.config import LimeConfig
 from ..core.generate import BLOCK_SIZE, check_range, iter_batches
+from ..core.records import COLUMNS, DEFAULT_COLUMNS, select_columns
 from ..memory import keep_freed_memory
 
 ROWS_PER_BATCH = BLOCK_SIZE
@@ -20,38 +21,35 @@ ROWS_PER_BATCH = BLOCK_SIZE
 Example = tuple[int, dict[str, Any]]
 
 
-def examples(config: LimeConfig, split: str, start: int, stop: int) -> Iterator[Example]:
-    """``(id, example)`` for rows ``start .. stop - 1`` of a split, in id order."""
+def examples(config: LimeConfig, split: str, start: int, stop: int,
+             columns: str = DEFAULT_COLUMNS) -> Iterator[Example]:
+    """``(id, example)`` for rows ``start .. stop - 1`` of a split, in id order, with the fields
+    of ``columns``."""
     stop = check_range(config, split, start, stop)
     keep_freed_memory()
     for batch in iter_batches(config, split, start, stop, rows_per_batch=ROWS_PER_BATCH):
-        yield from batch_examples(batch)
+        yield from batch_examples(select_columns(batch, columns))
 
 
 def batch_examples(batch: pa.RecordBatch) -> Iterator[Example]:
-    """``(id, example)`` for each row of a core record batch: texts as ``str``, ids as int32 arrays.
+    """``(id, example)`` for each row of a core record batch (every field, or those of a
+    ``records.COLUMNS`` selection): texts as ``str``, ids as int32 arrays.
 
     Token ids are numpy views into the batch, the form TFDS's ``Tensor`` feature encodes without
     converting.
     """
-    columns = zip(
-        batch.column("id").to_numpy().tolist(),
-        _texts(batch.column("task")),
-        _texts(batch.column("source")),
-        _texts(batch.column("target")),
-        _id_rows(batch.column("source_ids")),
-        _id_rows(batch.column("target_ids")),
-        strict=True,
-    )
-    for key, task, source, target, source_ids, target_ids in columns:
-        yield key, {
-            "id": key,
-            "task": task,
-            "source": source,
-            "target": target,
-            "source_ids": source_ids,
-            "target_ids": target_ids,
-        }
+    names = [name for name in COLUMNS[DEFAULT_COLUMNS] if name in batch.schema.names]
+    values = [_values(name, batch.column(name)) for name in names]
+    for row in zip(*values, strict=True):
+        yield row[0], dict(zip(names, row, strict=True))
+
+
+def _values(name: str, column: pa.Array) -> list:
+    if name == "id":
+        return column.to_numpy().tolist()
+    if name.endswith("_ids"):
+        return _id_rows(column)
+    return _texts(column)
 
 
 def _texts(column: pa.StringArray) -> list[str]:

@@ -26,13 +26,13 @@ def path(folder: str | os.PathLike, split: str) -> str:
 
 
 def write(folder: str | os.PathLike, config: LimeConfig, split: str,
-          results: Iterable[ShardResult]) -> dict[str, Any]:
+          results: Iterable[ShardResult], columns: str = DEFAULT_COLUMNS) -> dict[str, Any]:
     """Join the shards' block digests into the split's manifest and write it (atomically)."""
     results = list(results)
     partial_rows: dict = {}
     for result in results:
         partial_rows.update(result.partial_rows)
-    manifest = manifest_from_pieces(config, split, DEFAULT_COLUMNS,
+    manifest = manifest_from_pieces(config, split, columns,
                                     [block for result in results for block in result.blocks],
                                     partial_rows)
     target = path(folder, split)

@@ -21,6 +21,7 @@ import pyarrow as pa
 from ..core.config import LimeConfig
 from ..core.fingerprint import BlockDigest, BlockHasher
 from ..core.generate import BLOCK_SIZE, iter_batches
+from ..core.records import DEFAULT_COLUMNS, select_columns
 from ..memory import keep_freed_memory
 from .record_files import open_writer
 
@@ -32,7 +33,8 @@ LIST_ENCODING = "bytes"
 
 @dataclasses.dataclass(frozen=True)
 class ShardSpec:
-    """Rows ``start .. stop - 1`` of a split, to be written to ``path`` in ``file_format``."""
+    """Rows ``start .. stop - 1`` of a split, to be written to ``path`` in ``file_format``, with
+    the fields of ``columns`` (``records.COLUMNS``)."""
 
     config: LimeConfig
     split: str
@@ -40,6 +42,7 @@ class ShardSpec:
     stop: int
     path: str
     file_format: str
+    columns: str = DEFAULT_COLUMNS
 
 
 @dataclasses.dataclass(frozen=True)
@@ -76,6 +79,7 @@ def write_shard(spec: ShardSpec, progress: Callable[[int], None] | None = None) 
     try:
         for batch in iter_batches(spec.config, spec.split, spec.start, spec.stop,
                                   rows_per_batch=ROWS_PER_BATCH):
+            batch = select_columns(batch, spec.columns)
             hasher.update(batch)
             num_bytes += writer.write_examples(batch, LIST_ENCODING)
             examples += batch.num_rows

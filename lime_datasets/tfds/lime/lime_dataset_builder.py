@@ -28,7 +28,7 @@ from tensorflow_datasets.core.utils import tqdm_utils
 
 from ...citation import HOMEPAGE
 from ...core.config import PARAMETERS, SPLITS
-from ...core.records import FIELDS
+from ...core.records import COLUMNS, FIELDS
 from ...core.version import DATA_VERSION, DATA_VERSIONS
 from .. import IncompleteBuildError, manifests, requested_splits
 from .. import examples as examples_lib
@@ -68,11 +68,14 @@ class Builder(tfds.core.GeneratorBasedBuilder):
     BUILDER_CONFIGS = list(NAMED_CONFIGS.values())
 
     def __init__(self, *, config: str | LimeBuilderConfig | None = None,
-                 num_proc: int | None = None, **kwargs: Any) -> None:
+                 num_proc: int | None = None, columns: str | None = None,
+                 **kwargs: Any) -> None:
         """Registry parameters may be given as keyword arguments (``seed=7, num_train=1000``).
 
         ``num_proc``: processes writing the shards (default: the cores this process may use);
-        the files do not depend on it.
+        the files do not depend on it. ``columns``: ``"text"`` or ``"ids"`` stores only those
+        fields (beside ``id`` and ``task``), in a config of its own (``<config>-text``); None
+        keeps the config's (``"both"`` for a name).
         """
         if num_proc is not None and (isinstance(num_proc, bool) or not isinstance(num_proc, int)
                                      or num_proc < 1):
@@ -82,7 +85,7 @@ class Builder(tfds.core.GeneratorBasedBuilder):
                      if name in PARAMETERS or name not in _BUILDER_ARGUMENTS}
         self._num_proc = num_proc
         self._folder_lock: BuildFolderLock | None = None
-        super().__init__(config=with_overrides(config, overrides), **kwargs)
+        super().__init__(config=with_overrides(config, overrides, columns), **kwargs)
 
     def _create_builder_config(self, builder_config, version):
         if isinstance(builder_config, str):
@@ -97,16 +100,19 @@ class Builder(tfds.core.GeneratorBasedBuilder):
         return super()._create_builder_config(builder_config, version)
 
     def _info(self) -> tfds.core.DatasetInfo:
+        features = {
+            "id": tfds.features.Scalar(np.int64, doc=FIELDS["id"]),
+            "task": tfds.features.Text(doc=FIELDS["task"]),
+            "source": tfds.features.Text(doc=FIELDS["source"]),
+            "target": tfds.features.Text(doc=FIELDS["target"]),
+            "source_ids": _id_sequence(FIELDS["source_ids"]),
+            "target_ids": _id_sequence(FIELDS["target_ids"]),
+        }
+        stored = COLUMNS[self.builder_config.columns]
+        supervised = ("source", "target") if "source" in stored else ("source_ids", "target_ids")
         return self.dataset_info_from_configs(
-            features=tfds.features.FeaturesDict({
-                "id": tfds.features.Scalar(np.int64, doc=FIELDS["id"]),
-                "task": tfds.features.Text(doc=FIELDS["task"]),
-                "source": tfds.features.Text(doc=FIELDS["source"]),
-                "target": tfds.features.Text(doc=FIELDS["target"]),
-                "source_ids": _id_sequence(FIELDS["source_ids"]),
-                "target_ids": _id_sequence(FIELDS["target_ids"]),
-            }),
-            supervised_keys=("source", "target"),
+            features=tfds.features.FeaturesDict({name: features[name] for name in stored}),
+            supervised_keys=supervised,
             homepage=HOMEPAGE,
             disable_shuffling=True,  # stored in id order: example k of a split has id k
         )
@@ -165,7 +171,8 @@ class Builder(tfds.core.GeneratorBasedBuilder):
         config = self.builder_config.lime_config
         for split, written in written_by_split.items():
             if sizes[split] == config.split_size(split):  # not a split cut short on request
-                manifests.write(self.data_path, config, split, written)
+                manifests.write(self.data_path, config, split, written,
+                                self.builder_config.columns)
         return infos
 
     def as_dataset(self, split=None, **kwargs: Any):
@@ -210,6 +217,7 @@ class Builder(tfds.core.GeneratorBasedBuilder):
                 path=os.fspath(template.sharded_filepath(shard_index=index,
                                                          num_shards=len(ranges))),
                 file_format=self.info.file_format.value,
+                columns=self.builder_config.columns,
             )
             for index, (start, stop) in enumerate(ranges)
         ]
@@ -242,7 +250,8 @@ class Builder(tfds.core.GeneratorBasedBuilder):
 
     def _generate_examples(self, split: str):
         config = self.builder_config.lime_config
-        return examples_lib.examples(config, split, 0, config.split_size(split))
+        return examples_lib.examples(config, split, 0, config.split_size(split),
+                                     self.builder_config.columns)
 
 
 def _import_tensorflow() -> None:
