@@ -29,8 +29,18 @@ from typing import Any
 
 from .configs import get_config
 from .core.config import SPLITS, LimeConfig
+from .core.records import DEFAULT_COLUMNS
 from .core.suggest import did_you_mean
-from .export import FORMATS, METADATA, Shard, check_format, export, parse_splits, planned_files
+from .export import (
+    FORMATS,
+    METADATA,
+    Shard,
+    check_format,
+    check_format_columns,
+    export,
+    parse_splits,
+    planned_files,
+)
 
 REPORT = "lime-beam-report.json"
 STAGING_PREFIX = ".lime-beam-"
@@ -43,13 +53,15 @@ class IncompleteExportError(RuntimeError):
 
 @dataclasses.dataclass(frozen=True)
 class ShardJob:
-    """Shard ``shard`` of ``splits`` of ``config`` in ``fmt``, to be staged under ``staging``."""
+    """Shard ``shard`` of ``splits`` of ``config`` in ``fmt`` with the fields of ``columns``, to
+    be staged under ``staging``."""
 
     config: LimeConfig
     fmt: str
     splits: tuple[str, ...]
     shard: Shard
     staging: str
+    columns: str = DEFAULT_COLUMNS
 
     @property
     def folder(self) -> str:
@@ -68,6 +80,7 @@ def export_beam(
     splits: Sequence[str] | str = SPLITS,
     beam_options: Any = None,
     overwrite: bool = False,
+    columns: str = DEFAULT_COLUMNS,
     **parameters: Any,
 ) -> list[dict[str, Any]]:
     """Export ``splits`` in ``num_shards`` shards by a Beam pipeline; return the shards' metadata.
@@ -76,13 +89,15 @@ def export_beam(
     options: a ``PipelineOptions``, a list of flags, or one string of flags
     (``"--runner=DirectRunner --direct_num_workers=2 --direct_running_mode=multi_processing"``);
     None runs Beam's default runner. ``parameters`` override the named config's (``num_train``,
-    ``seed``, ...). The files equal those of ``export(config, out, fmt=fmt, shard=Shard(i,
-    num_shards))`` for every ``i``. Everything is validated before the pipeline starts
+    ``seed``, ...); ``columns`` keeps the text, the token ids or both, as in ``export``. The files
+    equal those of ``export(config, out, fmt=fmt, shard=Shard(i, num_shards), columns=columns)``
+    for every ``i``. Everything is validated before the pipeline starts
     (``ValueError`` naming the parameter); an existing file is never replaced without
     ``overwrite``. ``IncompleteExportError`` if the runner did not write every shard.
     """
     config = _resolve_config(name_or_config, parameters)
     _check_beam_format(fmt)
+    check_format_columns(fmt, columns)
     splits = parse_splits(splits if isinstance(splits, str) else ",".join(splits))
     if (isinstance(num_shards, bool) or not isinstance(num_shards, int)
             or not 1 <= num_shards <= 99_999):
@@ -103,7 +118,7 @@ def export_beam(
                                for name in planned_files(fmt, splits, shard)])
 
     staging = FileSystems.join(out, f"{STAGING_PREFIX}{uuid.uuid4().hex[:8]}.tmp")
-    jobs = [ShardJob(config, fmt, splits, shard, staging) for shard in shards]
+    jobs = [ShardJob(config, fmt, splits, shard, staging, columns) for shard in shards]
     try:
         with pipeline:
             _ = (pipeline
@@ -172,7 +187,8 @@ def write_shard(job: ShardJob) -> str:
     attempt = FileSystems.join(job.folder, uuid.uuid4().hex)
     names = planned_files(job.fmt, job.splits, job.shard)
     with tempfile.TemporaryDirectory(prefix="lime-beam-") as local:
-        metadata = export(job.config, local, splits=job.splits, fmt=job.fmt, shard=job.shard)
+        metadata = export(job.config, local, splits=job.splits, fmt=job.fmt, shard=job.shard,
+                          columns=job.columns)
         written = sorted(os.listdir(local))
         if written != sorted(names):
             raise IncompleteExportError(f"shard {job.shard.index}: the export wrote {written}, "

@@ -240,7 +240,8 @@ def _export_beam(args: argparse.Namespace, config: LimeConfig, splits: Sequence[
 
     try:
         beam.export_beam(config, args.out, fmt=args.format, num_shards=args.num_shards,
-                         splits=splits, beam_options=args.beam_options, overwrite=args.overwrite)
+                         splits=splits, beam_options=args.beam_options, overwrite=args.overwrite,
+                         columns=args.columns)
     except beam.IncompleteExportError as error:
         print(f"{PROG}: {_one_line(error)}", file=sys.stderr)
         return 1

@@ -163,6 +163,19 @@ def test_a_config_object_and_some_splits(tmp_path):
     assert not list((tmp_path / "beam").glob("train*"))
 
 
+@pytest.mark.parametrize(("fmt", "columns"), [("parquet", "ids"), ("jsonl", "text")])
+def test_columns_give_the_local_shards_of_those_fields(tmp_path, capsys, fmt, columns):
+    config = get_config("mixed", **SIZES)
+    assert main(["export", "mixed", "--out", str(tmp_path / "beam"), "--format", fmt,
+                 *SIZE_FLAGS, "--columns", columns, "--num-shards", "2", "--beam-options",
+                 IN_MEMORY, "--quiet"]) == 0
+    for index in range(2):
+        export(config, tmp_path / "local", fmt=fmt, shard=Shard(index, 2), columns=columns)
+    assert folder_files(tmp_path / "beam") == folder_files(tmp_path / "local")
+    assert main(["fingerprint", "--check", str(tmp_path / "beam"), "--quiet"]) == 0
+    capsys.readouterr()
+
+
 def test_fingerprint_check_passes_and_finds_a_changed_byte(tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["export", "mixed", "--out", str(out), "--format", "jsonl", *SIZE_FLAGS,
@@ -230,6 +243,8 @@ def test_bad_input_is_refused_before_any_work(tmp_path, capsys, monkeypatch, fla
     ({"num_shards": 2, "beam_options": 7}, "beam_options"),
     ({"num_shards": 2, "beam_options": ["--no_such_option"]}, "beam_options"),
     ({"num_shards": 2, "num_train": -1}, "num_train"),
+    ({"num_shards": 2, "columns": "tokens"}, "columns"),
+    ({"num_shards": 2, "columns": "ids", "fmt": "fairseq"}, "columns"),
 ])
 def test_the_function_refuses_bad_arguments_naming_them(tmp_path, arguments, named):
     with pytest.raises(ValueError, match=named):

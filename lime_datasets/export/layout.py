@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 
 from ..core.config import SPLITS
+from ..core.records import check_columns
 from ..core.suggest import did_you_mean
 
 FORMATS = ("jsonl", "parquet", "fairseq")
@@ -67,6 +68,16 @@ def check_format(fmt: str) -> None:
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}; got {fmt!r}"
                          f"{did_you_mean(fmt, FORMATS)}")
+
+
+def check_format_columns(fmt: str, columns: str) -> None:
+    """``ValueError`` unless ``fmt`` is a format and ``columns`` a field selection it can hold
+    (fairseq files hold the text)."""
+    check_format(fmt)
+    check_columns(columns)
+    if fmt == "fairseq" and columns == "ids":
+        raise ValueError("columns must be text or both for the fairseq format, which writes the "
+                         "text; got 'ids' (use jsonl or parquet for token ids only)")
 
 
 def parse_splits(text: str) -> tuple[str, ...]:

@@ -14,7 +14,7 @@ from .. import __version__
 from ..core.config import SPLITS, LimeConfig
 from ..core.fingerprint import fingerprint_of_blocks
 from ..core.generate import BLOCK_SIZE
-from ..core.records import DEFAULT_COLUMNS, check_columns
+from ..core.records import DEFAULT_COLUMNS
 from ..core.version import DATA_VERSION
 from ..kernel_notice import warn_if_numpy_path
 from ..publish import (
@@ -29,7 +29,7 @@ from .layout import (
     DICTIONARY,
     VOCABULARY,
     Shard,
-    check_format,
+    check_format_columns,
     data_files,
     parse_splits,
     planned_files,
@@ -66,11 +66,7 @@ def export(
     An export of the same files killed while renaming them into place is finished first; if it is
     exactly the export asked for, its metadata is returned without exporting again.
     """
-    check_format(fmt)
-    check_columns(columns)
-    if fmt == "fairseq" and columns == "ids":
-        raise ValueError("columns must be text or both for the fairseq format, which writes the "
-                         "text; got 'ids' (use jsonl or parquet for token ids only)")
+    check_format_columns(fmt, columns)
     splits = parse_splits(",".join(splits))
     if isinstance(num_proc, bool) or not isinstance(num_proc, int) or num_proc < 1:
         raise ValueError(f"num_proc must be a positive integer; got {num_proc!r}")
