@@ -6,7 +6,8 @@ Builds the train split of ``rows`` examples into a temporary folder: the Hugging
 (Arrow files, ``load_dataset``), and the exports in Parquet, JSONL and fairseq text, each with the
 text and the token ids, the text only and the token ids only (fairseq holds the text). Bytes are
 those of the data files (not the metadata, vocabulary or dictionary). Where TensorFlow Datasets
-is installed, the TFDS builds (TFRecord and ArrayRecord, both columns) are measured the same way.
+is installed, the TFDS builds (TFRecord and ArrayRecord, each ``columns``) are measured the same
+way.
 """
 
 from __future__ import annotations
@@ -53,16 +54,18 @@ def _tfds_rows(config: str, rows: int, work: str) -> list[dict]:
     except ImportError:
         return []
     import lime_datasets
+    from lime_datasets.core.records import COLUMNS
 
     tfds.disable_progress_bar()
     found = []
-    for file_format in ("tfrecord", "array_record"):
-        builder = tfds.builder(
-            "lime", config=lime_datasets.tfds_config(config, num_train=rows),
-            data_dir=os.path.join(work, f"tfds-{file_format}"), file_format=file_format)
-        builder.download_and_prepare()
-        size = sum(p.stat().st_size for p in Path(builder.data_path).glob("lime-train.*"))
-        found.append(_row(f"TFDS ({file_format})", "both", size, rows))
+    for columns in COLUMNS:
+        for file_format in ("tfrecord", "array_record"):
+            builder = tfds.builder(
+                "lime", config=lime_datasets.tfds_config(config, columns, num_train=rows),
+                data_dir=os.path.join(work, f"tfds-{file_format}"), file_format=file_format)
+            builder.download_and_prepare()
+            size = sum(p.stat().st_size for p in Path(builder.data_path).glob("lime-train.*"))
+            found.append(_row(f"TFDS ({file_format})", columns, size, rows))
     return found
 
 
