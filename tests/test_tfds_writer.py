@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -24,7 +25,7 @@ pytest.importorskip("array_record")
 pytest.importorskip("google_crc32c")
 
 import lime_datasets  # noqa: E402
-from lime_datasets.configs import CONFIGS  # noqa: E402
+from lime_datasets.configs import CONFIGS, get_config  # noqa: E402
 from lime_datasets.core.config import SPLITS  # noqa: E402
 from lime_datasets.tfds import IncompleteBuildError, record_files, shards  # noqa: E402
 from lime_datasets.tfds.example_proto import (  # noqa: E402
@@ -239,6 +240,53 @@ def small_shards(monkeypatch):
     monkeypatch.setattr(shards, "ROWS_PER_SHARD", 64)
     monkeypatch.setattr(shards, "ROWS_PER_BATCH", 24)  # several batches per shard
     return monkeypatch
+
+
+@pytest.mark.parametrize("cores", [2, 3])
+def test_a_core_is_left_to_what_runs_alongside_when_the_workers_would_take_all(
+        small_shards, tmp_path, cores):
+    """With as many workers as cores, one fewer writes while ``alongside`` runs; the files are
+    those of a build without it."""
+    config = get_config("mixed", **SIZES)
+    log = tmp_path / "log"
+    log.mkdir()
+    real_write = shards.write_shard
+
+    def logged_write(spec, progress=None):  # runs in the workers, holding the semaphore
+        began = time.monotonic()
+        result = real_write(spec, progress)
+        (log / f"{spec.start}").write_text(f"{began} {time.monotonic()}")
+        return result
+
+    alongside_ran, finished = [], threading.Event()
+
+    def alongside():
+        began = time.monotonic()
+        time.sleep(0.5)
+        alongside_ran.append((began, time.monotonic()))
+        finished.set()
+
+    small_shards.setattr(shards, "write_shard", logged_write)
+    small_shards.setattr(shards, "default_num_proc", lambda: cores)
+    specs = [shards.ShardSpec(config, "train", start, stop, str(tmp_path / f"{start}.tfrecord"),
+                              "tfrecord")
+             for start, stop in shards.shard_ranges(SIZES["num_train"])]
+    results = shards.write_shards(specs, 2, alongside=alongside)
+    assert finished.wait(30)  # it is not waited for
+    assert [r.num_examples for r in results] == [stop - start for start, stop in
+                                                 shards.shard_ranges(SIZES["num_train"])]
+    [(began, ended)] = alongside_ran
+    spans = sorted(tuple(map(float, path.read_text().split())) for path in log.iterdir())
+    overlapping_alongside = [
+        (a, b) for i, a in enumerate(spans) for b in spans[i + 1:]
+        if max(a[0], b[0], began) < min(a[1], b[1], ended)]
+    if cores == 2:
+        assert overlapping_alongside == []  # never two shards at once while alongside ran
+    plain = [shards.write_shard(shards.ShardSpec(config, "train", spec.start, spec.stop,
+                                                 spec.path + ".plain", "tfrecord"))
+             for spec in specs]
+    for spec, written in zip(specs, plain, strict=True):
+        assert Path(spec.path).read_bytes() == Path(written.path).read_bytes()
 
 
 @pytest.mark.parametrize("file_format", ["tfrecord", "array_record"])

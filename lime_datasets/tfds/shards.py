@@ -103,7 +103,10 @@ def write_shards(specs: list[ShardSpec], num_proc: int,
     Worker processes are forked where the platform can (no re-import of the caller's program);
     elsewhere the shards are written in this process. ``alongside`` (e.g. importing what the
     caller needs next) runs in a thread of this process while the workers write, once they have
-    all been forked; it is not run when the shards are written in this process.
+    all been forked; it is not run when the shards are written in this process. While it runs,
+    if the workers would take every core this process may use, one core is left to it: one
+    worker fewer writes (a shard at a time), so that the caller does not wait for ``alongside``
+    after the shards are done. The files are the same either way.
     """
     if num_proc < 1:
         raise ValueError(f"num_proc must be a positive integer; got {num_proc!r}")
@@ -112,15 +115,20 @@ def write_shards(specs: list[ShardSpec], num_proc: int,
         return [write_shard(spec, progress) for spec in specs]
     context = multiprocessing.get_context("fork")
     rows_written = context.SimpleQueue()
+    writing = context.BoundedSemaphore(num_proc)  # a worker writes a shard holding one
+    core_for_alongside = alongside is not None and num_proc >= default_num_proc()
+    if core_for_alongside:
+        writing.acquire()  # given back when ``alongside`` returns
     with concurrent.futures.ProcessPoolExecutor(
         max_workers=num_proc, mp_context=context, initializer=_start_worker,
-        initargs=(rows_written,),
+        initargs=(rows_written, writing),
     ) as pool:
         futures = [pool.submit(_write_in_worker, spec) for spec in specs]
         if alongside is not None:
             # A pool of the fork context starts all its workers at the first submit, so no
             # worker is forked while the thread runs (a fork then could copy a held lock).
-            threading.Thread(target=alongside, daemon=True).start()
+            threading.Thread(target=_run_then_release, daemon=True, args=(
+                alongside, writing if core_for_alongside else None)).start()
         try:
             pending = set(futures)
             while pending:
@@ -139,16 +147,26 @@ def write_shards(specs: list[ShardSpec], num_proc: int,
     return [future.result() for future in futures]
 
 
+def _run_then_release(task: Callable[[], object], semaphore) -> None:
+    try:
+        task()
+    finally:
+        if semaphore is not None:
+            semaphore.release()
+
+
 _rows_written: multiprocessing.SimpleQueue | None = None
+_writing = None  # the semaphore a worker holds while it writes a shard
 
 
-def _start_worker(rows_written: multiprocessing.SimpleQueue) -> None:
-    global _rows_written
-    _rows_written = rows_written
+def _start_worker(rows_written: multiprocessing.SimpleQueue, writing) -> None:
+    global _rows_written, _writing
+    _rows_written, _writing = rows_written, writing
 
 
 def _write_in_worker(spec: ShardSpec) -> ShardResult:
-    return write_shard(spec, _rows_written.put if _rows_written is not None else None)
+    with _writing:
+        return write_shard(spec, _rows_written.put if _rows_written is not None else None)
 
 
 def _drain(rows_written: multiprocessing.SimpleQueue, progress: Callable[[int], None] | None
