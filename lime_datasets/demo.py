@@ -8,6 +8,7 @@ Run with ``python -m lime_datasets.demo`` (``make demo``). Uses a small train sp
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import tempfile
 import textwrap
@@ -56,6 +57,8 @@ def tour_frameworks(name: str, overrides: dict, folder: str) -> None:
         print("(tensorflow-datasets is not installed: pip install 'lime-datasets[tfds]')")
         return
     tfds.disable_progress_bar()
+    # TFDS's notices (the custom config, the folder it prepares) are not what the tour shows.
+    logging.getLogger("absl").setLevel(logging.ERROR)
     config = lime_datasets.tfds_config(name, **overrides)
     data = tfds.load("lime", split="validation", builder_kwargs={"config": config},
                      data_dir=f"{folder}/tfds", download_and_prepare_kwargs={})
