@@ -5,8 +5,8 @@ sizes, cuts each split into row ranges (the shards) and yields the core's Arrow 
 ``datasets`` writes at the core's speed. Shards are what ``num_proc`` processes, streaming
 DataLoader workers and ``split_dataset_by_node`` ranks share out; every shard regenerates its rows
 alone, so any division of the work gives the same rows. The process that writes a shard digests
-each block of it as it hands the tables over (``core.fingerprint.BlockHasher``); once every shard
-is written, the pieces are joined into each split's block manifest, ``lime_manifest.json`` in the
+each block of it as it generates the rows (``core.fingerprint.BlockHasher``); once every shard is
+written, the pieces are joined into each split's block manifest, ``lime_manifest.json`` in the
 build's folder (``recorded_manifests``). Nothing is read back. ``columns="text"`` or ``"ids"``
 stores only those fields, in a cache folder of its own.
 
@@ -251,8 +251,8 @@ class Lime(datasets.ArrowBasedBuilder):
 
     def _generate_tables(self, split: str, ranges: list[tuple[int, int]]
                          ) -> Iterator[tuple[Any, pa.Table]]:
-        """The tables of each shard; when building, the digest of each block of the tables, as
-        they are handed to the writer, is left in the build's folder (``_PIECE_PREFIX``)."""
+        """The tables of each shard; when building, the digest of each block of the tables, taken
+        as their rows are generated, is left in the build's folder (``_PIECE_PREFIX``)."""
         config, columns = self.config.lime, self.config.columns
         piece_folder = getattr(self, "_manifest_folder", None)  # None: streaming
         keep_freed_memory()
@@ -263,10 +263,9 @@ class Lime(datasets.ArrowBasedBuilder):
             for index, (begin, end) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
                 batches = (select_columns(batch, columns)
                            for batch in iter_batches(config, split, begin, end))
-                table = _one_chunk_table(batches, schema_of(columns))
                 if hasher is not None:
-                    hasher.update(table)
-                yield _key(shard, index), table
+                    batches = _digested(batches, hasher)
+                yield _key(shard, index), _one_chunk_table(batches, schema_of(columns))
             if hasher is not None:
                 self._write_piece(piece_folder, split, start, hasher)
 
@@ -352,6 +351,15 @@ def _ipc_bytes(table: pa.Table) -> bytes:
     with pa.ipc.new_stream(sink, table.schema) as writer:
         writer.write_table(table)
     return sink.getvalue().to_pybytes()
+
+
+def _digested(batches: Iterator[pa.RecordBatch], hasher: BlockHasher
+              ) -> Iterator[pa.RecordBatch]:
+    """``batches``, each fed to ``hasher`` as it comes: digested while still in the CPU's cache
+    (the table they are combined into is not, by the time it is complete)."""
+    for batch in batches:
+        hasher.update(batch)
+        yield batch
 
 
 def _one_chunk_table(batches: Iterator[pa.RecordBatch], schema: pa.Schema = SCHEMA) -> pa.Table:
