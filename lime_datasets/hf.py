@@ -5,8 +5,8 @@ sizes, cuts each split into row ranges (the shards) and yields the core's Arrow 
 ``datasets`` writes at the core's speed. Shards are what ``num_proc`` processes, streaming
 DataLoader workers and ``split_dataset_by_node`` ranks share out; every shard regenerates its rows
 alone, so any division of the work gives the same rows. The process that writes a shard digests
-each block of it as it hands the tables over (``core.fingerprint.BlockHasher``); once every shard
-is written, the pieces are joined into each split's block manifest, ``lime_manifest.json`` in the
+each block of it as it generates the rows (``core.fingerprint.BlockHasher``); once every shard is
+written, the pieces are joined into each split's block manifest, ``lime_manifest.json`` in the
 build's folder (``recorded_manifests``). Nothing is read back. ``columns="text"`` or ``"ids"``
 stores only those fields, in a cache folder of its own.
 
@@ -65,15 +65,20 @@ HFDataset = (
 MAX_SHARDS = 512
 # Splits of fewer blocks are cut inside blocks, into this many shards (or one per row if fewer).
 MIN_SHARDS = 8
-# Blocks of a table the builder yields, at most: a shard is cut into equal tables of at most this
-# many blocks, and a table is one record batch in the built files. A table is held about three
-# times over as it is generated and written (its pieces, their combined copy, a batch's
-# temporaries), so the table size sets a build's peak memory; shards are at least a table long
-# where the split allows, so that builds of every size from ``MIN_SHARDS`` tables up hold tables
-# of the same size. Opening a built split maps into memory the page cache around the header of
-# each record batch (64 KB each, the kernel's fault-around): fewer, larger tables trade that for
-# the first; measured from 1 to 10 million rows (benchmarks/hf_build.py), 16 blocks balances them.
-TABLE_BLOCKS = 16
+# Blocks of a shard, at least, where the split allows (``shard_ranges``): splits of 128 to 16,383
+# blocks get shards of 16 to 31 blocks (19 or 20 at 5 and at 10 million rows).
+SHARD_BLOCKS = 16
+# Blocks of a table the builder yields, at most: a shard is cut into the fewest equal tables of at
+# most this many blocks, and a table is one record batch in the built files. So splits of
+# ``MIN_SHARDS * SHARD_BLOCKS`` blocks and more are written in tables of 10 to 20 blocks, and a
+# paper-size shard is one table. A table is held about three times over as it is generated and
+# written (its pieces, their combined copy, a batch's temporaries: about 3.7 MB a block measured),
+# so the table size sets a writing process's peak memory. Opening a built split maps into the
+# opening process the page cache around the header of each record batch (about 64 KB each, the
+# kernel's fault-around), so its resident set grows with the number of tables, hence of rows:
+# larger tables trade worker memory for that. Measured from 1 to 10 million rows
+# (benchmarks/hf_build.py), 20 blocks halves the tables of 5 and 10 million rows against 16.
+TABLE_BLOCKS = 20
 TABLE_ROWS = TABLE_BLOCKS * BLOCK_SIZE
 FINGERPRINTS_HEADER = (f"Split fingerprints (sha256 of the digests of the blocks of rows, as "
                        f"lime_datasets.fingerprint; every block's digest is in {MANIFEST_FILE}):")
@@ -95,7 +100,7 @@ def shard_ranges(size: int) -> list[tuple[int, int]]:
     """The row ranges ``[start, stop)`` that cut a split of ``size`` rows into shards.
 
     A split of at least ``MIN_SHARDS`` blocks is cut at block boundaries into a power of two of
-    shards: the largest that gives every shard ``TABLE_BLOCKS`` blocks, but at least
+    shards: the largest that gives every shard ``SHARD_BLOCKS`` blocks, but at least
     ``MIN_SHARDS`` and at most ``MAX_SHARDS``. A smaller split is cut into ``MIN_SHARDS`` nearly
     equal ranges (one per row if it has fewer rows).
     """
@@ -103,12 +108,20 @@ def shard_ranges(size: int) -> list[tuple[int, int]]:
     if size == 0:
         return []
     if blocks >= MIN_SHARDS:
-        wanted = min(MAX_SHARDS, max(MIN_SHARDS, blocks // TABLE_BLOCKS))
+        wanted = min(MAX_SHARDS, max(MIN_SHARDS, blocks // SHARD_BLOCKS))
         count = 1 << (wanted.bit_length() - 1)
         bounds = [min(size, BLOCK_SIZE * (blocks * i // count)) for i in range(count + 1)]
     else:
         count = min(size, MIN_SHARDS)
         bounds = [size * i // count for i in range(count + 1)]
+    return list(zip(bounds[:-1], bounds[1:], strict=True))
+
+
+def table_ranges(start: int, stop: int) -> list[tuple[int, int]]:
+    """The row ranges of the tables that a shard of rows ``[start, stop)`` is written in: the
+    fewest of at most ``TABLE_ROWS`` rows, of equal sizes (to a row)."""
+    count = -(-(stop - start) // TABLE_ROWS)
+    bounds = [start + (stop - start) * i // count for i in range(count + 1)]
     return list(zip(bounds[:-1], bounds[1:], strict=True))
 
 
@@ -251,22 +264,19 @@ class Lime(datasets.ArrowBasedBuilder):
 
     def _generate_tables(self, split: str, ranges: list[tuple[int, int]]
                          ) -> Iterator[tuple[Any, pa.Table]]:
-        """The tables of each shard; when building, the digest of each block of the tables, as
-        they are handed to the writer, is left in the build's folder (``_PIECE_PREFIX``)."""
+        """The tables of each shard; when building, the digest of each block of the tables, taken
+        as their rows are generated, is left in the build's folder (``_PIECE_PREFIX``)."""
         config, columns = self.config.lime, self.config.columns
         piece_folder = getattr(self, "_manifest_folder", None)  # None: streaming
         keep_freed_memory()
         for shard, (start, stop) in enumerate(ranges):
-            count = -(-(stop - start) // TABLE_ROWS)
-            bounds = [start + (stop - start) * i // count for i in range(count + 1)]
             hasher = BlockHasher(start, keep_partial=True) if piece_folder else None
-            for index, (begin, end) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
+            for index, (begin, end) in enumerate(table_ranges(start, stop)):
                 batches = (select_columns(batch, columns)
                            for batch in iter_batches(config, split, begin, end))
-                table = _one_chunk_table(batches, schema_of(columns))
                 if hasher is not None:
-                    hasher.update(table)
-                yield _key(shard, index), table
+                    batches = _digested(batches, hasher)
+                yield _key(shard, index), _one_chunk_table(batches, schema_of(columns))
             if hasher is not None:
                 self._write_piece(piece_folder, split, start, hasher)
 
@@ -352,6 +362,15 @@ def _ipc_bytes(table: pa.Table) -> bytes:
     with pa.ipc.new_stream(sink, table.schema) as writer:
         writer.write_table(table)
     return sink.getvalue().to_pybytes()
+
+
+def _digested(batches: Iterator[pa.RecordBatch], hasher: BlockHasher
+              ) -> Iterator[pa.RecordBatch]:
+    """``batches``, each fed to ``hasher`` as it comes: digested while still in the CPU's cache
+    (the table they are combined into is not, by the time it is complete)."""
+    for batch in batches:
+        hasher.update(batch)
+        yield batch
 
 
 def _one_chunk_table(batches: Iterator[pa.RecordBatch], schema: pa.Schema = SCHEMA) -> pa.Table:

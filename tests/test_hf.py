@@ -307,12 +307,27 @@ def test_shards_cover_a_split_once_in_order(size: int) -> None:
         assert all(start % BLOCK_SIZE == 0 for start, _ in ranges)
         assert hf.MIN_SHARDS <= len(ranges) <= hf.MAX_SHARDS
         assert len(ranges) & (len(ranges) - 1) == 0  # a power of two: any 2^k ranks share it
-        if size >= hf.MIN_SHARDS * hf.TABLE_ROWS:  # every shard holds a whole table ...
-            assert min(stop - start for start, stop in ranges) >= hf.TABLE_ROWS
+        if size >= hf.MIN_SHARDS * hf.SHARD_BLOCKS * BLOCK_SIZE:  # shards of SHARD_BLOCKS ...
+            assert min(stop - start for start, stop in ranges) >= hf.SHARD_BLOCKS * BLOCK_SIZE
             # ... and twice as many shards would not (or would be too many)
-            assert 2 * len(ranges) > min(hf.MAX_SHARDS, blocks // hf.TABLE_BLOCKS)
+            assert 2 * len(ranges) > min(hf.MAX_SHARDS, blocks // hf.SHARD_BLOCKS)
     else:
         assert len(ranges) == min(size, hf.MIN_SHARDS)
+
+
+@pytest.mark.parametrize("size", SHARD_SIZES)
+def test_shards_are_written_in_tables_of_more_than_half_the_largest(size: int) -> None:
+    for start, stop in hf.shard_ranges(size):
+        tables = hf.table_ranges(start, stop)
+        assert [begin for begin, _ in tables] + [stop] == [start] + [end for _, end in tables]
+        assert all(end - begin <= hf.TABLE_ROWS for begin, end in tables)
+        if size >= hf.MIN_SHARDS * hf.SHARD_BLOCKS * BLOCK_SIZE:  # few tables: few record batches
+            assert all(2 * (end - begin) > hf.TABLE_ROWS for begin, end in tables)
+
+
+@pytest.mark.parametrize("size", [5_000_000, 10_000_000])
+def test_a_paper_size_shard_is_one_table(size: int) -> None:
+    assert all(len(hf.table_ranges(*shard)) == 1 for shard in hf.shard_ranges(size))
 
 
 def test_a_paper_size_split_has_hundreds_of_shards() -> None:
