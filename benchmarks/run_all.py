@@ -173,6 +173,10 @@ def main() -> None:
     print((RESULTS / "README.md").read_text())
 
 
+def _thousands(value: int | None) -> str:
+    return "-" if value is None else f"{value:,}"
+
+
 def load_results() -> dict:
     """The results of earlier runs, from the JSON files in ``results/``."""
     results = {}
@@ -243,17 +247,26 @@ def render(results: dict) -> str:
         lines.append("")
     if "hf" in results:
         lines += ["## load_dataset(\"lime\", \"mixed\", num_train=N)", "",
-                  "Peak memory of the main process as `load_dataset` returns: resident in all "
-                  "(anonymous, file-backed pages of the memory-mapped Arrow files; the two parts "
-                  "peak separately).", "",
-                  "| N | num_proc | wall s | build s | peak RSS main MB (anon / file) "
-                  "| peak RSS per worker MB | Arrow MB |", "|---:|---:|---:|---:|---:|---:|---:|"]
+                  "Call s: from the process's start to `load_dataset`'s return (imports "
+                  "included); exit s: to the process's end. CPU of all processes, user (the "
+                  "package, pyarrow, `datasets`) and system (mostly the kernel taking the "
+                  "written bytes into its page cache; on this virtual machine it varies several-"
+                  "fold between runs). Peak memory of the main process as `load_dataset` "
+                  "returns: resident in all (anonymous, file-backed pages of the memory-mapped "
+                  "Arrow files; the two parts peak separately).", "",
+                  "| N | num_proc | call s | exit s | CPU user s | CPU sys s | "
+                  "peak RSS main MB (anon / file) | peak RSS per worker MB | Arrow MB |",
+                  "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for result in results["hf"]:
             for b in result["builds"]:
                 parts = (f" ({b['peak_anon_main_mb']} / {b['peak_file_main_mb']})"
                          if "peak_anon_main_mb" in b else "")
-                lines.append(f"| {result['rows']:,} | {b['num_proc']} | {b['wall_s']} | "
-                             f"{b['build_s']} | {b['peak_rss_main_mb']}{parts} | "
+                system = b.get("sys_main_s", 0) + b.get("sys_workers_s", 0)
+                user = b["cpu_main_s"] + b["cpu_workers_s"] - system
+                cpu = (f"{user:.1f} | {system:.1f}" if "sys_main_s" in b else "- | -")
+                lines.append(f"| {result['rows']:,} | {b['num_proc']} | "
+                             f"{b.get('call_s', '-')} | {b['wall_s']} | {cpu} | "
+                             f"{b['peak_rss_main_mb']}{parts} | "
                              f"{b['peak_rss_worker_mb'] if b['num_proc'] > 1 else '-'} | "
                              f"{b['arrow_mb']} |")
         lines += ["", _growth(results["hf"]), ""]
@@ -284,7 +297,7 @@ def render(results: dict) -> str:
             venv = "tfds" if result.get("python", sys.executable) != sys.executable else "dev"
             lines += [f"| {result['config']} | {result['rows']:,} | {b['mode']} | {venv} | "
                       f"{b.get('call_s', '-')} | {b['wall_s']} | {b['examples_per_s']:,} | "
-                      f"{b.get('examples_per_s_to_exit', '-'):,} | "
+                      f"{_thousands(b.get('examples_per_s_to_exit'))} | "
                       f"{b['peak_rss_main_mb']:,} | {b['peak_rss_worker_mb']:,} | "
                       f"{b['data_mb']:,} | {b.get('vs_hf', '-')} | {result['load_average']} |"
                       for b in result["builds"]]
