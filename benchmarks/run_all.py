@@ -221,14 +221,18 @@ def render(results: dict) -> str:
                        for r in results.get("generate_numpy", [])}
         code = results["generate"][0].get("code", "the code installed")
         lines += ["## generate, one process", "",
-                  f"With {code}; the numpy code (`LIME_DATASETS_PURE_PYTHON=1`) alongside.", "",
-                  "| config | examples/s | text MB/s | numpy code, examples/s | ratio |",
-                  "|---|---:|---:|---:|---:|"]
+                  f"With {code}; the numpy code (`LIME_DATASETS_PURE_PYTHON=1`) alongside. "
+                  "examples/s: `generate` returning the rows as one table in memory; streaming: "
+                  "the same rows batch by batch (`iter_batches`), as builds and exports "
+                  "generate them, each batch's memory reused by the next.", "",
+                  "| config | examples/s | text MB/s | streaming, examples/s | "
+                  "numpy code, examples/s | ratio |",
+                  "|---|---:|---:|---:|---:|---:|"]
         for r in results["generate"]:
             slow = numpy_rates.get(r["config"])
             numpy_cells = f"{slow:,} | {r['examples_per_s'] / slow:.2f}" if slow else "- | -"
             lines.append(f"| {r['config']} | {r['examples_per_s']:,} | {r['text_mb_per_s']} | "
-                         f"{numpy_cells} |")
+                         f"{_thousands(r.get('streaming_examples_per_s'))} | {numpy_cells} |")
         lines.append("")
     if "profile" in results:
         stages = list(results["profile"][0]["stages_share"])
