@@ -75,8 +75,8 @@ lint: $(STAMP)
 	$(BIN)/ruff check $(LINTED)
 
 # A venv with only the `tfds` extra, as a TFDS user installs it: `make bench` also times
-# `tfds.load` there, since `import tensorflow` imports whatever Keras finds installed (in .venv:
-# jax, scikit-learn, pandas, matplotlib; about 1.8 s more).
+# `tfds.load` there, since `import tensorflow` imports whatever Keras finds installed (.venv adds
+# jax, scikit-learn and matplotlib to what the tfds extra brings: about 1.8 s more).
 TFDS_VENV := $(VENV)-tfds
 
 $(TFDS_VENV)/.installed: setup.cfg pyproject.toml

@@ -289,7 +289,8 @@ def render(results: dict) -> str:
                   "(the interpreter's teardown too, about 1 s once TensorFlow is loaded). "
                   "examples/s counts every split written over the call's time. Venv: `dev` has "
                   "every extra, and `import tensorflow` also imports what Keras finds there "
-                  "(jax, scikit-learn, pandas, matplotlib); `tfds` has only the `tfds` extra, "
+                  "(jax, scikit-learn and matplotlib beyond what the `tfds` extra brings); "
+                  "`tfds` has only the `tfds` extra, "
                   "as a TFDS user installs it. Largest child: the largest resident set of a "
                   "child process (the shard workers; under `tfds.load` also a process that "
                   "TensorFlow's import starts).", "",

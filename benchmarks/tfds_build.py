@@ -21,7 +21,7 @@ the process end. ``examples_per_s`` counts every split built (train + validation
 
 ``--python`` runs the builds in another interpreter, e.g. a venv with only the ``tfds`` extra as a
 TFDS user installs it: ``import tensorflow`` imports what it finds installed (through Keras,
-jax, scikit-learn, pandas, matplotlib), so its time depends on the venv.
+jax, scikit-learn, matplotlib, pandas), so its time depends on the venv.
 Peak memory: the largest resident set of the main process (``ru_maxrss``) and of any one of its
 child processes: the workers, and under ``tfds`` also a process that TensorFlow's import starts
 (with ``--num-proc 1`` it remains). ``vs_hf`` is a mode's wall time over the HF build's in the
