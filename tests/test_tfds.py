@@ -185,6 +185,13 @@ def test_distinct_parameters_get_distinct_names_and_data_dirs(tmp_path):
     assert a.lime_config == get_config("mixed", num_train=100, seed=7)
 
 
+def test_a_custom_config_reads_as_its_name_parameters_and_columns():
+    config = lime_datasets.tfds_config("abduct", columns="ids", num_train=10)
+    text = str(config)
+    assert text.startswith(f"{config.name} (parameters {{")
+    assert '"num_train": 10' in text and "columns 'ids'" in text and "LimeConfig(" not in text
+
+
 def test_parameters_in_the_dataset_name_equal_tfds_config(tmp_path):
     builder = tfds.builder("lime/mixed/seed=7,num_train=100", data_dir=tmp_path)
     expected = lime_datasets.tfds_config("mixed", seed=7, num_train=100)

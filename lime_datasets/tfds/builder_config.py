@@ -24,6 +24,10 @@ class LimeBuilderConfig(tfds.core.BuilderConfig):
     lime_config: LimeConfig = dataclasses.field(kw_only=True)
     columns: str = dataclasses.field(default=DEFAULT_COLUMNS, kw_only=True)
 
+    def __str__(self) -> str:  # what TFDS logs of a custom config (the repr repeats everything)
+        parameters = json.dumps(self.lime_config.parameters(), sort_keys=True)
+        return f"{self.name} (parameters {parameters}, columns {self.columns!r})"
+
 
 def _named(config: LimeConfig) -> LimeBuilderConfig:
     return LimeBuilderConfig(name=config.name, description=config.description, lime_config=config)
