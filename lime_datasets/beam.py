@@ -35,7 +35,6 @@ from .export import (
     FORMATS,
     METADATA,
     Shard,
-    check_format,
     check_format_columns,
     export,
     parse_splits,
@@ -96,7 +95,7 @@ def export_beam(
     ``overwrite``. ``IncompleteExportError`` if the runner did not write every shard.
     """
     config = _resolve_config(name_or_config, parameters)
-    _check_beam_format(fmt)
+    _refuse_hub(fmt)
     check_format_columns(fmt, columns)
     splits = parse_splits(splits if isinstance(splits, str) else ",".join(splits))
     if (isinstance(num_shards, bool) or not isinstance(num_shards, int)
@@ -262,14 +261,13 @@ def _resolve_config(name_or_config: str | LimeConfig, parameters: dict[str, Any]
     return get_config(name_or_config, **parameters)
 
 
-def _check_beam_format(fmt: str) -> None:
+def _refuse_hub(fmt: str) -> None:
     if fmt == "hub":
         raise ValueError(
             "fmt (--format) 'hub' cannot be written by a Beam pipeline: the Hub folder is one "
             f"unsharded folder (--shard refuses it too); use one of {', '.join(FORMATS)}, or "
             "lime_datasets.hub.export_hub on one machine"
         )
-    check_format(fmt)
 
 
 def _absolute(out: str) -> str:

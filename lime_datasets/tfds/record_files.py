@@ -61,9 +61,7 @@ class TFRecordWriter:
         """Write a ``tf.train.Example`` per row; returns the bytes of the serialized examples."""
         fields = native_fields(batch, list_encoding)
         if fields is None:
-            records = serialize_batch(batch, list_encoding)
-            self.write(records)
-            return _total_length(records)
+            return _write_serialized(self, batch, list_encoding)
         framed, _ = native_encoder().encode_examples(fields, batch.num_rows, True)
         self._file.write(framed)
         return len(framed) - 16 * batch.num_rows
@@ -123,9 +121,7 @@ class ArrayRecordWriter:
 
     def write_examples(self, batch: pa.RecordBatch, list_encoding: str) -> int:
         """Write a ``tf.train.Example`` per row; returns the bytes of the serialized examples."""
-        records = serialize_batch(batch, list_encoding)
-        self.write(records)
-        return _total_length(records)
+        return _write_serialized(self, batch, list_encoding)
 
     def close(self) -> None:
         if not self._writer.ok():
@@ -133,7 +129,10 @@ class ArrayRecordWriter:
         self._writer.close()
 
 
-def _total_length(records: pa.BinaryArray) -> int:
+def _write_serialized(writer: RecordWriter, batch: pa.RecordBatch, list_encoding: str) -> int:
+    """``writer.write`` of the batch's serialized examples; their bytes."""
+    records = serialize_batch(batch, list_encoding)
+    writer.write(records)
     return pc.sum(pc.binary_length(records)).as_py() or 0
 
 
