@@ -23,7 +23,8 @@ Page frames: the written bytes enter the kernel's page cache, in memory frames t
 from its free memory. A virtual machine that gives its free memory back to the host (free page
 reporting, as ``virtio_balloon`` does) pays for each frame it takes again, in system time, once
 the frame has been free for a few seconds: on the machine measured 1.4 to 2.8 s per GB written,
-against about 0.2 s per GB in frames used a moment before. ``fresh`` builds as the machine is;
+against about 0.2 s per GB in frames used a moment before. ``fresh`` builds as the machine is (a
+build's folder is deleted as it ends, so the next build may find some of its frames recycled);
 ``recycled`` first writes and deletes a file as large as the build's output, so that the build
 writes into frames just freed, as every write does on a machine that keeps its free memory. The
 build and its bytes are the same; only the kernel's cost differs.
