@@ -259,16 +259,17 @@ def render(results: dict) -> str:
                   "Call s: from the process's start to `load_dataset`'s return (imports "
                   "included); exit s: to the process's end. CPU of all processes, user (the "
                   "package, pyarrow, `datasets`) and system (mostly the kernel taking the "
-                  "written bytes into its page cache; on this virtual machine it varies several-"
+                  "written bytes into its page cache; on a virtual machine it can vary several-"
                   "fold between runs). Peak memory of the main process as `load_dataset` "
                   "returns: resident in all (anonymous, file-backed pages of the memory-mapped "
                   "Arrow files; the two parts peak separately). Page frames: `fresh` as the "
                   "machine is (the builds run in turn, each deleting its files as it ends); "
                   "`recycled` with the page cache's memory freed a moment before the "
-                  "build (a file as large as its output written and deleted), as a machine "
-                  "that keeps its free memory always has it. This virtual machine gives free "
-                  "memory back to its host and pays about 1.4 to 2.8 s of system time per GB "
-                  "to take it again, against 0.2 s per GB recycled (`benchmarks/hf_build.py`).",
+                  "build (a file larger than its output written and deleted), as a machine "
+                  "that keeps its free memory always has it. A virtual machine that gives free "
+                  "memory back to its host pays to take it again: 1.4 to 2.8 s of system time "
+                  "per GB on the one first measured, against 0.2 s per GB recycled "
+                  "(`benchmarks/hf_build.py`).",
                   "",
                   "| N | num_proc | page frames | call s | exit s | CPU user s | CPU sys s | "
                   "peak RSS main MB (anon / file) | peak RSS per worker MB | Arrow MB |",
